@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One `.systemLibrary` target per C library the product is built on. Each names its
+/// pkg-config module and the Debian package that provides it.
+let systemLibraries: [Target] = [
+    .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+    .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+    .systemLibrary(
+        name: "CFFmpeg",
+        pkgConfig: "libavformat libavcodec libswresample libavutil",
+        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswresample-dev", "libavutil-dev"])]
+    ),
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+]
+
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "WaveDefect",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wavedefect", targets: ["wavedefect"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: systemLibraries + [
+        // Pure cores: no I/O, tested byte by byte.
+        .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
+
+        .executableTarget(
+            name: "wavedefect",
+            dependencies: [
+                "WireJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                logging,
+            ]
+        ),
+
+        .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The single `wavedefect` executable; every tool of the product is a subcommand.
+@main
+struct WaveDefectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wavedefect",
+        abstract: "A real-time listening-room server with music intelligence.",
+        version: WaveDefectVersion.string,
+        subcommands: [
+            VersionCommand.self,
+        ]
+    )
+}
