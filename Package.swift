@@ -32,6 +32,7 @@ let package = Package(
     targets: systemLibraries + [
         // Pure cores: no I/O, tested byte by byte.
         .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "HTTPCore"),
 
         .executableTarget(
             name: "wavedefect",
@@ -43,6 +44,7 @@ let package = Package(
         ),
 
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
