@@ -33,6 +33,8 @@ let package = Package(
         // Pure cores: no I/O, tested byte by byte.
         .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "HTTPCore"),
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
+        .target(name: "WebSocketCore", dependencies: ["HTTPCore", "CryptoPrimitives"]),
 
         .executableTarget(
             name: "wavedefect",
@@ -45,6 +47,7 @@ let package = Package(
 
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
+        .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,130 @@
+/// The life of an open WebSocket after the handshake: keepalive pings, the idle timeout and
+/// the close handshake (RFC 6455 §7), as a pure state machine. Times are monotonic
+/// nanoseconds passed in by the caller, so tests drive the clock.
+public struct WebSocketConnectionStateMachine: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        /// Silence after which the server sends a ping.
+        public var pingInterval: UInt64
+        /// Silence after which the connection is closed with 1001.
+        public var idleTimeout: UInt64
+        /// How long to wait for the peer's close frame after sending ours.
+        public var closeTimeout: UInt64
+
+        public init(pingIntervalSeconds: Double = 15, idleTimeoutSeconds: Double = 45, closeTimeoutSeconds: Double = 5) {
+            pingInterval = UInt64(pingIntervalSeconds * 1e9)
+            idleTimeout = UInt64(idleTimeoutSeconds * 1e9)
+            closeTimeout = UInt64(closeTimeoutSeconds * 1e9)
+        }
+    }
+
+    public enum State: Sendable, Equatable {
+        case open
+        /// We sent a close frame and wait for the peer's until the deadline.
+        case closing(deadline: UInt64)
+        /// The close handshake finished or was abandoned; only the TCP close remains.
+        case closed
+    }
+
+    public enum Action: Sendable, Equatable {
+        case none
+        case sendPong([UInt8])
+        case sendPing([UInt8])
+        /// Send a close frame; keep reading until the peer answers or the deadline passes.
+        case sendClose(WebSocketCloseCode, reason: String)
+        /// Answer the peer's close and close the TCP connection once the frame is written.
+        case replyCloseAndShutdown(WebSocketCloseCode?)
+        /// Close the TCP connection now.
+        case shutdown
+    }
+
+    public let configuration: Configuration
+    public private(set) var state: State = .open
+    public private(set) var lastReceived: UInt64
+    private var pingSentAt: UInt64?
+    private var pingCounter: UInt64 = 0
+    /// Round-trip time of the last answered server ping, in nanoseconds.
+    public private(set) var lastRTT: UInt64?
+
+    public init(configuration: Configuration, now: UInt64) {
+        self.configuration = configuration
+        self.lastReceived = now
+    }
+
+    public var isOpen: Bool { state == .open }
+
+    /// Any frame from the peer proves it alive.
+    public mutating func receivedFrame(now: UInt64) {
+        lastReceived = now
+    }
+
+    public mutating func receivedPing(_ payload: UnsafeRawBufferPointer) -> Action {
+        state == .open ? .sendPong(Array(payload)) : .none
+    }
+
+    /// Returns the round-trip time when the pong answers our outstanding ping.
+    public mutating func receivedPong(_ payload: UnsafeRawBufferPointer, now: UInt64) -> UInt64? {
+        guard let sentAt = pingSentAt, payload.count == 8,
+              payload.loadUnaligned(as: UInt64.self).bigEndian == pingCounter
+        else { return nil }
+        pingSentAt = nil
+        let rtt = now &- sentAt
+        lastRTT = rtt
+        return rtt
+    }
+
+    public mutating func receivedClose(_ code: WebSocketCloseCode?) -> Action {
+        switch state {
+        case .open:
+            state = .closed
+            return .replyCloseAndShutdown(code)
+        case .closing:
+            state = .closed
+            return .shutdown
+        case .closed:
+            return .none
+        }
+    }
+
+    /// Starts the close handshake from our side.
+    public mutating func close(_ code: WebSocketCloseCode, reason: String, now: UInt64) -> Action {
+        guard state == .open else { return .none }
+        state = .closing(deadline: now + configuration.closeTimeout)
+        return .sendClose(code, reason: reason)
+    }
+
+    /// The TCP connection ended (either side).
+    public mutating func connectionClosed() {
+        state = .closed
+    }
+
+    /// Called by the loop's sweep timer.
+    public mutating func tick(now: UInt64) -> Action {
+        switch state {
+        case .closed:
+            return .none
+        case .closing(let deadline):
+            if now >= deadline {
+                state = .closed
+                return .shutdown
+            }
+            return .none
+        case .open:
+            let silence = now &- lastReceived
+            if silence >= configuration.idleTimeout {
+                return close(.goingAway, reason: "idle timeout", now: now)
+            }
+            if silence >= configuration.pingInterval, pingSentAt.map({ now &- $0 >= configuration.pingInterval }) ?? true {
+                return ping(now: now)
+            }
+            return .none
+        }
+    }
+
+    /// A ping whose 8-byte payload identifies it, so its pong yields an RTT.
+    public mutating func ping(now: UInt64) -> Action {
+        guard state == .open else { return .none }
+        pingCounter &+= 1
+        pingSentAt = now
+        return .sendPing(withUnsafeBytes(of: pingCounter.bigEndian) { Array($0) })
+    }
+}
