@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "HTTPCore"),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         .target(name: "WebSocketCore", dependencies: ["HTTPCore", "CryptoPrimitives"]),
+        .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "WireJSON"]),
 
         .executableTarget(
             name: "wavedefect",
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
+        .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "WireJSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,97 @@
+import WireJSON
+
+/// The claims of a LiveKit access token (JWT, HS256): `iss` is the API key, `sub` the
+/// participant identity.
+public struct AccessTokenClaims: Sendable, Equatable {
+    public var issuer: String
+    public var identity: String
+    public var name: String?
+    public var metadata: String?
+    public var attributes: [String: String]
+    /// LiveKit participant kind (`standard`, `agent`, …); nil when absent.
+    public var kind: String?
+    /// Seconds since 1970.
+    public var expiresAt: Int64
+    public var notBefore: Int64?
+    public var video: VideoGrant?
+    /// Base64 SHA-256 of a webhook body (LiveKit's webhook signature).
+    public var sha256: String?
+    public var jwtID: String?
+
+    public init(
+        issuer: String, identity: String, expiresAt: Int64, notBefore: Int64? = nil, name: String? = nil,
+        metadata: String? = nil, attributes: [String: String] = [:], kind: String? = nil, video: VideoGrant? = nil, sha256: String? = nil
+    ) {
+        self.issuer = issuer
+        self.identity = identity
+        self.expiresAt = expiresAt
+        self.notBefore = notBefore
+        self.name = name
+        self.metadata = metadata
+        self.attributes = attributes
+        self.kind = kind
+        self.video = video
+        self.sha256 = sha256
+    }
+
+    /// The grants, or an empty grant (nothing allowed that needs asking) when absent.
+    public var grant: VideoGrant { video ?? VideoGrant() }
+
+    init(json: JSONObject) throws(AccessTokenError) {
+        guard let iss = json["iss"]?.stringValue, !iss.isEmpty else { throw .malformed("token has no issuer (iss)") }
+        guard let exp = json["exp"] else { throw .malformed("token has no expiry (exp)") }
+        guard let expiry = exp.doubleValue, expiry.isFinite else { throw .malformed("exp is not a number") }
+        issuer = iss
+        identity = json["sub"]?.stringValue ?? ""
+        expiresAt = Int64(expiry.rounded(.down))
+        if let nbf = json["nbf"] {
+            guard let n = nbf.doubleValue, n.isFinite else { throw .malformed("nbf is not a number") }
+            notBefore = Int64(n.rounded(.down))
+        }
+        name = json["name"]?.stringValue
+        metadata = json["metadata"]?.stringValue
+        kind = json["kind"]?.stringValue
+        sha256 = json["sha256"]?.stringValue
+        jwtID = json["jti"]?.stringValue
+        attributes = [:]
+        if let attrs = json["attributes"]?.objectValue {
+            for (k, v) in attrs.members {
+                guard let s = v.stringValue else { throw .malformed("attribute \(k) is not a string") }
+                attributes[k] = s
+            }
+        }
+        if let v = json["video"] {
+            guard let o = v.objectValue else { throw .malformed("video grant is not an object") }
+            video = VideoGrant(json: o)
+        }
+    }
+
+    func json() -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("iss"); w.string(issuer)
+        w.key("sub"); w.string(identity)
+        if let notBefore { w.key("nbf"); w.int(notBefore) }
+        w.key("exp"); w.int(expiresAt)
+        if let name { w.key("name"); w.string(name) }
+        if let metadata { w.key("metadata"); w.string(metadata) }
+        if let kind { w.key("kind"); w.string(kind) }
+        if !attributes.isEmpty {
+            w.key("attributes")
+            w.beginObject()
+            for (k, v) in attributes.sorted(by: { $0.key < $1.key }) {
+                w.key(k)
+                w.string(v)
+            }
+            w.endObject()
+        }
+        if let video {
+            w.key("video")
+            video.write(to: &w)
+        }
+        if let sha256 { w.key("sha256"); w.string(sha256) }
+        if let jwtID { w.key("jti"); w.string(jwtID) }
+        w.endObject()
+        return w.bytes
+    }
+}
