@@ -31,11 +31,17 @@ let package = Package(
     ],
     targets: systemLibraries + [
         // Pure cores: no I/O, tested byte by byte.
+        .target(name: "ByteStorage"),
         .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "HTTPCore"),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         .target(name: "WebSocketCore", dependencies: ["HTTPCore", "CryptoPrimitives"]),
         .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "WireJSON"]),
+        .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
+        .target(name: "RoomCore", dependencies: ["ByteStorage", "WireJSON", "WireProtocol", "WebSocketCore"]),
+
+        // The libuv layer: carries out what the pure cores decide.
+        .target(name: "EventLoop", dependencies: ["ByteStorage", "CLibUV", "CCurl", logging]),
 
         .executableTarget(
             name: "wavedefect",

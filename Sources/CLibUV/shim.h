@@ -2,6 +2,7 @@
 #define WAVEDEFECT_CLIBUV_SHIM_H
 #include <uv.h>
 #include <sys/resource.h>
+#include <signal.h>
 
 /// libuv's handle types are unions/structs whose casts are macros or implicit in C;
 /// these wrappers keep the Swift side free of pointer juggling.
@@ -18,4 +19,6 @@ static inline long wd_raise_nofile_limit(void) {
     }
     return (long)rl.rlim_cur;
 }
+/// SIG_IGN is a macro casting 1 to a function pointer.
+static inline void wd_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 #endif

@@ -1,0 +1,163 @@
+import CLibUV
+import Synchronization
+
+/// One libuv loop and the state every connection on it shares: the read buffer, the list of
+/// connections with pending writes, and the sweep timer.
+///
+/// Everything here runs on the loop's thread. The only entry points from other threads are
+/// `execute(_:)` (through a `uv_async_t`) and the completions of `submit(work:then:)`.
+public final class EventLoop {
+    public let raw: UnsafeMutablePointer<uv_loop_t>
+    /// One read buffer for every connection: reads are handled synchronously in the read
+    /// callback, so no connection needs a buffer of its own while idle.
+    let readBuffer: UnsafeMutableRawBufferPointer
+
+    private var dirty: [TCPConnection] = []
+    private let flushHandle: UnsafeMutablePointer<uv_prepare_t>
+    private let wakeHandle: UnsafeMutablePointer<uv_async_t>
+    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private var sweepTimer: LoopTimer?
+    private var sweepers: [(id: Int, body: (UInt64) -> Void)] = []
+    private var nextSweeperID = 0
+    private var closed = false
+
+    public init(readBufferSize: Int = 64 * 1024) throws(LoopError) {
+        raw = .allocate(capacity: 1)
+        let rc = uv_loop_init(raw)
+        guard rc == 0 else {
+            raw.deallocate()
+            throw LoopError(rc, "uv_loop_init")
+        }
+        readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
+        flushHandle = .allocate(capacity: 1)
+        wakeHandle = .allocate(capacity: 1)
+        raw.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+
+        uv_prepare_init(raw, flushHandle)
+        flushHandle.pointee.data = raw.pointee.data
+        // Writes queued during a loop turn go out together right before the loop blocks:
+        // one writev per connection per turn however many messages it was sent.
+        uv_prepare_start(flushHandle) { handle in
+            EventLoop.from(handle!.pointee.loop).flushDirty()
+        }
+        uv_unref(wd_handle(flushHandle))
+
+        uv_async_init(raw, wakeHandle) { handle in
+            EventLoop.from(handle!.pointee.loop).runPending()
+        }
+        wakeHandle.pointee.data = raw.pointee.data
+        uv_unref(wd_handle(wakeHandle))
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    static func from(_ loop: UnsafeMutablePointer<uv_loop_t>!) -> EventLoop {
+        Unmanaged<EventLoop>.fromOpaque(loop.pointee.data).takeUnretainedValue()
+    }
+
+    /// Monotonic time in nanoseconds.
+    public var now: UInt64 { uv_hrtime() }
+
+    /// Runs until `stop()` or until no handle keeps the loop alive.
+    public func run() {
+        uv_run(raw, UV_RUN_DEFAULT)
+    }
+
+    /// Runs one turn without blocking (tests and shutdown drains).
+    @discardableResult
+    public func runOnce(block: Bool = false) -> Bool {
+        uv_run(raw, block ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0
+    }
+
+    public func stop() {
+        uv_stop(raw)
+    }
+
+    /// Closes every handle and frees the loop. Connections still open are closed abruptly.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        sweepTimer = nil
+        uv_walk(raw, { handle, _ in
+            if uv_is_closing(handle) == 0 { uv_close(handle, nil) }
+        }, nil)
+        while uv_run(raw, UV_RUN_NOWAIT) != 0 {}
+        uv_loop_close(raw)
+        flushHandle.deallocate()
+        wakeHandle.deallocate()
+        raw.deallocate()
+    }
+
+    // MARK: Batched writes
+
+    func markDirty(_ connection: TCPConnection) {
+        dirty.append(connection)
+    }
+
+    /// Writes everything queued this turn. Also called directly when a caller needs bytes on
+    /// the wire before it returns to the loop.
+    public func flushDirty() {
+        guard !dirty.isEmpty else { return }
+        let batch = dirty
+        dirty.removeAll(keepingCapacity: true)
+        for connection in batch {
+            connection.flush()
+        }
+    }
+
+    // MARK: Cross-thread wake-ups
+
+    /// Runs `body` on the loop thread. Safe to call from any thread.
+    public func execute(_ body: @escaping @Sendable () -> Void) {
+        pending.withLock { $0.append(body) }
+        uv_async_send(wakeHandle)
+    }
+
+    private func runPending() {
+        let jobs = pending.withLock { jobs -> [@Sendable () -> Void] in
+            defer { jobs.removeAll() }
+            return jobs
+        }
+        for job in jobs { job() }
+    }
+
+    // MARK: Sweep timer
+
+    /// Registers a callback for the loop's single sweep timer, which fires every
+    /// `interval` and carries every timeout of the server (handshake, idle, pings, rooms).
+    @discardableResult
+    public func addSweeper(intervalMilliseconds: UInt64 = 1000, _ body: @escaping (UInt64) -> Void) -> Int {
+        if sweepTimer == nil {
+            let timer = LoopTimer(loop: self) { [unowned self] in
+                let now = self.now
+                for s in self.sweepers { s.body(now) }
+            }
+            timer.start(afterMilliseconds: intervalMilliseconds, repeatMilliseconds: intervalMilliseconds)
+            timer.unref()
+            sweepTimer = timer
+        }
+        nextSweeperID += 1
+        sweepers.append((nextSweeperID, body))
+        return nextSweeperID
+    }
+
+    public func removeSweeper(_ id: Int) {
+        sweepers.removeAll { $0.id == id }
+    }
+}
+
+/// A libuv error with the call that failed.
+public struct LoopError: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public let operation: String
+
+    public init(_ code: Int32, _ operation: String) {
+        self.code = code
+        self.operation = operation
+    }
+
+    public var message: String { String(cString: uv_strerror(code)) }
+    public var description: String { "\(operation): \(message)" }
+}

@@ -1,0 +1,36 @@
+import CLibUV
+
+/// A `uv_timer_t` owned by a Swift object. The handle's memory is freed in its close
+/// callback, so the object may go away at any time without a dangling handle.
+public final class LoopTimer {
+    private let handle: UnsafeMutablePointer<uv_timer_t>
+    private let callback: () -> Void
+
+    public init(loop: EventLoop, _ callback: @escaping () -> Void) {
+        self.callback = callback
+        handle = .allocate(capacity: 1)
+        uv_timer_init(loop.raw, handle)
+        handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        uv_close(wd_handle(handle)) { h in h?.deallocate() }
+    }
+
+    public func start(afterMilliseconds timeout: UInt64, repeatMilliseconds: UInt64 = 0) {
+        uv_timer_start(handle, { h in
+            Unmanaged<LoopTimer>.fromOpaque(h!.pointee.data).takeUnretainedValue().callback()
+        }, timeout, repeatMilliseconds)
+    }
+
+    public func stop() {
+        uv_timer_stop(handle)
+    }
+
+    /// A timer that must not keep the loop alive on its own.
+    public func unref() {
+        uv_unref(wd_handle(handle))
+    }
+
+    public var isActive: Bool { uv_is_active(wd_handle(handle)) != 0 }
+}

@@ -1,0 +1,61 @@
+import WireProtocol
+
+/// A participant of a room: its public info, what its token allows, what it listens to, and
+/// which connection (if any) currently carries it.
+public final class Participant {
+    public var info: ParticipantInfo
+    public let permissions: Permissions
+    public var subscription: TopicSubscription = .everything
+    public private(set) var state: State = .active
+    /// The I/O layer's object for the connection carrying this participant (nil while
+    /// suspended). The room core never calls it; it only hands it back in actions.
+    public var endpoint: AnyObject?
+    /// Opaque secret given in `joined`, presented to resume after a dropped connection.
+    public let resumeToken: String
+    public var droppedLossyMessages = 0
+
+    public enum State: Sendable, Equatable {
+        case active
+        /// The connection dropped without a close handshake; the participant stays in the
+        /// room, invisible to no one, until it resumes or the deadline passes.
+        case suspended(deadline: UInt64)
+    }
+
+    public struct Permissions: Sendable, Equatable {
+        public var canPublishData: Bool
+        public var canSubscribe: Bool
+        public var canUpdateOwnMetadata: Bool
+        public var hidden: Bool
+        public var roomAdmin: Bool
+
+        public init(canPublishData: Bool = true, canSubscribe: Bool = true, canUpdateOwnMetadata: Bool = false, hidden: Bool = false, roomAdmin: Bool = false) {
+            self.canPublishData = canPublishData
+            self.canSubscribe = canSubscribe
+            self.canUpdateOwnMetadata = canUpdateOwnMetadata
+            self.hidden = hidden
+            self.roomAdmin = roomAdmin
+        }
+    }
+
+    public init(info: ParticipantInfo, permissions: Permissions, resumeToken: String) {
+        self.info = info
+        self.permissions = permissions
+        self.resumeToken = resumeToken
+    }
+
+    public var identity: String { info.identity }
+    public var sid: String { info.sid }
+    public var isAgent: Bool { info.kind == .agent }
+    public var isHidden: Bool { permissions.hidden }
+    public var isActive: Bool { state == .active }
+
+    func suspend(until deadline: UInt64) {
+        state = .suspended(deadline: deadline)
+        endpoint = nil
+    }
+
+    func reactivate(endpoint: AnyObject) {
+        state = .active
+        self.endpoint = endpoint
+    }
+}

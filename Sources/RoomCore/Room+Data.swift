@@ -1,0 +1,163 @@
+import ByteStorage
+import WebSocketCore
+import WireJSON
+import WireProtocol
+
+/// Data-channel limits enforced by the room.
+public struct DataLimits: Sendable, Equatable {
+    /// Largest `payload` (JSON bytes, or binary payload bytes).
+    public var maxPayloadBytes: Int
+    /// Most destinations one message may name.
+    public var maxDestinations: Int
+
+    public init(maxPayloadBytes: Int = 64 * 1024, maxDestinations: Int = 256) {
+        self.maxPayloadBytes = maxPayloadBytes
+        self.maxDestinations = maxDestinations
+    }
+}
+
+extension Room {
+    /// A data message to publish: JSON from a participant, raw bytes from a binary frame, or
+    /// JSON from the server itself (admin `SendData`, agents).
+    public struct Publication {
+        public var topic: String
+        public var reliable: Bool?
+        public var destinations: [String]?
+        public var body: Body
+
+        public enum Body {
+            /// Valid JSON, written into the envelope as it is.
+            case json(UnsafeRawBufferPointer)
+            case binary(UnsafeRawBufferPointer)
+        }
+
+        public init(topic: String, reliable: Bool? = nil, destinations: [String]? = nil, body: Body) {
+            self.topic = topic
+            self.reliable = reliable
+            self.destinations = destinations
+            self.body = body
+        }
+    }
+
+    /// Publishes to every subscriber of the topic (or the named destinations among them),
+    /// never back to the sender. The envelope is encoded once; reliable messages take the
+    /// next seq and are kept for replay. `sender` is nil for server-originated messages.
+    public func publish(_ publication: Publication, from sender: Participant?, limits: DataLimits, now: RoomInstant) throws(ProtocolError) -> [RoomAction] {
+        let payloadCount: Int
+        switch publication.body {
+        case .json(let b), .binary(let b): payloadCount = b.count
+        }
+        if let sender {
+            guard sender.permissions.canPublishData else { throw .forbidden("token does not grant canPublishData") }
+            let policy = configuration.policy(for: publication.topic)
+            guard policy.allows(identity: sender.identity, isAgent: sender.isAgent, hostIdentity: configuration.hostIdentity) else {
+                throw .forbidden("not allowed to publish to topic '\(publication.topic)'")
+            }
+        }
+        guard payloadCount <= limits.maxPayloadBytes else { throw .payloadTooLarge(limits.maxPayloadBytes) }
+        guard !publication.topic.isEmpty, publication.topic.utf8.count <= 255 else {
+            throw .badMessage("topic must be 1 to 255 bytes")
+        }
+        let destinations = publication.destinations.map(Set.init)
+        if let d = destinations, d.count > limits.maxDestinations { throw .badMessage("more than \(limits.maxDestinations) destinations") }
+
+        let policy = configuration.policy(for: publication.topic)
+        let reliable = publication.reliable ?? policy.reliable
+        seq += 1
+        let frame: SharedBytes
+        switch publication.body {
+        case .json(let payload):
+            frame = Self.dataMessage(topic: publication.topic, from: sender?.identity, seq: seq, payload: payload, reliable: reliable, ts: now.wallMilliseconds)
+        case .binary(let payload):
+            frame = Self.binaryDataMessage(topic: publication.topic, from: sender?.identity ?? "", seq: seq, payload: payload, ts: now.wallMilliseconds)
+        }
+
+        var counters = topicStats[publication.topic, default: TopicCounters()]
+        counters.messages += 1
+        counters.bytes += payloadCount
+        if reliable {
+            let capacity = policy.replay ?? configuration.replayBufferSize
+            replay[publication.topic, default: ReplayBuffer(capacity: capacity)]
+                .append(.init(seq: seq, frame: frame, senderSID: sender?.sid ?? "", destinations: destinations))
+        }
+        // The cached subscriber list is handed out as is (no copy); the sender is skipped at delivery.
+        var recipients = subscribers(of: publication.topic)
+        if let destinations {
+            recipients = recipients.filter { destinations.contains($0.identity) }
+        }
+        let senderIncluded = sender.map { s in recipients.contains { $0 === s } } ?? false
+        counters.deliveries += recipients.count - (senderIncluded ? 1 : 0)
+        topicStats[publication.topic] = counters
+        return recipients.isEmpty ? [] : [.broadcast(frame, to: recipients, except: sender, lossy: !reliable)]
+    }
+
+    public func subscribe(_ participant: Participant, topics: [String]) {
+        participant.subscription.subscribe(topics)
+        invalidateSubscribers()
+    }
+
+    public func unsubscribe(_ participant: Participant, topics: [String]) {
+        participant.subscription.unsubscribe(topics)
+        invalidateSubscribers()
+    }
+
+    /// A participant updates its own name, metadata or attributes (needs
+    /// `canUpdateOwnMetadata`); everyone sees `participant_updated`.
+    public func update(_ participant: Participant, _ request: UpdateRequest) throws(ProtocolError) -> [RoomAction] {
+        guard participant.permissions.canUpdateOwnMetadata else { throw .forbidden("token does not grant canUpdateOwnMetadata") }
+        return applyUpdate(participant, name: request.name, metadata: request.metadata, attributes: request.attributes)
+    }
+
+    /// Applies an update without a permission check (the admin API's UpdateParticipant).
+    public func applyUpdate(_ participant: Participant, name: String?, metadata: String?, attributes: [String: String]?) -> [RoomAction] {
+        if let name { participant.info.name = name }
+        if let metadata { participant.info.metadata = metadata }
+        if let attributes { participant.info.merge(attributes: attributes) }
+        let frame = ServerMessage.participantUpdated(participant.info.json)
+        // The participant hears its own update too, so it learns the merged state.
+        let recipients = participant.isHidden ? [participant] : activeParticipants
+        return [.broadcast(frame, to: recipients.filter(\.isActive), except: nil, lossy: false)]
+    }
+
+    /// Changes the room's metadata; everyone hears `room_updated`.
+    public func updateMetadata(_ metadata: String) -> [RoomAction] {
+        self.metadata = metadata
+        let frame = ServerMessage.typed("room_updated") { w in
+            w.key("room"); writeInfo(to: &w)
+        }
+        return [.broadcast(frame, to: activeParticipants, except: nil, lossy: false)]
+    }
+
+    // MARK: Envelopes
+
+    /// `{"type":"data","topic":…,"from":…,"seq":…,"payload":…,"reliable":…,"ts":…}`
+    static func dataMessage(topic: String, from: String?, seq: UInt64, payload: UnsafeRawBufferPointer, reliable: Bool, ts: Int64) -> SharedBytes {
+        ServerMessage.typed("data", capacity: payload.count + topic.utf8.count + 128) { w in
+            w.key("topic"); w.string(topic)
+            w.key("from")
+            if let from { w.string(from) } else { w.null() }
+            w.key("seq"); w.uint(seq)
+            w.key("payload"); w.raw(payload)
+            w.key("reliable"); w.bool(reliable)
+            w.key("ts"); w.int(ts)
+        }
+    }
+
+    /// Binary data frame: `u8 topic length, topic, u8 sender length, sender, u64 seq,
+    /// i64 ts (ms), payload`, integers big-endian (docs/protocol.md).
+    static func binaryDataMessage(topic: String, from: String, seq: UInt64, payload: UnsafeRawBufferPointer, ts: Int64) -> SharedBytes {
+        let topicBytes = Array(topic.utf8.prefix(255))
+        let fromBytes = Array(from.utf8.prefix(255))
+        var body = [UInt8](repeating: 0, count: WebSocketFrameEncoder.maxHeaderLength)
+        body.reserveCapacity(body.count + 18 + topicBytes.count + fromBytes.count + payload.count)
+        body.append(UInt8(topicBytes.count))
+        body += topicBytes
+        body.append(UInt8(fromBytes.count))
+        body += fromBytes
+        withUnsafeBytes(of: seq.bigEndian) { body.append(contentsOf: $0) }
+        withUnsafeBytes(of: ts.bigEndian) { body.append(contentsOf: $0) }
+        body.append(contentsOf: payload)
+        let start = WebSocketFrameEncoder.frameInPlace(&body, opcode: .binary)
+        return SharedBytes(body, from: start)
+    }
+}

@@ -1,0 +1,174 @@
+import ByteStorage
+import WireJSON
+import WireProtocol
+
+/// Why a participant left, as sent in `participant_left` and webhooks.
+public enum LeaveReason: String, Sendable {
+    case clientLeave = "client_leave"
+    case connectionLost = "connection_lost"
+    case duplicateIdentity = "duplicate_identity"
+    case removed = "removed"
+    case roomClosed = "room_closed"
+    case slowConsumer = "slow_consumer"
+    case serverShutdown = "server_shutdown"
+    case idleTimeout = "idle_timeout"
+    case protocolError = "protocol_error"
+}
+
+extension Room {
+    /// Whether a new participant could join now (checked before the WebSocket upgrade).
+    public func admits(identity: String, isAgent: Bool) -> Bool {
+        guard !isClosed else { return false }
+        if isAgent || configuration.maxParticipants == 0 { return true }
+        // Someone rejoining under the same identity replaces themselves: no extra seat.
+        if let existing = byIdentity[identity], !existing.isAgent { return true }
+        return participantCount < configuration.maxParticipants
+    }
+
+    /// Adds a participant carried by `endpoint`. A participant already present with the same
+    /// identity is replaced: its connection is closed with 4000 and everyone sees it leave.
+    public func join(_ participant: Participant, endpoint: AnyObject, now: RoomInstant) -> [RoomAction] {
+        var actions: [RoomAction] = []
+        if let old = byIdentity[participant.identity] {
+            if let oldEndpoint = old.endpoint {
+                actions.append(.disconnect(oldEndpoint, code: RoomCloseCode.duplicateIdentity, reason: "another connection joined as \(old.identity)"))
+            }
+            actions += leave(old, reason: .duplicateIdentity, now: now)
+        }
+        participant.reactivate(endpoint: endpoint)
+        add(participant)
+        actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
+        if !participant.isHidden {
+            let frame = ServerMessage.participantJoined(participant.info.json)
+            actions.append(.broadcast(frame, to: activeParticipants, except: participant, lossy: false))
+        }
+        actions.append(webhook(.participantJoined, participant, now: now))
+        return actions
+    }
+
+    /// Resumes a participant whose connection dropped (or is about to be noticed dropping):
+    /// the new connection takes over silently and receives every reliable message after
+    /// `lastSeq` that it would have received, or is told which topics have a gap.
+    public func resume(_ participant: Participant, lastSeq: UInt64, endpoint: AnyObject, now: RoomInstant) -> [RoomAction] {
+        var actions: [RoomAction] = []
+        if let oldEndpoint = participant.endpoint, oldEndpoint !== endpoint {
+            actions.append(.disconnect(oldEndpoint, code: RoomCloseCode.resumedElsewhere, reason: "resumed on a new connection"))
+        }
+        participant.reactivate(endpoint: endpoint)
+        invalidateSubscribers()
+        var replayed: [ReplayBuffer.Entry] = []
+        var gapTopics: [String] = []
+        for (topic, buffer) in replay where participant.subscription.includes(topic) && participant.permissions.canSubscribe {
+            if buffer.hasGap(after: lastSeq) { gapTopics.append(topic) }
+            for e in buffer.entries(after: lastSeq) where e.senderSID != participant.sid {
+                if let d = e.destinations, !d.contains(participant.identity) { continue }
+                replayed.append(e)
+            }
+        }
+        replayed.sort { $0.seq < $1.seq }
+        gapTopics.sort()
+        actions.append(.send(joinedMessage(for: participant, resumed: true), to: participant))
+        actions.append(.send(resumedMessage(lastSeq: lastSeq, replayed: replayed.count, gapTopics: gapTopics), to: participant))
+        for e in replayed { actions.append(.send(e.frame, to: participant)) }
+        return actions
+    }
+
+    /// The connection `endpoint` carrying `participant` closed. A clean close (the client's
+    /// close frame) is a leave; a dropped connection suspends the participant for resume.
+    /// A connection that no longer carries the participant (replaced, resumed elsewhere)
+    /// changes nothing.
+    public func endpointClosed(_ participant: Participant, endpoint: AnyObject, clean: Bool, now: RoomInstant) -> [RoomAction] {
+        guard participant.endpoint === endpoint, byIdentity[participant.identity] === participant else { return [] }
+        return clean ? leave(participant, reason: .clientLeave, now: now) : connectionLost(participant, now: now)
+    }
+
+    /// Removes a participant for good and tells the others.
+    public func leave(_ participant: Participant, reason: LeaveReason, now: RoomInstant) -> [RoomAction] {
+        guard byIdentity[participant.identity] === participant else { return [] }
+        remove(participant, now: now)
+        var actions: [RoomAction] = []
+        if !participant.isHidden {
+            let frame = ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: reason.rawValue)
+            actions.append(.broadcast(frame, to: activeParticipants, except: nil, lossy: false))
+        }
+        actions.append(webhook(.participantLeft, participant, now: now))
+        return actions
+    }
+
+    /// The connection dropped without a close handshake: keep the participant, invisible to
+    /// no one, for `departureTimeout` so it can resume.
+    public func connectionLost(_ participant: Participant, now: RoomInstant) -> [RoomAction] {
+        guard byIdentity[participant.identity] === participant, participant.isActive else { return [] }
+        guard configuration.departureTimeout > 0 else { return leave(participant, reason: .connectionLost, now: now) }
+        participant.suspend(until: now.monotonic + RoomInstant.nanoseconds(configuration.departureTimeout))
+        invalidateSubscribers()
+        return []
+    }
+
+    /// Expires suspended participants. Returns the actions and whether the room should close
+    /// (nobody ever came within `emptyTimeout`, or everyone left `departureTimeout` ago).
+    public func tick(now: RoomInstant) -> (actions: [RoomAction], shouldClose: Bool) {
+        var actions: [RoomAction] = []
+        for p in participants {
+            if case .suspended(let deadline) = p.state, now.monotonic >= deadline {
+                actions += leave(p, reason: .connectionLost, now: now)
+            }
+        }
+        let shouldClose: Bool
+        if participantCount > 0 {
+            shouldClose = false
+        } else if let since = emptySince {
+            shouldClose = now.monotonic >= since + RoomInstant.nanoseconds(configuration.departureTimeout)
+        } else {
+            shouldClose = !everJoined && now.monotonic >= createdAt.monotonic + RoomInstant.nanoseconds(configuration.emptyTimeout)
+        }
+        return (actions, shouldClose)
+    }
+
+    /// Closes the room: everyone (agents included) is disconnected with `code`.
+    public func close(code: UInt16 = RoomCloseCode.roomClosed, reason: String, leaveReason: LeaveReason = .roomClosed, now: RoomInstant) -> [RoomAction] {
+        guard !isClosed else { return [] }
+        var actions: [RoomAction] = []
+        for p in participants {
+            if let endpoint = p.endpoint { actions.append(.disconnect(endpoint, code: code, reason: reason)) }
+        }
+        for p in participants {
+            remove(p, now: now)
+            actions.append(webhook(.participantLeft, p, now: now))
+        }
+        isClosed = true
+        actions.append(webhook(.roomFinished, nil, now: now))
+        return actions
+    }
+
+    // MARK: Messages
+
+    /// `joined`: the room, the participant itself, everyone visible, and what a later resume
+    /// needs (the token and the current seq).
+    public func joinedMessage(for participant: Participant, resumed: Bool) -> SharedBytes {
+        ServerMessage.typed("joined", capacity: 512 + participants.count * 200) { w in
+            w.key("room"); writeInfo(to: &w)
+            w.key("participant"); participant.info.write(to: &w)
+            w.key("participants")
+            w.beginArray()
+            for p in participants where p !== participant && !p.isHidden { p.info.write(to: &w) }
+            w.endArray()
+            w.key("resume_token"); w.string(participant.resumeToken)
+            w.key("seq"); w.uint(seq)
+            w.key("resumed"); w.bool(resumed)
+        }
+    }
+
+    func resumedMessage(lastSeq: UInt64, replayed: Int, gapTopics: [String]) -> SharedBytes {
+        ServerMessage.typed("resumed") { w in
+            w.key("last_seq"); w.uint(lastSeq)
+            w.key("seq"); w.uint(seq)
+            w.key("replayed"); w.int(replayed)
+            w.key("gap"); w.bool(!gapTopics.isEmpty)
+            w.key("gap_topics")
+            w.beginArray()
+            for t in gapTopics { w.string(t) }
+            w.endArray()
+        }
+    }
+}

@@ -1,0 +1,114 @@
+/// All rooms of a server: creation on first join (if allowed), definitions from `rooms/`,
+/// timeouts, deletion. Pure like `Room`: the clock comes in with each call.
+public final class RoomRegistry {
+    /// Configurations by room name, from the definition files.
+    public var definitions: [String: RoomConfiguration]
+    /// Configuration of rooms created on the fly that have no definition.
+    public var defaultConfiguration: RoomConfiguration
+    /// Whether joining a room that does not exist creates it.
+    public var autoCreate: Bool
+    public private(set) var rooms: [String: Room] = [:]
+    private var ids: IDGenerator
+
+    public init(definitions: [String: RoomConfiguration] = [:], defaultConfiguration: RoomConfiguration = RoomConfiguration(), autoCreate: Bool = true, ids: IDGenerator = IDGenerator()) {
+        self.definitions = definitions
+        self.defaultConfiguration = defaultConfiguration
+        self.autoCreate = autoCreate
+        self.ids = ids
+    }
+
+    /// Why a join is refused before the upgrade, with the HTTP status that says so.
+    public struct JoinRefusal: Error, Sendable, Equatable {
+        public let status: Int
+        public let message: String
+
+        public static func roomNotFound(_ name: String) -> JoinRefusal { .init(status: 404, message: "room '\(name)' does not exist") }
+        public static func roomFull(_ name: String) -> JoinRefusal { .init(status: 403, message: "room '\(name)' is full") }
+    }
+
+    public func room(named name: String) -> Room? {
+        rooms[name]
+    }
+
+    public var sortedRooms: [Room] {
+        rooms.values.sorted { $0.createdAt.monotonic < $1.createdAt.monotonic }
+    }
+
+    /// Creates a room (or returns the existing one). `overrides` adjusts the configuration,
+    /// as the admin API's CreateRoom does.
+    public func create(_ name: String, now: RoomInstant, overrides: (inout RoomConfiguration) -> Void = { _ in }) -> (room: Room, actions: [RoomAction], created: Bool) {
+        if let existing = rooms[name] { return (existing, [], false) }
+        var configuration = definitions[name] ?? defaultConfiguration
+        overrides(&configuration)
+        let room = Room(name: name, sid: ids.make(prefix: "RM_"), configuration: configuration, now: now)
+        rooms[name] = room
+        return (room, [room.webhook(.roomStarted, nil, now: now)], true)
+    }
+
+    /// The room a participant may join now, created if needed and allowed.
+    public func roomForJoin(_ name: String, identity: String, isAgent: Bool, now: RoomInstant) throws(JoinRefusal) -> (room: Room, actions: [RoomAction]) {
+        var actions: [RoomAction] = []
+        let room: Room
+        if let existing = rooms[name] {
+            room = existing
+        } else {
+            guard autoCreate || definitions[name] != nil else { throw .roomNotFound(name) }
+            let made = create(name, now: now)
+            room = made.room
+            actions = made.actions
+        }
+        guard room.admits(identity: identity, isAgent: isAgent) else { throw .roomFull(name) }
+        return (room, actions)
+    }
+
+    public func makeParticipantSID() -> String { ids.make(prefix: "PA_") }
+    public func makeResumeToken() -> String { ids.make(prefix: "RT_", length: 32) }
+
+    /// Expires suspended participants and closes rooms whose time is up.
+    public func tick(now: RoomInstant) -> [RoomAction] {
+        var actions: [RoomAction] = []
+        for room in sortedRooms {
+            let (roomActions, shouldClose) = room.tick(now: now)
+            actions += roomActions
+            if shouldClose {
+                actions += room.close(reason: "room closed: nobody left", now: now)
+                rooms[room.name] = nil
+            }
+        }
+        return actions
+    }
+
+    /// Deletes a room, disconnecting everyone in it.
+    public func delete(_ name: String, now: RoomInstant) -> [RoomAction]? {
+        guard let room = rooms.removeValue(forKey: name) else { return nil }
+        return room.close(reason: "room deleted", now: now)
+    }
+
+    /// Closes every room (server shutdown): connections get `code` (1001).
+    public func closeAll(code: UInt16, reason: String, now: RoomInstant) -> [RoomAction] {
+        var actions: [RoomAction] = []
+        for room in sortedRooms {
+            actions += room.close(code: code, reason: reason, leaveReason: .serverShutdown, now: now)
+        }
+        rooms.removeAll()
+        return actions
+    }
+}
+
+/// Random identifiers in LiveKit's style (`RM_…`, `PA_…`). Deterministic when seeded, for tests.
+public struct IDGenerator {
+    private var generator: any RandomNumberGenerator
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    public init(generator: any RandomNumberGenerator = SystemRandomNumberGenerator()) {
+        self.generator = generator
+    }
+
+    public mutating func make(prefix: String, length: Int = 12) -> String {
+        var s = prefix
+        for _ in 0..<length {
+            s.append(Self.alphabet[Int(generator.next() % UInt64(Self.alphabet.count))])
+        }
+        return s
+    }
+}

@@ -1,0 +1,83 @@
+import ByteStorage
+import WebSocketCore
+import WireJSON
+
+/// Encoders for every server → client message. Each returns a complete WebSocket text frame
+/// in a shared buffer: a message is encoded once and the same bytes go to every recipient.
+public enum ServerMessage {
+    /// Frames the JSON written by `body`, writing the frame header into space reserved in
+    /// front of it instead of copying the body behind a header.
+    public static func frame(capacity: Int = 256, _ body: (inout JSONWriter) -> Void) -> SharedBytes {
+        var prefix = [UInt8](repeating: 0, count: WebSocketFrameEncoder.maxHeaderLength)
+        prefix.reserveCapacity(capacity)
+        var w = JSONWriter(prefix: prefix)
+        body(&w)
+        var bytes = w.bytes
+        let start = WebSocketFrameEncoder.frameInPlace(&bytes, opcode: .text)
+        return SharedBytes(bytes, from: start)
+    }
+
+    public static func pong(id: UnsafeRawBufferPointer?, t: UnsafeRawBufferPointer?, serverTimeMilliseconds: Int64) -> SharedBytes {
+        frame(capacity: 96) { w in
+            w.beginObject()
+            w.key("type"); w.string("pong")
+            if let id { w.key("id"); w.raw(id) }
+            if let t { w.key("t"); w.raw(t) }
+            w.key("server_t"); w.int(serverTimeMilliseconds)
+            w.endObject()
+        }
+    }
+
+    public static func error(_ error: ProtocolError, id: UnsafeRawBufferPointer? = nil) -> SharedBytes {
+        frame { w in
+            w.beginObject()
+            w.key("type"); w.string("error")
+            w.key("code"); w.string(error.code)
+            w.key("message"); w.string(error.message)
+            if let id { w.key("id"); w.raw(id) }
+            w.endObject()
+        }
+    }
+
+    /// A message of `type` whose other members are written by `members`.
+    public static func typed(_ type: StaticString, capacity: Int = 256, _ members: (inout JSONWriter) -> Void) -> SharedBytes {
+        frame(capacity: capacity) { w in
+            w.beginObject()
+            w.key("type"); w.string(String(describing: type))
+            members(&w)
+            w.endObject()
+        }
+    }
+
+    public static func participantJoined(_ participant: [UInt8]) -> SharedBytes {
+        typed("participant_joined", capacity: participant.count + 64) { w in
+            w.key("participant"); w.raw(participant)
+        }
+    }
+
+    public static func participantUpdated(_ participant: [UInt8]) -> SharedBytes {
+        typed("participant_updated", capacity: participant.count + 64) { w in
+            w.key("participant"); w.raw(participant)
+        }
+    }
+
+    public static func participantLeft(sid: String, identity: String, reason: String) -> SharedBytes {
+        typed("participant_left") { w in
+            w.key("participant")
+            w.beginObject()
+            w.key("sid"); w.string(sid)
+            w.key("identity"); w.string(identity)
+            w.endObject()
+            w.key("reason"); w.string(reason)
+        }
+    }
+
+    /// Acknowledges a request that has no other answer (subscribe, update, …) when the client
+    /// attached an `id`.
+    public static func ack(_ what: String, id: UnsafeRawBufferPointer) -> SharedBytes {
+        typed("ack") { w in
+            w.key("id"); w.raw(id)
+            w.key("for"); w.string(what)
+        }
+    }
+}
