@@ -43,10 +43,19 @@ let package = Package(
         // The libuv layer: carries out what the pure cores decide.
         .target(name: "EventLoop", dependencies: ["ByteStorage", "CLibUV", "CCurl", logging]),
 
+        // The server: HTTP routing, WebSocket sessions, rooms on the loop.
+        .target(
+            name: "WaveDefectServer",
+            dependencies: [
+                "AccessToken", "ByteStorage", "EventLoop", "HTTPCore", "RoomCore", "WebSocketCore", "WireJSON", "WireProtocol",
+                "CLibUV", logging, .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "WireJSON",
+                "AccessToken", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]

@@ -1,12 +1,18 @@
+import Glibc
+
 /// An immutable byte buffer shared by reference: a broadcast message is encoded into one of
 /// these once and every recipient's write queue holds a reference to it, not a copy.
 public final class SharedBytes: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     public let count: Int
+    /// Monotonic nanoseconds when the message was encoded: the write path measures
+    /// publish→write latency from it.
+    public let createdAt: UInt64
 
     /// Copies `bytes[start...]` into a new buffer.
     public init(_ bytes: [UInt8], from start: Int = 0) {
         count = bytes.count - start
+        createdAt = MonotonicClock.nanoseconds
         base = .allocate(byteCount: max(count, 1), alignment: 8)
         bytes.withUnsafeBytes { src in
             if count > 0 { base.copyMemory(from: src.baseAddress! + start, byteCount: count) }
@@ -22,4 +28,14 @@ public final class SharedBytes: @unchecked Sendable {
     }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds, the same clock as libuv's `uv_hrtime`.
+public enum MonotonicClock {
+    @inline(__always)
+    public static var nanoseconds: UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
 }

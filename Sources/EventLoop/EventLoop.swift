@@ -20,6 +20,9 @@ public final class EventLoop {
     private var sweepers: [(id: Int, body: (UInt64) -> Void)] = []
     private var nextSweeperID = 0
     private var closed = false
+    /// Time from a message's encoding to its bytes reaching the kernel, for every message
+    /// written on this loop.
+    public var writeLatency = LatencyHistogram()
 
     public init(readBufferSize: Int = 64 * 1024) throws(LoopError) {
         raw = .allocate(capacity: 1)

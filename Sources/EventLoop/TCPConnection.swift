@@ -103,6 +103,13 @@ public final class TCPConnection {
         write(SharedBytes(bytes))
     }
 
+    /// Drops queued bytes that have not started going out (bytes already handed to libuv
+    /// stay), so an urgent frame — a close for a slow consumer — is next in line.
+    public func discardQueued() {
+        for c in queue { bufferedBytes -= c.remaining }
+        queue.removeAll()
+    }
+
     /// Closes once everything queued is written (an HTTP response with `Connection: close`,
     /// the last WebSocket close frame).
     public func closeAfterFlush() {
@@ -151,9 +158,11 @@ public final class TCPConnection {
         var n = byteCount
         bufferedBytes -= n
         var drop = 0
+        let now = MonotonicClock.nanoseconds
         while n > 0 && drop < queue.count {
             if queue[drop].remaining <= n {
                 n -= queue[drop].remaining
+                loop.writeLatency.record(now &- queue[drop].storage.createdAt)
                 drop += 1
             } else {
                 queue[drop].offset += n
@@ -180,6 +189,7 @@ public final class TCPConnection {
     func writeCompleted(_ request: WriteRequest, status: Int32) {
         inFlight = nil
         bufferedBytes -= request.byteCount
+        if status == 0 { request.recordLatency(into: &loop.writeLatency) }
         if status < 0 {
             close()
             return

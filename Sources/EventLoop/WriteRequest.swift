@@ -28,6 +28,11 @@ final class WriteRequest {
         buffers.deallocate()
     }
 
+    func recordLatency(into histogram: inout LatencyHistogram) {
+        let now = MonotonicClock.nanoseconds
+        for c in chunks { histogram.record(now &- c.storage.createdAt) }
+    }
+
     func submit(to stream: UnsafeMutablePointer<uv_stream_t>) -> Int32 {
         request.pointee.data = Unmanaged.passRetained(self).toOpaque()
         let rc = uv_write(request, stream, buffers, UInt32(chunks.count)) { req, status in

@@ -1,4 +1,14 @@
+import ByteStorage
 import WireProtocol
+
+/// The connection (or in-process agent) carrying a participant. The room core never calls
+/// it; the I/O layer does when it carries out the room's actions.
+public protocol RoomEndpoint: AnyObject {
+    /// Queue a frame; a lossy frame may be dropped by a slow endpoint.
+    func deliver(_ frame: SharedBytes, lossy: Bool)
+    /// Close with a WebSocket close code and reason.
+    func disconnect(code: UInt16, reason: String)
+}
 
 /// A participant of a room: its public info, what its token allows, what it listens to, and
 /// which connection (if any) currently carries it.
@@ -9,7 +19,7 @@ public final class Participant {
     public private(set) var state: State = .active
     /// The I/O layer's object for the connection carrying this participant (nil while
     /// suspended). The room core never calls it; it only hands it back in actions.
-    public var endpoint: AnyObject?
+    public var endpoint: RoomEndpoint?
     /// Opaque secret given in `joined`, presented to resume after a dropped connection.
     public let resumeToken: String
     public var droppedLossyMessages = 0
@@ -54,7 +64,7 @@ public final class Participant {
         endpoint = nil
     }
 
-    func reactivate(endpoint: AnyObject) {
+    func reactivate(endpoint: RoomEndpoint) {
         state = .active
         self.endpoint = endpoint
     }

@@ -27,7 +27,7 @@ extension Room {
 
     /// Adds a participant carried by `endpoint`. A participant already present with the same
     /// identity is replaced: its connection is closed with 4000 and everyone sees it leave.
-    public func join(_ participant: Participant, endpoint: AnyObject, now: RoomInstant) -> [RoomAction] {
+    public func join(_ participant: Participant, endpoint: RoomEndpoint, now: RoomInstant) -> [RoomAction] {
         var actions: [RoomAction] = []
         if let old = byIdentity[participant.identity] {
             if let oldEndpoint = old.endpoint {
@@ -49,7 +49,7 @@ extension Room {
     /// Resumes a participant whose connection dropped (or is about to be noticed dropping):
     /// the new connection takes over silently and receives every reliable message after
     /// `lastSeq` that it would have received, or is told which topics have a gap.
-    public func resume(_ participant: Participant, lastSeq: UInt64, endpoint: AnyObject, now: RoomInstant) -> [RoomAction] {
+    public func resume(_ participant: Participant, lastSeq: UInt64, endpoint: RoomEndpoint, now: RoomInstant) -> [RoomAction] {
         var actions: [RoomAction] = []
         if let oldEndpoint = participant.endpoint, oldEndpoint !== endpoint {
             actions.append(.disconnect(oldEndpoint, code: RoomCloseCode.resumedElsewhere, reason: "resumed on a new connection"))
@@ -77,7 +77,7 @@ extension Room {
     /// close frame) is a leave; a dropped connection suspends the participant for resume.
     /// A connection that no longer carries the participant (replaced, resumed elsewhere)
     /// changes nothing.
-    public func endpointClosed(_ participant: Participant, endpoint: AnyObject, clean: Bool, now: RoomInstant) -> [RoomAction] {
+    public func endpointClosed(_ participant: Participant, endpoint: RoomEndpoint, clean: Bool, now: RoomInstant) -> [RoomAction] {
         guard participant.endpoint === endpoint, byIdentity[participant.identity] === participant else { return [] }
         return clean ? leave(participant, reason: .clientLeave, now: now) : connectionLost(participant, now: now)
     }

@@ -8,7 +8,7 @@ public enum RoomAction {
     /// a slow recipient; reliable ones may not.
     case broadcast(SharedBytes, to: [Participant], except: Participant?, lossy: Bool)
     /// Close a connection (a participant's endpoint) with a WebSocket close code.
-    case disconnect(AnyObject, code: UInt16, reason: String)
+    case disconnect(RoomEndpoint, code: UInt16, reason: String)
     case webhook(WebhookEvent)
 }
 

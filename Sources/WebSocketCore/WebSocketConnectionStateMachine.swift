@@ -3,7 +3,7 @@
 /// nanoseconds passed in by the caller, so tests drive the clock.
 public struct WebSocketConnectionStateMachine: Sendable {
     public struct Configuration: Sendable, Equatable {
-        /// Silence after which the server sends a ping.
+        /// Interval of the server's pings, which measure round-trip time and keep NATs open.
         public var pingInterval: UInt64
         /// Silence after which the connection is closed with 1001.
         public var idleTimeout: UInt64
@@ -41,6 +41,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
     public private(set) var state: State = .open
     public private(set) var lastReceived: UInt64
     private var pingSentAt: UInt64?
+    private var lastPingAt: UInt64
     private var pingCounter: UInt64 = 0
     /// Round-trip time of the last answered server ping, in nanoseconds.
     public private(set) var lastRTT: UInt64?
@@ -48,6 +49,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
     public init(configuration: Configuration, now: UInt64) {
         self.configuration = configuration
         self.lastReceived = now
+        self.lastPingAt = now
     }
 
     public var isOpen: Bool { state == .open }
@@ -113,7 +115,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
             if silence >= configuration.idleTimeout {
                 return close(.goingAway, reason: "idle timeout", now: now)
             }
-            if silence >= configuration.pingInterval, pingSentAt.map({ now &- $0 >= configuration.pingInterval }) ?? true {
+            if now &- lastPingAt >= configuration.pingInterval {
                 return ping(now: now)
             }
             return .none
@@ -125,6 +127,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
         guard state == .open else { return .none }
         pingCounter &+= 1
         pingSentAt = now
+        lastPingAt = now
         return .sendPing(withUnsafeBytes(of: pingCounter.bigEndian) { Array($0) })
     }
 }

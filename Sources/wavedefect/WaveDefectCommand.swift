@@ -8,6 +8,8 @@ struct WaveDefectCommand: ParsableCommand {
         abstract: "A real-time listening-room server with music intelligence.",
         version: WaveDefectVersion.string,
         subcommands: [
+            ServeCommand.self,
+            TokenCommand.self,
             VersionCommand.self,
         ]
     )

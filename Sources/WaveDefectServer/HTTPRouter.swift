@@ -1,0 +1,54 @@
+import HTTPCore
+import WireJSON
+
+/// Routes a complete request. The WebSocket endpoint `/rtc` takes the socket over; the rest
+/// answer with one response.
+enum HTTPRouter {
+    static func route(_ request: HTTPRequest, on connection: ClientConnection, leftover: UnsafeMutableRawBufferPointer) {
+        let server = connection.server
+        let path = request.path
+        let isRead = request.method == "GET" || request.method == "HEAD"
+        switch path {
+        case "/rtc":
+            RTCEndpoint.upgrade(request, on: connection, leftover: leftover)
+        case "/healthz":
+            guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
+            connection.respond(.json(.ok, server.healthJSON()), to: request)
+        case "/dev/token":
+            guard server.configuration.dev else { fallthrough }
+            guard isRead else { return connection.respond(methodNotAllowed("GET"), to: request) }
+            connection.respond(DevTokenEndpoint.respond(request, server: server), to: request)
+        default:
+            guard isRead else {
+                return connection.respond(.text(.notFound, "no route for \(request.method) \(path)"), to: request)
+            }
+            switch server.staticFiles.serve(path: path) {
+            case .file(let response): connection.respond(response, to: request)
+            case .notFound: connection.respond(.text(.notFound, "not found: \(path)"), to: request)
+            case .forbidden: connection.respond(.text(.notFound, "not found: \(path)"), to: request)
+            }
+        }
+    }
+
+    static func methodNotAllowed(_ allow: String) -> HTTPResponse {
+        var r = HTTPResponse.text(.methodNotAllowed, "method not allowed; use \(allow)")
+        r.headers.add("Allow", allow)
+        return r
+    }
+}
+
+extension WaveDefectServer {
+    func healthJSON() -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("status"); w.string(isShuttingDown ? "shutting_down" : "ok")
+        w.key("version"); w.string(WaveDefectServer.version)
+        w.key("rooms"); w.int(registry.rooms.count)
+        w.key("participants"); w.int(registry.rooms.values.reduce(0) { $0 + $1.participants.count })
+        w.key("connections"); w.int(connections.count)
+        w.endObject()
+        return w.bytes
+    }
+
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,113 @@
+import EventLoop
+import Foundation
+
+extension ServerConfiguration {
+    static let fileFields: Set<String> = [
+        "host", "port", "dev", "keys", "database", "rooms_dir", "web_root", "auto_create_rooms", "limits", "room_defaults", "webhooks",
+    ]
+    static let limitFields: Set<String> = [
+        "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
+        "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
+        "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway",
+    ]
+    static let roomDefaultFields: Set<String> = ["empty_timeout", "departure_timeout", "max_participants", "replay_buffer"]
+    static let webhookFields: Set<String> = ["urls", "api_key", "max_attempts", "initial_backoff", "timeout", "max_queue"]
+
+    /// Applies a YAML config file (docs/configuration in README) over the current values.
+    public mutating func apply(configFile path: String) throws(ConfigurationError) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError("\(path): cannot be read")
+        }
+        try apply(yaml: text, file: path)
+    }
+
+    public mutating func apply(yaml: String, file: String) throws(ConfigurationError) {
+        guard let root = try ConfigNode.load(yaml: yaml, file: file) else { return }
+        let m = try root.members(allowed: Self.fileFields)
+        if let n = m["host"] { host = try n.string() }
+        if let n = m["port"] { port = try n.int(min: 0) }
+        if let n = m["dev"] { dev = try n.bool() }
+        if let n = m["keys"] {
+            for (key, secret) in try n.entries() { keys[key] = try secret.string() }
+        }
+        if let n = m["database"] { databasePath = try n.string() }
+        if let n = m["rooms_dir"] { roomsDirectory = try n.string() }
+        if let n = m["web_root"] { webRoot = try n.string() }
+        if let n = m["auto_create_rooms"] { autoCreateRooms = try n.bool() }
+        if let n = m["limits"] { try applyLimits(n.members(allowed: Self.limitFields)) }
+        if let n = m["room_defaults"] {
+            let r = try n.members(allowed: Self.roomDefaultFields)
+            if let v = r["empty_timeout"] { roomDefaults.emptyTimeout = try v.seconds() }
+            if let v = r["departure_timeout"] { roomDefaults.departureTimeout = try v.seconds() }
+            if let v = r["max_participants"] { roomDefaults.maxParticipants = try v.int(min: 0) }
+            if let v = r["replay_buffer"] { roomDefaults.replayBufferSize = try v.int(min: 0) }
+        }
+        if let n = m["webhooks"] {
+            let w = try n.members(allowed: Self.webhookFields)
+            if let v = w["urls"] { webhooks.urls = try v.strings() }
+            if let v = w["api_key"] { webhooks.apiKey = try v.string() }
+            if let v = w["max_attempts"] { webhooks.maxAttempts = try v.int(min: 1) }
+            if let v = w["initial_backoff"] { webhooks.initialBackoff = try v.seconds() }
+            if let v = w["timeout"] { webhooks.timeout = try v.seconds() }
+            if let v = w["max_queue"] { webhooks.maxQueue = try v.int(min: 1) }
+        }
+    }
+
+    private mutating func applyLimits(_ l: [String: ConfigNode]) throws(ConfigurationError) {
+        if let v = l["max_frame_bytes"] { limits.webSocket.maxFrameSize = try v.int(min: 126) }
+        if let v = l["max_message_bytes"] { limits.webSocket.maxMessageSize = try v.int(min: 126) }
+        if let v = l["max_request_line_bytes"] { limits.http.maxRequestLineBytes = try v.int(min: 64) }
+        if let v = l["max_head_bytes"] { limits.http.maxHeadBytes = try v.int(min: 256) }
+        if let v = l["max_header_count"] { limits.http.maxHeaderCount = try v.int(min: 1) }
+        if let v = l["max_body_bytes"] { limits.http.maxBodyBytes = try v.int(min: 0) }
+        if let v = l["header_timeout"] { limits.headerTimeout = try v.seconds() }
+        if let v = l["keepalive_timeout"] { limits.keepAliveTimeout = try v.seconds() }
+        if let v = l["ping_interval"] { limits.pingInterval = try v.seconds() }
+        if let v = l["idle_timeout"] { limits.idleTimeout = try v.seconds() }
+        if let v = l["close_timeout"] { limits.closeTimeout = try v.seconds() }
+        if let v = l["max_payload_bytes"] { limits.data.maxPayloadBytes = try v.int(min: 0) }
+        if let v = l["max_destinations"] { limits.data.maxDestinations = try v.int(min: 0) }
+        if let v = l["max_buffered_bytes"] { limits.maxBufferedBytes = try v.int(min: 1024) }
+        if let v = l["lossy_drop_bytes"] { limits.lossyDropBytes = try v.int(min: 0) }
+        if let v = l["max_connections"] { limits.maxConnections = try v.int(min: 1) }
+        if let v = l["token_leeway"] { limits.tokenLeeway = try v.seconds() }
+    }
+
+    /// Parses `WAVEDEFECT_KEYS`: `key: secret` pairs separated by commas or newlines.
+    public static func parseKeys(_ text: String) throws(ConfigurationError) -> [String: String] {
+        var keys: [String: String] = [:]
+        for entry in text.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            let parts = trimmed.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { throw ConfigurationError("WAVEDEFECT_KEYS: expected 'key: secret', got '\(trimmed.prefix(20))…'") }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            let secret = parts[1].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty, !secret.isEmpty else { throw ConfigurationError("WAVEDEFECT_KEYS: empty key or secret") }
+            keys[key] = secret
+        }
+        return keys
+    }
+
+    /// Refuses settings that cannot work together.
+    public func validate() throws(ConfigurationError) {
+        if dev && !SocketAddress.isLoopback(host) {
+            throw ConfigurationError("--dev uses a publicly known secret and only listens on loopback; '\(host)' is not a loopback address")
+        }
+        if effectiveKeys.isEmpty {
+            throw ConfigurationError("no API keys: pass --dev, set WAVEDEFECT_KEYS ('key: secret'), or add 'keys' to the config file")
+        }
+        if limits.webSocket.maxFrameSize > limits.webSocket.maxMessageSize {
+            throw ConfigurationError("limits: max_frame_bytes (\(limits.webSocket.maxFrameSize)) exceeds max_message_bytes (\(limits.webSocket.maxMessageSize))")
+        }
+        if limits.lossyDropBytes > limits.maxBufferedBytes {
+            throw ConfigurationError("limits: lossy_drop_bytes exceeds max_buffered_bytes")
+        }
+        if let key = webhooks.apiKey, effectiveKeys[key] == nil {
+            throw ConfigurationError("webhooks.api_key '\(key)' is not one of the configured keys")
+        }
+        for url in webhooks.urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ConfigurationError("webhooks.urls: '\(url)' is not an http(s) URL")
+        }
+    }
+}

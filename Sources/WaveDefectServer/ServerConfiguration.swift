@@ -1,0 +1,90 @@
+import HTTPCore
+import RoomCore
+import WebSocketCore
+
+/// Everything the server can be told, with the defaults `wavedefect serve` runs with. Every
+/// limit here is documented in docs/protocol.md and settable from the config file and flags.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 7880
+    /// Dev mode: API key `devkey` / secret `secret`, a token endpoint for the web page, and
+    /// loopback only.
+    public var dev = false
+    /// API key → secret.
+    public var keys: [String: String] = [:]
+    public var databasePath = "data/wavedefect.sqlite"
+    public var roomsDirectory = "rooms"
+    public var webRoot = "web"
+    public var limits = Limits()
+    public var roomDefaults = RoomConfiguration()
+    /// Whether joining an unknown room creates it.
+    public var autoCreateRooms = true
+    public var webhooks = WebhookSettings()
+
+    public init() {}
+
+    public static let devKey = "devkey"
+    public static let devSecret = "secret"
+
+    public struct Limits: Sendable, Equatable {
+        public var webSocket = WebSocketLimits()
+        public var http = HTTPLimits()
+        /// Seconds a client has to send a complete request head (also before the first byte).
+        public var headerTimeout: Double = 10
+        /// Seconds an idle keep-alive HTTP connection is kept.
+        public var keepAliveTimeout: Double = 60
+        /// Seconds of silence before the server pings a WebSocket client.
+        public var pingInterval: Double = 15
+        /// Seconds of silence after which a WebSocket client is closed (1001).
+        public var idleTimeout: Double = 45
+        /// Seconds to wait for the client's close frame after sending ours.
+        public var closeTimeout: Double = 5
+        public var data = DataLimits()
+        /// Unsent bytes a subscriber may accumulate before it is disconnected (4003).
+        public var maxBufferedBytes = 4 << 20
+        /// Unsent bytes above which lossy messages to a subscriber are dropped.
+        public var lossyDropBytes = 256 << 10
+        /// Largest number of simultaneous connections; more are closed on accept.
+        public var maxConnections = 100_000
+        /// Seconds of clock skew tolerated on token `exp`/`nbf`.
+        public var tokenLeeway: Double = 60
+
+        public init() {}
+    }
+
+    public struct WebhookSettings: Sendable, Equatable {
+        public var urls: [String] = []
+        /// The API key whose secret signs webhook bodies (default: the first key).
+        public var apiKey: String?
+        /// Delivery attempts per event before it is dropped (and logged).
+        public var maxAttempts = 5
+        /// Seconds before the first retry; doubles each time.
+        public var initialBackoff: Double = 0.5
+        /// Seconds one attempt may take.
+        public var timeout: Double = 5
+        /// Events waiting per URL; older ones are dropped (and counted) beyond it.
+        public var maxQueue = 1000
+
+        public init() {}
+    }
+
+    public var connectionConfiguration: WebSocketConnectionStateMachine.Configuration {
+        .init(pingIntervalSeconds: limits.pingInterval, idleTimeoutSeconds: limits.idleTimeout, closeTimeoutSeconds: limits.closeTimeout)
+    }
+
+    /// Keys in effect: dev keys in dev mode (plus configured ones).
+    public var effectiveKeys: [String: String] {
+        dev ? keys.merging([Self.devKey: Self.devSecret]) { a, _ in a } : keys
+    }
+}
+
+/// A configuration mistake found at start-up; the message names the file and field.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,181 @@
+import AccessToken
+import Glibc
+import ByteStorage
+import EventLoop
+import Logging
+import RoomCore
+
+/// The listening-room server: one libuv loop owning every socket, the room registry and the
+/// glue that carries out what the pure cores decide.
+public final class WaveDefectServer {
+    public let configuration: ServerConfiguration
+    public let loop: EventLoop
+    let logger: Logger
+    let registry: RoomRegistry
+    let verifier: AccessTokenVerifier
+    let staticFiles: StaticFileServer
+    let backpressure: BackpressurePolicy
+    var listener: TCPListener?
+    private var signalWatchers: [SignalWatcher] = []
+    /// Every open connection (HTTP or WebSocket), for the sweep timer.
+    var connections = ConnectionRegistry()
+    public internal(set) var stats = ServerStats()
+    var topicRates = TopicRateTracker()
+    private(set) var isShuttingDown = false
+    private var shutdownDeadline: UInt64 = 0
+    private var pendingActions: [RoomAction] = []
+    private var performing = false
+    /// Called once the server has stopped (shutdown complete).
+    public var onStopped: (() -> Void)?
+
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        loop = try EventLoop()
+        let definitions = try RoomDefinitionLoader.loadDirectory(configuration.roomsDirectory, defaults: configuration.roomDefaults)
+        registry = RoomRegistry(definitions: definitions, defaultConfiguration: configuration.roomDefaults, autoCreate: configuration.autoCreateRooms)
+        verifier = AccessTokenVerifier(keys: configuration.effectiveKeys, leewaySeconds: Int64(configuration.limits.tokenLeeway))
+        staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
+        backpressure = BackpressurePolicy(lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes)
+        if !definitions.isEmpty {
+            logger.info("room definitions loaded", metadata: ["rooms": "\(definitions.keys.sorted())", "dir": "\(configuration.roomsDirectory)"])
+        }
+    }
+
+    /// Binds the listener and installs signal handlers and the sweep timer. Returns the port
+    /// (useful with port 0).
+    @discardableResult
+    public func start() throws -> Int {
+        SignalWatcher.ignoreSIGPIPE()
+        let limit = raiseOpenFileLimit()
+        let listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port) { [unowned self] tcp in
+            self.accept(tcp)
+        }
+        self.listener = listener
+        for signal in [SIGINT, SIGTERM] {
+            signalWatchers.append(SignalWatcher(loop: loop, signal: signal) { [unowned self] signum in
+                self.logger.notice("signal received, shutting down", metadata: ["signal": "\(signum)"])
+                self.shutdown()
+            })
+        }
+        loop.addSweeper { [unowned self] now in self.sweep(now: now) }
+        logger.notice("listening", metadata: [
+            "address": "\(configuration.host):\(listener.port)", "dev": "\(configuration.dev)", "open_files": "\(limit)",
+        ])
+        return listener.port
+    }
+
+    /// Runs the loop until shutdown completes.
+    public func run() {
+        loop.run()
+    }
+
+    private func accept(_ tcp: TCPConnection) {
+        guard !isShuttingDown, connections.count < configuration.limits.maxConnections else {
+            stats.connectionsRefused += 1
+            tcp.close()
+            return
+        }
+        stats.connectionsAccepted += 1
+        let connection = ClientConnection(server: self, tcp: tcp, now: loop.now)
+        tcp.handler = connection
+        connections.add(connection)
+    }
+
+    // MARK: Sweep
+
+    private func sweep(now: UInt64) {
+        topicRates.update(rooms: Array(registry.rooms.values), now: now)
+        connections.forEach { $0.sweep(now: now) }
+        perform(registry.tick(now: ServerClock.now))
+        if isShuttingDown {
+            if connections.count == 0 || now >= shutdownDeadline { finishShutdown() }
+        }
+    }
+
+    // MARK: Room actions
+
+    /// Carries out room actions in order. Actions produced while doing so (a slow consumer
+    /// leaving, say) are queued behind, never run re-entrantly.
+    func perform(_ actions: [RoomAction]) {
+        pendingActions += actions
+        guard !performing else { return }
+        performing = true
+        defer { performing = false }
+        var i = 0
+        while i < pendingActions.count {
+            let action = pendingActions[i]
+            i += 1
+            switch action {
+            case .send(let frame, let participant):
+                participant.endpoint?.deliver(frame, lossy: false)
+            case .broadcast(let frame, let recipients, let except, let lossy):
+                stats.broadcasts += 1
+                for p in recipients where p !== except {
+                    p.endpoint?.deliver(frame, lossy: lossy)
+                }
+            case .disconnect(let endpoint, let code, let reason):
+                endpoint.disconnect(code: code, reason: reason)
+            case .webhook(let event):
+                webhookSink?(event)
+            }
+        }
+        pendingActions.removeAll(keepingCapacity: true)
+    }
+
+    /// Receives webhook events (set up by the webhook dispatcher).
+    var webhookSink: ((WebhookEvent) -> Void)?
+
+    // MARK: Shutdown
+
+    /// Graceful shutdown: stop accepting, close every WebSocket with 1001, let writes flush,
+    /// stop the loop when every connection is gone or the close timeout passed.
+    public func shutdown() {
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
+        listener?.close()
+        listener = nil
+        shutdownDeadline = loop.now + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
+        perform(registry.closeAll(code: 1001, reason: "server shutting down", now: ServerClock.now))
+        connections.forEach { $0.shutdown() }
+        loop.flushDirty()
+        if connections.count == 0 { finishShutdown() }
+        // Check again soon rather than waiting for the next sweep.
+        let timer = LoopTimer(loop: loop) { [unowned self] in
+            if self.connections.count == 0 || self.loop.now >= self.shutdownDeadline { self.finishShutdown() }
+        }
+        timer.start(afterMilliseconds: 20, repeatMilliseconds: 20)
+        shutdownTimer = timer
+    }
+
+    private var shutdownTimer: LoopTimer?
+    private var stopped = false
+
+    private func finishShutdown() {
+        guard !stopped else { return }
+        stopped = true
+        shutdownTimer = nil
+        connections.forEach { $0.forceClose() }
+        signalWatchers.removeAll()
+        logger.notice("stopped", metadata: ["connections_served": "\(stats.connectionsAccepted)"])
+        onStopped?()
+        loop.stop()
+    }
+
+    private func raiseOpenFileLimit() -> Int {
+        ProcessLimits.raiseOpenFiles()
+    }
+}
+
+/// Counters reported by /healthz and /metrics.
+public struct ServerStats: Sendable {
+    public var connectionsAccepted = 0
+    public var connectionsRefused = 0
+    public var upgrades = 0
+    public var refusedUpgrades = 0
+    public var broadcasts = 0
+    public var lossyDropped = 0
+    public var slowConsumersDisconnected = 0
+    public var protocolErrors = 0
+}

@@ -1,0 +1,71 @@
+import ByteStorage
+import RoomCore
+import WireProtocol
+
+extension WebSocketSession {
+    /// Handles one JSON message. Errors are answered with an `error` message; the connection
+    /// stays open.
+    func handleText(_ bytes: UnsafeRawBufferPointer, now: UInt64) {
+        let message: ClientMessage
+        do {
+            message = try ClientMessage.parse(bytes)
+        } catch {
+            sendError(error, id: nil)
+            return
+        }
+        func slice(_ range: Range<Int>?) -> UnsafeRawBufferPointer? {
+            range.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+        }
+        let id = slice(message.id)
+        do {
+            switch message {
+            case .ping(let idRange, let t):
+                send(ServerMessage.pong(id: slice(idRange), t: slice(t), serverTimeMilliseconds: ServerClock.wallMilliseconds))
+            case .publish(let request):
+                let publication = Room.Publication(
+                    topic: request.topic, reliable: request.reliable, destinations: request.destinations,
+                    body: .json(UnsafeRawBufferPointer(rebasing: bytes[request.payload]))
+                )
+                server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: ServerClock.now))
+                if let id { send(ServerMessage.ack("publish", id: id)) }
+            case .subscribe(let topics, _):
+                try checkTopics(topics)
+                room.subscribe(participant, topics: topics)
+                if let id { send(ServerMessage.ack("subscribe", id: id)) }
+            case .unsubscribe(let topics, _):
+                try checkTopics(topics)
+                room.unsubscribe(participant, topics: topics)
+                if let id { send(ServerMessage.ack("unsubscribe", id: id)) }
+            case .update(let request):
+                server.perform(try room.update(participant, request))
+                if let id { send(ServerMessage.ack("update", id: id)) }
+            case .metrics(let enabled, let interval, _):
+                configureMetrics(enabled: enabled, intervalMilliseconds: interval, now: now)
+                if let id { send(ServerMessage.ack("metrics", id: id)) }
+            }
+        } catch {
+            sendError(error, id: id)
+        }
+    }
+
+    /// A binary frame publishes raw bytes: `u8 topic length, topic, payload`.
+    func handleBinary(_ bytes: UnsafeRawBufferPointer) {
+        guard let (topic, payload) = BinaryPublication.parse(bytes) else {
+            sendError(.badMessage("binary frame must start with a 1-byte topic length and the topic"), id: nil)
+            return
+        }
+        do {
+            let publication = Room.Publication(topic: topic, body: .binary(payload))
+            server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: ServerClock.now))
+        } catch {
+            sendError(error, id: nil)
+        }
+    }
+
+    private func checkTopics(_ topics: [String]) throws(ProtocolError) {
+        guard topics.count <= 256 else { throw .badMessage("at most 256 topics per request") }
+        for t in topics where t.isEmpty || t.utf8.count > 255 {
+            throw .badMessage("topics must be 1 to 255 bytes")
+        }
+    }
+}

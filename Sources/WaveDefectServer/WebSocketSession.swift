@@ -1,0 +1,152 @@
+import ByteStorage
+import EventLoop
+import RoomCore
+import WebSocketCore
+import WireProtocol
+
+/// A joined participant's WebSocket: decodes frames, runs the close handshake and keepalive,
+/// turns client messages into room calls, and is the room's endpoint for delivery.
+final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoint {
+    unowned let server: WaveDefectServer
+    let tcp: TCPConnection
+    let room: Room
+    let participant: Participant
+    var registryIndex = -1
+    private var decoder: WebSocketDecoder
+    private(set) var machine: WebSocketConnectionStateMachine
+    /// The client sent a close frame: its departure is deliberate, not a dropped connection.
+    private var receivedCloseFrame = false
+    var metricsInterval: UInt64?
+    var lastMetricsAt: UInt64 = 0
+
+    init(server: WaveDefectServer, tcp: TCPConnection, room: Room, participant: Participant) {
+        self.server = server
+        self.tcp = tcp
+        self.room = room
+        self.participant = participant
+        decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
+        machine = WebSocketConnectionStateMachine(configuration: server.configuration.connectionConfiguration, now: server.loop.now)
+    }
+
+    /// Whether this connection still carries its participant (not replaced or resumed elsewhere).
+    var isCurrent: Bool { participant.endpoint === self }
+
+    // MARK: Reading
+
+    func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
+        let now = server.loop.now
+        do {
+            try decoder.decode(bytes) { event in
+                guard !tcp.isClosing else { return }
+                machine.receivedFrame(now: now)
+                switch event {
+                case .text(let payload):
+                    if machine.isOpen && isCurrent { handleText(payload, now: now) }
+                case .binary(let payload):
+                    if machine.isOpen && isCurrent { handleBinary(payload) }
+                case .ping(let payload):
+                    if case .sendPong(let data) = machine.receivedPing(payload) {
+                        tcp.write(WebSocketFrameEncoder.frame(.pong, payload: data))
+                    }
+                case .pong(let payload):
+                    _ = machine.receivedPong(payload, now: now)
+                case .close(let code, _):
+                    receivedCloseFrame = true
+                    perform(machine.receivedClose(code))
+                }
+            }
+        } catch {
+            server.stats.protocolErrors += 1
+            server.logger.debug("WebSocket protocol error", metadata: ["identity": "\(participant.identity)", "error": "\(error)"])
+            fail(error.closeCode, reason: error.reason)
+        }
+    }
+
+    /// Fails the connection (RFC 6455 §7.1.7): close frame, then the socket, without waiting.
+    func fail(_ code: WebSocketCloseCode, reason: String) {
+        if machine.isOpen {
+            tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
+        }
+        machine.connectionClosed()
+        tcp.closeAfterFlush()
+    }
+
+    private func perform(_ action: WebSocketConnectionStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .sendPong(let data):
+            tcp.write(WebSocketFrameEncoder.frame(.pong, payload: data))
+        case .sendPing(let data):
+            tcp.write(WebSocketFrameEncoder.frame(.ping, payload: data))
+        case .sendClose(let code, let reason):
+            tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
+        case .replyCloseAndShutdown(let code):
+            // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered empty.
+            let payload = code.map { WebSocketFrameEncoder.closePayload($0, reason: "") } ?? []
+            tcp.write(WebSocketFrameEncoder.frame(.close, payload: payload))
+            tcp.closeAfterFlush()
+        case .shutdown:
+            tcp.closeAfterFlush()
+        }
+    }
+
+    func send(_ frame: SharedBytes) {
+        tcp.write(frame)
+    }
+
+    func sendError(_ error: ProtocolError, id: UnsafeRawBufferPointer?) {
+        tcp.write(ServerMessage.error(error, id: id))
+    }
+
+    // MARK: RoomEndpoint
+
+    func deliver(_ frame: SharedBytes, lossy: Bool) {
+        guard !tcp.isClosing, machine.isOpen else { return }
+        switch server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: lossy) {
+        case .write:
+            tcp.write(frame)
+        case .drop:
+            participant.droppedLossyMessages += 1
+            server.stats.lossyDropped += 1
+        case .disconnect:
+            disconnectSlowConsumer()
+        }
+    }
+
+    func disconnect(code: UInt16, reason: String) {
+        perform(machine.close(WebSocketCloseCode(code), reason: reason, now: server.loop.now))
+    }
+
+    /// The subscriber's backlog hit the limit: what it has not started receiving is dropped,
+    /// it is told why (4003), and it leaves the room.
+    private func disconnectSlowConsumer() {
+        server.stats.slowConsumersDisconnected += 1
+        server.logger.info("slow consumer disconnected", metadata: ["identity": "\(participant.identity)", "buffered": "\(tcp.bufferedBytes)"])
+        tcp.discardQueued()
+        perform(machine.close(WebSocketCloseCode(RoomCloseCode.slowConsumer), reason: "slow consumer: too many unsent bytes", now: server.loop.now))
+        server.perform(room.leave(participant, reason: .slowConsumer, now: ServerClock.now))
+    }
+
+    // MARK: ServerConnection
+
+    func sweep(now: UInt64) {
+        guard !tcp.isClosing else { return }
+        perform(machine.tick(now: now))
+        sendMetricsIfDue(now: now)
+    }
+
+    func shutdown() {
+        perform(machine.close(.goingAway, reason: "server shutting down", now: server.loop.now))
+    }
+
+    func forceClose() {
+        tcp.close()
+    }
+
+    func connectionDidClose(_ connection: TCPConnection) {
+        machine.connectionClosed()
+        server.connections.remove(self)
+        server.perform(room.endpointClosed(participant, endpoint: self, clean: receivedCloseFrame, now: ServerClock.now))
+    }
+}

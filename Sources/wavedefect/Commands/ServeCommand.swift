@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WaveDefectServer
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the listening-room server.",
+        discussion: """
+            Settings come from the defaults, then --config FILE (YAML), then WAVEDEFECT_KEYS, then these flags.
+            --dev uses the public dev key (devkey / secret), serves /dev/token for the web page, and refuses
+            any host but loopback.
+            """
+    )
+
+    @Option(help: "Address to listen on (127.0.0.1, ::1, 0.0.0.0, …).") var host: String?
+    @Option(help: "Port to listen on (0 picks a free one).") var port: Int?
+    @Flag(help: "Dev mode: dev keys, /dev/token, loopback only.") var dev = false
+    @Option(help: "YAML configuration file.") var config: String?
+    @Option(help: "SQLite database path.") var db: String?
+    @Option(help: "Directory of room definition files.") var roomsDir: String?
+    @Option(help: "Directory of the browser client.") var webRoot: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "Write the bound port to this file once listening (for scripts and tests).") var portFile: String?
+
+    @Option(help: "Largest WebSocket frame, bytes (default 1 MiB).") var maxFrameBytes: Int?
+    @Option(help: "Largest WebSocket message, bytes (default 1 MiB).") var maxMessageBytes: Int?
+    @Option(help: "Largest data payload, bytes (default 64 KiB).") var maxPayloadBytes: Int?
+    @Option(help: "Largest HTTP request body, bytes (default 1 MiB).") var maxBodyBytes: Int?
+    @Option(help: "Largest HTTP request head, bytes (default 16 KiB).") var maxHeadBytes: Int?
+    @Option(help: "Seconds to complete a request head (default 10).") var headerTimeout: Double?
+    @Option(help: "Seconds between server pings (default 15).") var pingInterval: Double?
+    @Option(help: "Seconds of silence before a client is closed (default 45).") var idleTimeout: Double?
+    @Option(help: "Unsent bytes before a subscriber is cut off (default 4 MiB).") var maxBufferedBytes: Int?
+    @Option(help: "Unsent bytes above which lossy messages are dropped (default 256 KiB).") var lossyDropBytes: Int?
+    @Option(help: "Most simultaneous connections (default 100000).") var maxConnections: Int?
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "wavedefect")
+        var settings = try makeConfiguration()
+        if settings.dev { logger.warning("dev mode: API key 'devkey' with the public secret 'secret'; never expose this server") }
+        settings.port = port ?? settings.port
+        let server = try WaveDefectServer(configuration: settings, logger: logger)
+        let boundPort = try server.start()
+        if let portFile {
+            try String(boundPort).write(toFile: portFile, atomically: true, encoding: .utf8)
+        }
+        server.run()
+        server.loop.close()
+    }
+
+    func makeConfiguration() throws -> ServerConfiguration {
+        var c = ServerConfiguration()
+        if let config { try c.apply(configFile: config) }
+        if let keys = ProcessInfo.processInfo.environment["WAVEDEFECT_KEYS"], !keys.isEmpty {
+            c.keys.merge(try ServerConfiguration.parseKeys(keys)) { _, new in new }
+        }
+        if dev { c.dev = true }
+        if let host { c.host = host }
+        if let db { c.databasePath = db }
+        if let roomsDir { c.roomsDirectory = roomsDir }
+        if let webRoot { c.webRoot = webRoot }
+        if let v = maxFrameBytes { c.limits.webSocket.maxFrameSize = v }
+        if let v = maxMessageBytes { c.limits.webSocket.maxMessageSize = v }
+        if let v = maxPayloadBytes { c.limits.data.maxPayloadBytes = v }
+        if let v = maxBodyBytes { c.limits.http.maxBodyBytes = v }
+        if let v = maxHeadBytes { c.limits.http.maxHeadBytes = v }
+        if let v = headerTimeout { c.limits.headerTimeout = v }
+        if let v = pingInterval { c.limits.pingInterval = v }
+        if let v = idleTimeout { c.limits.idleTimeout = v }
+        if let v = maxBufferedBytes { c.limits.maxBufferedBytes = v }
+        if let v = lossyDropBytes { c.limits.lossyDropBytes = v }
+        if let v = maxConnections { c.limits.maxConnections = v }
+        return c
+    }
+}
