@@ -65,6 +65,12 @@ let package = Package(
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "WireJSON"]),
+        .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "WireJSON", "WireProtocol"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["AccessToken", "WebSocketCore", "WireJSON"],
+            exclude: ["python"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

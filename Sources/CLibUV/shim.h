@@ -3,6 +3,7 @@
 #include <uv.h>
 #include <sys/resource.h>
 #include <signal.h>
+#include <pthread.h>
 
 /// libuv's handle types are unions/structs whose casts are macros or implicit in C;
 /// these wrappers keep the Swift side free of pointer juggling.
@@ -21,4 +22,12 @@ static inline long wd_raise_nofile_limit(void) {
 }
 /// SIG_IGN is a macro casting 1 to a function pointer.
 static inline void wd_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+/// Removes a signal from the process's blocked mask (sigset_t manipulation is macro-heavy).
+static inline void wd_unblock_signal(int signum) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signum);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
 #endif

@@ -8,6 +8,9 @@ public final class SignalWatcher {
     public init(loop: EventLoop, signal: Int32, _ callback: @escaping (Int32) -> Void) {
         self.callback = callback
         handle = .allocate(capacity: 1)
+        // A parent may have started us with the signal blocked (some process launchers do);
+        // a blocked signal would never reach the handler.
+        wd_unblock_signal(signal)
         uv_signal_init(loop.raw, handle)
         handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         uv_signal_start(handle, { h, signum in

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+@Suite struct ShutdownTests {
+    @Test func sigtermClosesEveryClientWith1001AndExitsZero() throws {
+        let server = try ServerProcess()
+        let a = try TestWebSocket(port: server.port, token: server.token("a"))
+        let b = try TestWebSocket(port: server.port, token: server.token("b", room: "other"))
+        _ = try a.nextJSON()
+        _ = try b.nextJSON()
+        let idleHTTP = try TestSocket(port: server.port)
+        let status = server.stop()
+        #expect(try a.expectClose() == 1001)
+        #expect(try b.expectClose() == 1001)
+        #expect(idleHTTP.readUntilClosed(timeout: 3).isEmpty)
+        #expect(status == 0)
+        #expect(server.log.contains("stopped"))
+    }
+
+    @Test func devModeRefusesANonLoopbackHost() throws {
+        #expect(throws: ServerProcess.ServerStartError.self) { try ServerProcess(arguments: ["--host", "0.0.0.0"]) }
+    }
+
+    @Test func badRoomDefinitionIsAStartupErrorNamingFileAndField() throws {
+        do {
+            _ = try ServerProcess(rooms: ["broken.yaml": "name: broken\nmax_participants: lots\n"])
+            Issue.record("server started with a broken room definition")
+        } catch let e as ServerProcess.ServerStartError {
+            #expect(e.log.contains("broken.yaml:2"))
+            #expect(e.log.contains("max_participants"))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+import WebSocketCore
+import WireJSON
+
+/// RFC 6455 over a real socket against the real server.
+@Suite struct WebSocketWireTests {
+    let server: ServerProcess
+
+    init() throws {
+        server = try ServerProcess(config: """
+            limits:
+              max_frame_bytes: 4096
+              max_message_bytes: 8192
+              max_payload_bytes: 1000
+            """)
+    }
+
+    func join(_ identity: String = "w") throws -> TestWebSocket {
+        let ws = try TestWebSocket(port: server.port, token: server.token(identity))
+        #expect(try ws.nextJSON()["type"] == "joined")
+        return ws
+    }
+
+    @Test func pingEchoesIdAndTimeExactly() throws {
+        let ws = try join()
+        try ws.send(text: #"{"type":"ping","id":"abc-1","t":1234.5678}"#)
+        let pong = try ws.nextJSON()
+        #expect(pong["type"] == "pong")
+        #expect(pong["id"] == "abc-1")
+        #expect(pong["t"] == 1234.5678)
+        #expect(pong["server_t"]?.int64Value ?? 0 > 1_700_000_000_000)
+        try ws.send(text: #"{"type":"ping","id":{"nested":[1,2]},"t":1}"#)
+        #expect(try ws.nextJSON()["id"] == ["nested": [1, 2]])
+    }
+
+    @Test func badJSONAndUnknownTypesAreErrorsAndTheConnectionStays() throws {
+        let ws = try join()
+        for (text, code) in [("nope", "bad_json"), ("[1,2]", "bad_json"), (#"{"type":"zap"}"#, "unknown_type"), (#"{"no":"type"}"#, "bad_message"), (#"{"type":"publish","topic":5}"#, "bad_message")] {
+            try ws.send(text: text)
+            let e = try ws.nextJSON()
+            #expect(e["type"] == "error")
+            #expect(e["code"]?.stringValue == code, "\(text)")
+            #expect(e["message"]?.stringValue?.isEmpty == false)
+        }
+        try ws.send(text: #"{"type":"ping","id":1}"#)
+        #expect(try ws.nextJSON()["type"] == "pong")
+    }
+
+    @Test func answersPingFramesWithPongs() throws {
+        let ws = try join()
+        try ws.send(.ping, [1, 2, 3])
+        #expect(try ws.next() == .pong([1, 2, 3]))
+    }
+
+    @Test func reassemblesFragmentedMessagesWithInterleavedControlFrames() throws {
+        let ws = try join()
+        try ws.send(.text, Array(#"{"type":"pi"#.utf8), fin: false)
+        try ws.send(.ping, [9])
+        try ws.send(.continuation, Array(#"ng","id":"#.utf8), fin: false)
+        try ws.send(.continuation, Array("42}".utf8))
+        #expect(try ws.next() == .pong([9]))
+        #expect(try ws.nextJSON()["id"] == 42)
+    }
+
+    @Test func echoesTheCloseHandshake() throws {
+        let ws = try join()
+        try ws.close(code: 1000)
+        #expect(try ws.next() == .close(1000, ""))
+        #expect(try ws.next() == .disconnected)
+    }
+
+    @Test(arguments: [
+        ("unmasked", WebSocketFrameEncoder.frame(.text, payload: Array("{}".utf8))),
+        ("reserved opcode", WebSocketFrameEncoder.frame(.text, payload: [], maskKey: 1).replacing(at: 0, with: 0x83)),
+        ("rsv1", WebSocketFrameEncoder.frame(.text, payload: Array("{}".utf8), maskKey: 7).replacing(at: 0, with: 0xC1)),
+        ("fragmented ping", WebSocketFrameEncoder.frame(.ping, payload: [1], fin: false, maskKey: 7)),
+        ("long ping", WebSocketFrameEncoder.frame(.ping, payload: [UInt8](repeating: 0, count: 126), maskKey: 7)),
+        ("orphan continuation", WebSocketFrameEncoder.frame(.continuation, payload: [1], maskKey: 7)),
+        ("bad close code", WebSocketFrameEncoder.frame(.close, payload: [0x03, 0xED], maskKey: 7)),
+    ] as [(String, [UInt8])])
+    func protocolViolationsClose1002(_ name: String, _ frame: [UInt8]) throws {
+        let ws = try join(name.replacingOccurrences(of: " ", with: "-"))
+        try ws.sendRaw(frame)
+        #expect(try ws.expectClose() == 1002, "\(name)")
+        #expect(try ws.next() == .disconnected)
+    }
+
+    @Test func invalidUTF8Closes1007EvenSplitAcrossFragments() throws {
+        let ws = try join()
+        try ws.send(.text, [0x7B, 0xE2], fin: false)  // "{" and the start of a 3-byte character
+        try ws.send(.continuation, [0x28], fin: false)  // not a continuation byte
+        #expect(try ws.expectClose() == 1007)
+    }
+
+    @Test func validUTF8SplitAcrossFragmentsIsAccepted() throws {
+        let ws = try join()
+        let text = Array(#"{"type":"ping","id":"€"}"#.utf8)
+        let cut = text.firstIndex(of: 0xE2)! + 1
+        try ws.send(.text, Array(text[..<cut]), fin: false)
+        try ws.send(.continuation, Array(text[cut...]))
+        #expect(try ws.nextJSON()["id"] == "€")
+    }
+
+    @Test func oversizedFrameCloses1009FromItsHeaderAlone() throws {
+        let ws = try join()
+        // Only the header of a 5000-byte frame: no payload is ever sent.
+        let header = Array(WebSocketFrameEncoder.frame(.binary, payload: [UInt8](repeating: 0, count: 5000), maskKey: 3).prefix(8))
+        try ws.sendRaw(header)
+        #expect(try ws.expectClose() == 1009)
+    }
+
+    @Test func oversizedMessageCloses1009OnTheRunningTotal() throws {
+        let ws = try join()
+        let chunk = [UInt8](repeating: 0x20, count: 4000)
+        try ws.send(.text, chunk, fin: false)
+        try ws.send(.continuation, chunk, fin: false)
+        try ws.sendRaw(Array(WebSocketFrameEncoder.frame(.continuation, payload: chunk, fin: false, maskKey: 3).prefix(8)))
+        #expect(try ws.expectClose() == 1009)
+    }
+
+    @Test func otherParticipantsSurviveAProtocolError() throws {
+        let good = try join("good")
+        let bad = try join("bad")
+        _ = try good.next(type: "participant_joined")
+        try bad.sendRaw([0x81, 0x02, 0x7B, 0x7D])  // unmasked
+        #expect(try bad.expectClose() == 1002)
+        try good.send(text: #"{"type":"ping","id":5}"#)
+        #expect(try good.next(type: "pong")["id"] == 5)
+    }
+
+    @Test func manyMessagesInOneWriteAreAllAnswered() throws {
+        let ws = try join()
+        var burst: [UInt8] = []
+        for i in 0..<200 {
+            burst += WebSocketFrameEncoder.frame(.text, payload: Array(#"{"type":"ping","id":\#(i)}"#.utf8), maskKey: UInt32(i + 1))
+        }
+        try ws.sendRaw(burst)
+        for i in 0..<200 {
+            #expect(try ws.next(type: "pong")["id"] == .number(Double(i)))
+        }
+    }
+}
+
+@Suite struct WebSocketTimeoutTests {
+    @Test func idleClientIsClosedWith1001() throws {
+        let server = try ServerProcess(config: """
+            limits:
+              idle_timeout: 1
+              ping_interval: 30
+            """)
+        let ws = try TestWebSocket(port: server.port, token: server.token("idle"))
+        _ = try ws.nextJSON()
+        #expect(try ws.expectClose(timeout: 5) == 1001)
+    }
+
+    @Test func serverPingsClients() throws {
+        let server = try ServerProcess(config: """
+            limits:
+              ping_interval: 1
+            """)
+        let ws = try TestWebSocket(port: server.port, token: server.token("pinged"))
+        _ = try ws.nextJSON()
+        let frame = try ws.next(timeout: 4, includePings: true)
+        guard case .ping(let payload) = frame else {
+            Issue.record("expected a ping, got \(frame)")
+            return
+        }
+        #expect(payload.count == 8)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func replacing(at index: Int, with value: UInt8) -> [UInt8] {
+        var copy = self
+        copy[index] = value
+        return copy
+    }
+}
