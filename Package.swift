@@ -43,6 +43,9 @@ let package = Package(
         // The libuv layer: carries out what the pure cores decide.
         .target(name: "EventLoop", dependencies: ["ByteStorage", "CLibUV", "CCurl", logging]),
 
+        .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "WebSocketCore"]),
+        .target(name: "WaveDefectBench", dependencies: ["AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore"]),
+
         // The server: HTTP routing, WebSocket sessions, rooms on the loop.
         .target(
             name: "WaveDefectServer",
@@ -55,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "AccessToken", "WaveDefectServer", "WireJSON",
+                "AccessToken", "EventLoop", "WaveDefectBench", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]

@@ -14,7 +14,11 @@ public final class LoopTimer {
     }
 
     deinit {
-        uv_close(wd_handle(handle)) { h in h?.deallocate() }
+        // A handle already closed by `EventLoop.close()` is left alone (and its few bytes
+        // with it): closing twice is an error in libuv.
+        if uv_is_closing(wd_handle(handle)) == 0 {
+            uv_close(wd_handle(handle)) { h in h?.deallocate() }
+        }
     }
 
     public func start(afterMilliseconds timeout: UInt64, repeatMilliseconds: UInt64 = 0) {

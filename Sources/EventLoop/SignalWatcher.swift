@@ -21,7 +21,9 @@ public final class SignalWatcher {
     }
 
     deinit {
-        uv_close(wd_handle(handle)) { $0?.deallocate() }
+        if uv_is_closing(wd_handle(handle)) == 0 {
+            uv_close(wd_handle(handle)) { $0?.deallocate() }
+        }
     }
 
     /// Writes to a socket whose peer vanished must fail with EPIPE, not kill the process.

@@ -207,6 +207,7 @@ public final class TCPConnection {
         guard !isClosing else { return }
         isClosing = true
         queue = []
+        guard uv_is_closing(wd_handle(handle)) == 0 else { return }
         uv_close(wd_handle(handle)) { h in
             let unmanaged = Unmanaged<TCPConnection>.fromOpaque(h!.pointee.data)
             let connection = unmanaged.takeUnretainedValue()

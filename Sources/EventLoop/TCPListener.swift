@@ -46,7 +46,9 @@ public final class TCPListener {
     public func close() {
         guard !closed else { return }
         closed = true
-        uv_close(wd_handle(handle)) { $0?.deallocate() }
+        if uv_is_closing(wd_handle(handle)) == 0 {
+            uv_close(wd_handle(handle)) { $0?.deallocate() }
+        }
     }
 
     private func accept() {

@@ -14,7 +14,7 @@ public protocol RoomEndpoint: AnyObject {
 /// which connection (if any) currently carries it.
 public final class Participant {
     public var info: ParticipantInfo
-    public let permissions: Permissions
+    public internal(set) var permissions: Permissions
     public var subscription: TopicSubscription = .everything
     public private(set) var state: State = .active
     /// The I/O layer's object for the connection carrying this participant (nil while

@@ -119,6 +119,12 @@ extension Room {
         return [.broadcast(frame, to: recipients.filter(\.isActive), except: nil, lossy: false)]
     }
 
+    /// Replaces a participant's permissions (the admin API's UpdateParticipant).
+    public func setPermissions(_ participant: Participant, _ permissions: Participant.Permissions) {
+        participant.permissions = permissions
+        invalidateSubscribers()
+    }
+
     /// Changes the room's metadata; everyone hears `room_updated`.
     public func updateMetadata(_ metadata: String) -> [RoomAction] {
         self.metadata = metadata

@@ -14,11 +14,18 @@ enum HTTPRouter {
         case "/healthz":
             guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
             connection.respond(.json(.ok, server.healthJSON()), to: request)
+        case "/metrics":
+            guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
+            connection.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: server.prometheusText()), to: request)
         case "/dev/token":
             guard server.configuration.dev else { fallthrough }
             guard isRead else { return connection.respond(methodNotAllowed("GET"), to: request) }
             connection.respond(DevTokenEndpoint.respond(request, server: server), to: request)
         default:
+            if path.hasPrefix(RoomServiceAPI.prefix) {
+                connection.respond(RoomServiceAPI.handle(request, server: server), to: request)
+                return
+            }
             guard isRead else {
                 return connection.respond(.text(.notFound, "no route for \(request.method) \(path)"), to: request)
             }

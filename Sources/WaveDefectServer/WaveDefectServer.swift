@@ -140,7 +140,10 @@ public final class WaveDefectServer {
         perform(registry.closeAll(code: 1001, reason: "server shutting down", now: ServerClock.now))
         connections.forEach { $0.shutdown() }
         loop.flushDirty()
-        if connections.count == 0 { finishShutdown() }
+        if connections.count == 0 {
+            finishShutdown()
+            return
+        }
         // Check again soon rather than waiting for the next sweep.
         let timer = LoopTimer(loop: loop) { [unowned self] in
             if self.connections.count == 0 || self.loop.now >= self.shutdownDeadline { self.finishShutdown() }

@@ -9,6 +9,7 @@ struct WaveDefectCommand: ParsableCommand {
         version: WaveDefectVersion.string,
         subcommands: [
             ServeCommand.self,
+            BenchCommand.self,
             TokenCommand.self,
             VersionCommand.self,
         ]

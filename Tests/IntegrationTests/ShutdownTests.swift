@@ -31,3 +31,12 @@ import Testing
         }
     }
 }
+
+@Suite struct IdleShutdownTests {
+    @Test func sigtermWithNoClientsExitsZero() throws {
+        let server = try ServerProcess()
+        _ = try TestSocket.get(port: server.port, "/healthz")
+        #expect(server.stop() == 0)
+        #expect(!server.log.contains("Assertion"))
+    }
+}

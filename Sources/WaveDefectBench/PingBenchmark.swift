@@ -1,0 +1,72 @@
+import ByteStorage
+import EventLoop
+import Foundation
+import LoopWebSocketClient
+import WebSocketCore
+
+/// Ping round trips: `connections` clients each keep one `{"type":"ping"}` in flight and
+/// send the next as soon as the pong arrives.
+public struct PingBenchmark {
+    public var connections = 100
+    public var duration = 10.0
+    public var warmup = 2.0
+
+    public init() {}
+
+    public struct Result {
+        public var connections: Int
+        public var seconds: Double
+        public var roundTrips: Int
+        public var latency: LatencyHistogram
+        public var serverCPUSeconds: Double
+
+        public var roundTripsPerSecond: Double { Double(roundTrips) / seconds }
+        public var serverMicrosecondsPerRoundTrip: Double { serverCPUSeconds * 1e6 / Double(max(roundTrips, 1)) }
+    }
+
+    public func run(server: BenchServer) throws -> Result {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        ProcessLimits.raiseOpenFiles()
+        let frame = SharedBytes(WebSocketFrameEncoder.frame(.text, payload: Array(#"{"type":"ping","id":1}"#.utf8), maskKey: 0x1357_9BDF))
+        var sentAt = [UInt64](repeating: 0, count: connections)
+        var measuring = false
+        var roundTrips = 0
+        var latency = LatencyHistogram()
+        let clients = try BenchClients.connect(loop: loop, port: server.port, count: connections, room: { _ in "bench-ping" }, hidden: true)
+        for (i, client) in clients.enumerated() {
+            client.onText = { _ in
+                let now = MonotonicClock.nanoseconds
+                if measuring {
+                    roundTrips += 1
+                    latency.record(now &- sentAt[i])
+                }
+                sentAt[i] = now
+                client.send(frame: frame)
+            }
+        }
+        for (i, client) in clients.enumerated() {
+            sentAt[i] = MonotonicClock.nanoseconds
+            client.send(frame: frame)
+        }
+        runLoop(loop, seconds: warmup)
+        measuring = true
+        let cpuStart = server.cpuSeconds()
+        let start = Date()
+        runLoop(loop, seconds: duration)
+        let elapsed = Date().timeIntervalSince(start)
+        measuring = false
+        let cpu = server.cpuSeconds() - cpuStart
+        for c in clients { c.onText = nil; c.close() }
+        runLoop(loop, seconds: 0.3)
+        return Result(connections: connections, seconds: elapsed, roundTrips: roundTrips, latency: latency, serverCPUSeconds: cpu)
+    }
+}
+
+/// Runs the loop for `seconds` of wall time.
+func runLoop(_ loop: EventLoop, seconds: Double) {
+    var done = false
+    let timer = LoopTimer(loop: loop) { done = true }
+    timer.start(afterMilliseconds: UInt64(seconds * 1000))
+    while !done { loop.runOnce(block: true) }
+}

@@ -1,0 +1,105 @@
+import EventLoop
+import RoomCore
+
+/// `GET /metrics` in the Prometheus text exposition format (version 0.0.4).
+struct PrometheusExposition {
+    private(set) var text = ""
+
+    /// Bucket bounds of the publish→write latency histogram, in seconds.
+    static let latencyBounds: [Double] = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+
+    mutating func metric(_ name: String, _ type: String, _ help: String) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+    }
+
+    mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
+        text += name
+        if !labels.isEmpty {
+            text += "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
+        }
+        text += " " + Self.format(value) + "\n"
+    }
+
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for c in value {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func format(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
+}
+
+extension WaveDefectServer {
+    func prometheusText() -> String {
+        var p = PrometheusExposition()
+        let rooms = registry.sortedRooms
+        p.metric("wavedefect_connections", "gauge", "Open TCP connections (HTTP and WebSocket).")
+        p.sample("wavedefect_connections", [], Double(connections.count))
+        p.metric("wavedefect_rooms", "gauge", "Open rooms.")
+        p.sample("wavedefect_rooms", [], Double(rooms.count))
+        p.metric("wavedefect_participants", "gauge", "Participants per room (agents included, suspended included).")
+        for r in rooms { p.sample("wavedefect_participants", [("room", r.name)], Double(r.participants.count)) }
+
+        let counters: [(String, String, Int)] = [
+            ("wavedefect_connections_accepted_total", "Connections accepted.", stats.connectionsAccepted),
+            ("wavedefect_connections_refused_total", "Connections refused (limit or shutdown).", stats.connectionsRefused),
+            ("wavedefect_upgrades_total", "WebSocket upgrades accepted.", stats.upgrades),
+            ("wavedefect_upgrades_refused_total", "WebSocket upgrades refused (handshake, token, room).", stats.refusedUpgrades),
+            ("wavedefect_lossy_dropped_total", "Lossy messages dropped for slow subscribers.", stats.lossyDropped),
+            ("wavedefect_slow_consumers_total", "Subscribers disconnected for exceeding the backlog limit.", stats.slowConsumersDisconnected),
+            ("wavedefect_protocol_errors_total", "Connections failed for WebSocket protocol errors.", stats.protocolErrors),
+        ]
+        for (name, help, value) in counters {
+            p.metric(name, "counter", help)
+            p.sample(name, [], Double(value))
+        }
+
+        p.metric("wavedefect_topic_messages_total", "counter", "Data messages published per room and topic.")
+        for r in rooms { for (t, c) in r.topicStats.sorted(by: { $0.key < $1.key }) { p.sample("wavedefect_topic_messages_total", [("room", r.name), ("topic", t)], Double(c.messages)) } }
+        p.metric("wavedefect_topic_bytes_total", "counter", "Payload bytes published per room and topic.")
+        for r in rooms { for (t, c) in r.topicStats.sorted(by: { $0.key < $1.key }) { p.sample("wavedefect_topic_bytes_total", [("room", r.name), ("topic", t)], Double(c.bytes)) } }
+        p.metric("wavedefect_topic_deliveries_total", "counter", "Deliveries (messages × recipients) per room and topic.")
+        for r in rooms { for (t, c) in r.topicStats.sorted(by: { $0.key < $1.key }) { p.sample("wavedefect_topic_deliveries_total", [("room", r.name), ("topic", t)], Double(c.deliveries)) } }
+
+        let now = loop.now
+        p.metric("wavedefect_participant_rtt_seconds", "gauge", "Last round-trip time of the server's pings per participant.")
+        var qualities: [ConnectionQuality: Int] = [:]
+        for r in rooms {
+            for participant in r.participants {
+                guard let s = participant.endpoint as? WebSocketSession else { continue }
+                let q = quality(of: s, now: now)
+                qualities[q.quality, default: 0] += 1
+                if let rtt = q.rttMilliseconds {
+                    p.sample("wavedefect_participant_rtt_seconds", [("room", r.name), ("identity", participant.identity)], rtt / 1000)
+                }
+            }
+        }
+        p.metric("wavedefect_connection_quality", "gauge", "Participants by connection quality.")
+        for q in [ConnectionQuality.excellent, .good, .poor, .lost] {
+            p.sample("wavedefect_connection_quality", [("quality", q.rawValue)], Double(qualities[q] ?? 0))
+        }
+
+        let h = loop.writeLatency
+        p.metric("wavedefect_publish_write_latency_seconds", "histogram", "Time from a message's encoding to its bytes reaching the kernel.")
+        for bound in PrometheusExposition.latencyBounds {
+            let count = h.cumulativeCount(atMost: UInt64(bound * 1e9))
+            p.sample("wavedefect_publish_write_latency_seconds_bucket", [("le", PrometheusExposition.format(bound))], Double(count))
+        }
+        p.sample("wavedefect_publish_write_latency_seconds_bucket", [("le", "+Inf")], Double(h.count))
+        p.sample("wavedefect_publish_write_latency_seconds_sum", [], Double(h.sum) / 1e9)
+        p.sample("wavedefect_publish_write_latency_seconds_count", [], Double(h.count))
+        return p.text
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import EventLoop
+import Foundation
+import WaveDefectBench
+
+/// `wavedefect bench …`: load generators that print numbers. They run the server under test
+/// as a separate process (or use one given by --port/--pid) and read its CPU time and memory
+/// from /proc, so the numbers are the server's, not the load generator's.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
+        subcommands: [BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self]
+    )
+}
+
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Port of a running server (default: spawn one).") var port: Int?
+    @Option(help: "PID of that server, for CPU and memory readings.") var pid: Int32?
+    @Option(help: "Extra flags for the spawned server (quoted, space-separated).") var serverArgs: String = ""
+
+    func makeServer() throws -> BenchServer {
+        if let port {
+            guard let pid else { throw ValidationError("--port needs --pid so the server's CPU can be read") }
+            return BenchServer(port: port, pid: pid)
+        }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        return try BenchServer(executable: exe, extraArguments: serverArgs.split(separator: " ").map(String.init))
+    }
+}
+
+func format(_ v: Double, _ digits: Int = 1) -> String {
+    String(format: "%.\(digits)f", v)
+}
+
+func micros(_ nanoseconds: UInt64) -> String { format(Double(nanoseconds) / 1000) }
+
+struct BenchPing: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ping", abstract: "Ping round trips per second over many connections.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Connections, each with one ping in flight.") var connections = 100
+    @Option(help: "Measured seconds.") var duration = 10.0
+
+    func run() throws {
+        let s = try server.makeServer()
+        defer { s.stop() }
+        var b = PingBenchmark()
+        b.connections = connections
+        b.duration = duration
+        let r = try b.run(server: s)
+        print("bench ping: \(r.connections) connections, \(format(r.seconds)) s")
+        print("  round trips        \(r.roundTrips) (\(format(r.roundTripsPerSecond, 0))/s)")
+        print("  round-trip time    p50 \(micros(r.latency.percentile(0.5))) µs, p99 \(micros(r.latency.percentile(0.99))) µs, max \(micros(r.latency.max)) µs")
+        print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerRoundTrip, 2)) µs per round trip (\(format(100 * r.serverCPUSeconds / r.seconds, 0))% of a core)")
+    }
+}
+
+struct BenchFanout: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fanout", abstract: "One publisher, many subscribers: deliveries/s, server CPU per delivery, latency.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Subscribers in the room.") var subscribers = 500
+    @Option(help: "Messages published per second.") var rate = 400.0
+    @Option(help: "Payload JSON size in bytes.") var payload = 64
+    @Option(help: "Measured seconds.") var duration = 10.0
+
+    func run() throws {
+        let s = try server.makeServer()
+        defer { s.stop() }
+        var b = FanoutBenchmark()
+        b.subscribers = subscribers
+        b.rate = rate
+        b.payloadBytes = payload
+        b.duration = duration
+        let r = try b.run(server: s)
+        print("bench fanout: 1 publisher → \(r.subscribers) subscribers, \(format(rate, 0)) msg/s, \(payload)-byte payloads (\(r.frameBytes)-byte frames), \(format(r.seconds)) s")
+        print("  published          \(r.published)")
+        print("  delivered          \(r.delivered) of \(r.expected) expected (\(format(r.deliveredPerSecond, 0))/s)")
+        print("  publish→receive    p50 \(micros(r.latency.percentile(0.5))) µs, p99 \(micros(r.latency.percentile(0.99))) µs, max \(micros(r.latency.max)) µs")
+        print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerDelivery, 3)) µs per delivered message (\(format(100 * r.serverCPUSeconds / r.seconds, 0))% of a core)")
+    }
+}
+
+struct BenchJoins: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "joins", abstract: "Joins per second (connect, upgrade with token check, joined).")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Joins.") var count = 2000
+    @Option(help: "Handshakes in flight at once.") var concurrency = 32
+    @Option(help: "Participants per room.") var roomSize = 50
+
+    func run() throws {
+        let s = try server.makeServer()
+        defer { s.stop() }
+        var b = JoinBenchmark()
+        b.count = count
+        b.concurrency = concurrency
+        b.roomSize = roomSize
+        let r = try b.run(server: s)
+        print("bench joins: \(r.joins) joins, \(concurrency) in flight, rooms of \(roomSize)")
+        print("  joins/s            \(format(r.joinsPerSecond, 0)) (\(format(r.seconds, 2)) s)")
+        print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerJoin, 1)) µs per join")
+    }
+}
+
+struct BenchIdle: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Resident memory per idle joined connection.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Connections.") var connections = 10_000
+    @Option(help: "Participants per room.") var roomSize = 100
+
+    func run() throws {
+        let s = try server.makeServer()
+        defer { s.stop() }
+        var b = IdleMemoryBenchmark()
+        b.connections = connections
+        b.roomSize = roomSize
+        let r = try b.run(server: s)
+        print("bench idle: \(r.connections) joined connections in rooms of \(roomSize)")
+        print("  server RSS         \(r.baselineBytes / 1024) KiB before, \(r.loadedBytes / 1024) KiB with connections")
+        print("  per connection     \(format(r.bytesPerConnection, 0)) bytes")
+    }
+}
