@@ -38,7 +38,7 @@ public enum ConnectionQuality: String, Sendable {
     case lost
 
     public static func from(rttNanoseconds: UInt64?, silentFor: UInt64, pingInterval: UInt64) -> ConnectionQuality {
-        if silentFor > 2 * pingInterval { return .lost }
+        if silentFor >= 2 * pingInterval { return .lost }
         guard let rtt = rttNanoseconds else { return .good }
         if rtt < 100_000_000 { return .excellent }
         if rtt < 300_000_000 { return .good }

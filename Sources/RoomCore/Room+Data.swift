@@ -91,15 +91,17 @@ extension Room {
         return recipients.isEmpty ? [] : [.broadcast(frame, to: recipients, except: sender, lossy: !reliable)]
     }
 
-    public func subscribe(_ participant: Participant, topics: [String]) {
-        participant.subscription.subscribe(topics)
+    public func subscribe(_ participant: Participant, topics: [String]) throws(ProtocolError) {
+        guard participant.subscription.subscribe(topics) else { throw Self.tooManyPatterns }
         invalidateSubscribers()
     }
 
-    public func unsubscribe(_ participant: Participant, topics: [String]) {
-        participant.subscription.unsubscribe(topics)
+    public func unsubscribe(_ participant: Participant, topics: [String]) throws(ProtocolError) {
+        guard participant.subscription.unsubscribe(topics) else { throw Self.tooManyPatterns }
         invalidateSubscribers()
     }
+
+    static let tooManyPatterns = ProtocolError.badMessage("more than \(TopicSubscription.maxRules) distinct subscription patterns")
 
     /// A participant updates its own name, metadata or attributes (needs
     /// `canUpdateOwnMetadata`); everyone sees `participant_updated`.

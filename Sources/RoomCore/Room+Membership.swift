@@ -8,11 +8,7 @@ public enum LeaveReason: String, Sendable {
     case connectionLost = "connection_lost"
     case duplicateIdentity = "duplicate_identity"
     case removed = "removed"
-    case roomClosed = "room_closed"
     case slowConsumer = "slow_consumer"
-    case serverShutdown = "server_shutdown"
-    case idleTimeout = "idle_timeout"
-    case protocolError = "protocol_error"
 }
 
 extension Room {
@@ -73,6 +69,14 @@ extension Room {
         return actions
     }
 
+    /// Whether `participant` can still resume: active (its old connection not yet noticed
+    /// dropping) or suspended with time left.
+    public func canResume(_ participant: Participant, now: RoomInstant) -> Bool {
+        guard byIdentity[participant.identity] === participant else { return false }
+        if case .suspended(let deadline) = participant.state { return now.monotonic < deadline }
+        return true
+    }
+
     /// The connection `endpoint` carrying `participant` closed. A clean close (the client's
     /// close frame) is a leave; a dropped connection suspends the participant for resume.
     /// A connection that no longer carries the participant (replaced, resumed elsewhere)
@@ -125,8 +129,9 @@ extension Room {
         return (actions, shouldClose)
     }
 
-    /// Closes the room: everyone (agents included) is disconnected with `code`.
-    public func close(code: UInt16 = RoomCloseCode.roomClosed, reason: String, leaveReason: LeaveReason = .roomClosed, now: RoomInstant) -> [RoomAction] {
+    /// Closes the room: everyone (agents included) is disconnected with `code`; nobody is
+    /// left to hear presence, so only webhooks report the departures.
+    public func close(code: UInt16 = RoomCloseCode.roomClosed, reason: String, now: RoomInstant) -> [RoomAction] {
         guard !isClosed else { return [] }
         var actions: [RoomAction] = []
         for p in participants {

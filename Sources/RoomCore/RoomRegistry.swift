@@ -49,7 +49,7 @@ public final class RoomRegistry {
     public func roomForJoin(_ name: String, identity: String, isAgent: Bool, now: RoomInstant) throws(JoinRefusal) -> (room: Room, actions: [RoomAction]) {
         var actions: [RoomAction] = []
         let room: Room
-        if let existing = rooms[name] {
+        if let existing = rooms[name], !existing.isClosed {
             room = existing
         } else {
             guard autoCreate || definitions[name] != nil else { throw .roomNotFound(name) }
@@ -88,7 +88,7 @@ public final class RoomRegistry {
     public func closeAll(code: UInt16, reason: String, now: RoomInstant) -> [RoomAction] {
         var actions: [RoomAction] = []
         for room in sortedRooms {
-            actions += room.close(code: code, reason: reason, leaveReason: .serverShutdown, now: now)
+            actions += room.close(code: code, reason: reason, now: now)
         }
         rooms.removeAll()
         return actions

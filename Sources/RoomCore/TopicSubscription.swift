@@ -1,54 +1,74 @@
 /// Which topics a participant hears. Everyone hears every topic until their first
-/// `subscribe`; from then on only what they subscribed to.
+/// `subscribe`; from then on only what they subscribed to. Later `subscribe`/`unsubscribe`
+/// calls refine that, the most recent rule matching a topic deciding.
 ///
 /// Patterns: an exact topic name, `*` for every topic, or a prefix ending in `*`
-/// (`agent.*` matches `agent.taste` and `agent.recs`).
-public enum TopicSubscription: Sendable, Equatable {
-    case all(except: Set<String>)
-    case only(Set<String>)
+/// (`agent.*` matches `agent.taste` and `agent.recs`). `subscribe ["*"]` returns to hearing
+/// everything and `unsubscribe ["*"]` to hearing nothing, forgetting earlier rules.
+public struct TopicSubscription: Sendable, Equatable {
+    /// What a topic no rule matches gets.
+    private var hearsByDefault = true
+    private var subscribedOnce = false
+    /// Rules in the order given; a pattern appears at most once (its latest use).
+    private var rules: [(pattern: String, include: Bool)] = []
 
-    public static let everything = TopicSubscription.all(except: [])
+    /// Most distinct patterns a participant may hold.
+    public static let maxRules = 1024
+
+    public static let everything = TopicSubscription()
+
+    public init() {}
+
+    public static func == (a: TopicSubscription, b: TopicSubscription) -> Bool {
+        a.hearsByDefault == b.hearsByDefault && a.subscribedOnce == b.subscribedOnce
+            && a.rules.elementsEqual(b.rules) { $0.pattern == $1.pattern && $0.include == $1.include }
+    }
+
+    public var ruleCount: Int { rules.count }
 
     public func includes(_ topic: String) -> Bool {
-        switch self {
-        case .all(let except): !Self.matches(except, topic)
-        case .only(let set): Self.matches(set, topic)
+        for rule in rules.reversed() where Self.matches(rule.pattern, topic) {
+            return rule.include
         }
+        return hearsByDefault
     }
 
-    public mutating func subscribe(_ patterns: [String]) {
-        if patterns.contains("*") {
-            self = .everything
+    /// Returns false (and changes nothing) when the rule limit would be exceeded.
+    @discardableResult
+    public mutating func subscribe(_ patterns: [String]) -> Bool {
+        var next = self
+        if !next.subscribedOnce {
+            next.subscribedOnce = true
+            next.hearsByDefault = false
+            next.rules = []
+        }
+        for p in patterns { next.add(p, include: true) }
+        guard next.rules.count <= Self.maxRules else { return false }
+        self = next
+        return true
+    }
+
+    @discardableResult
+    public mutating func unsubscribe(_ patterns: [String]) -> Bool {
+        var next = self
+        for p in patterns { next.add(p, include: false) }
+        guard next.rules.count <= Self.maxRules else { return false }
+        self = next
+        return true
+    }
+
+    private mutating func add(_ pattern: String, include: Bool) {
+        if pattern == "*" {
+            hearsByDefault = include
+            rules = []
             return
         }
-        switch self {
-        case .all(let except):
-            if except.isEmpty {
-                self = .only(Set(patterns))
-            } else {
-                self = .all(except: except.subtracting(patterns))
-            }
-        case .only(let set):
-            self = .only(set.union(patterns))
-        }
+        rules.removeAll { $0.pattern == pattern }
+        rules.append((pattern, include))
     }
 
-    public mutating func unsubscribe(_ patterns: [String]) {
-        if patterns.contains("*") {
-            self = .only([])
-            return
-        }
-        switch self {
-        case .all(let except): self = .all(except: except.union(patterns))
-        case .only(let set): self = .only(set.subtracting(patterns))
-        }
-    }
-
-    static func matches(_ patterns: Set<String>, _ topic: String) -> Bool {
-        if patterns.contains(topic) || patterns.contains("*") { return true }
-        for p in patterns where p.hasSuffix("*") && topic.hasPrefix(p.dropLast()) {
-            return true
-        }
-        return false
+    static func matches(_ pattern: String, _ topic: String) -> Bool {
+        if pattern == topic || pattern == "*" { return true }
+        return pattern.hasSuffix("*") && topic.hasPrefix(pattern.dropLast())
     }
 }

@@ -36,7 +36,8 @@ enum RTCEndpoint {
 
         // Resume: the same identity presenting the token from its `joined` message.
         if let resumeToken = request.query("resume"), let room = server.registry.room(named: roomName),
-           let participant = room.participant(resumeToken: resumeToken), participant.identity == claims.identity
+           let participant = room.participant(resumeToken: resumeToken), participant.identity == claims.identity,
+           room.canResume(participant, now: now)
         {
             let lastSeq = UInt64(request.query("last_seq") ?? "") ?? 0
             let session = accept(connection, key: key, room: room, participant: participant)

@@ -30,11 +30,11 @@ extension WebSocketSession {
                 if let id { send(ServerMessage.ack("publish", id: id)) }
             case .subscribe(let topics, _):
                 try checkTopics(topics)
-                room.subscribe(participant, topics: topics)
+                try room.subscribe(participant, topics: topics)
                 if let id { send(ServerMessage.ack("subscribe", id: id)) }
             case .unsubscribe(let topics, _):
                 try checkTopics(topics)
-                room.unsubscribe(participant, topics: topics)
+                try room.unsubscribe(participant, topics: topics)
                 if let id { send(ServerMessage.ack("unsubscribe", id: id)) }
             case .update(let request):
                 server.perform(try room.update(participant, request))

@@ -1,0 +1,295 @@
+import ByteStorage
+import Testing
+
+@testable import RoomCore
+
+@Suite struct BackpressurePolicyTests {
+    let policy = BackpressurePolicy(lossyDropBytes: 100, maxBufferedBytes: 1000)
+
+    @Test func lossyFramesAreDroppedAboveTheLossyThreshold() {
+        #expect(policy.decide(buffered: 0, frameSize: 10, lossy: true) == .write)
+        #expect(policy.decide(buffered: 100, frameSize: 10, lossy: true) == .write)
+        #expect(policy.decide(buffered: 101, frameSize: 10, lossy: true) == .drop)
+        #expect(policy.decide(buffered: 5000, frameSize: 1, lossy: true) == .drop, "a lossy frame never disconnects")
+    }
+
+    @Test func lossyFramesMayNotExceedTheBacklogLimitEither() {
+        let wide = BackpressurePolicy(lossyDropBytes: 10_000, maxBufferedBytes: 500)
+        #expect(wide.decide(buffered: 400, frameSize: 100, lossy: true) == .write)
+        #expect(wide.decide(buffered: 400, frameSize: 101, lossy: true) == .drop)
+        #expect(policy.decide(buffered: 0, frameSize: 1001, lossy: true) == .drop)
+    }
+
+    @Test func reliableFramesDisconnectOnlyBeyondTheBacklogLimit() {
+        #expect(policy.decide(buffered: 500, frameSize: 1, lossy: false) == .write, "the lossy threshold does not apply")
+        #expect(policy.decide(buffered: 990, frameSize: 10, lossy: false) == .write)
+        #expect(policy.decide(buffered: 990, frameSize: 11, lossy: false) == .disconnect)
+        #expect(policy.decide(buffered: 0, frameSize: 1000, lossy: false) == .write)
+        #expect(policy.decide(buffered: 0, frameSize: 1001, lossy: false) == .disconnect)
+    }
+}
+
+@Suite struct ConnectionQualityTests {
+    let ping: UInt64 = 15_000_000_000
+    let ms: UInt64 = 1_000_000
+
+    @Test func thresholdsFollowTheProtocol() {
+        func q(_ rtt: UInt64?) -> ConnectionQuality { .from(rttNanoseconds: rtt, silentFor: 0, pingInterval: ping) }
+        #expect(q(0) == .excellent)
+        #expect(q(100 * ms - 1) == .excellent)
+        #expect(q(100 * ms) == .good)
+        #expect(q(300 * ms - 1) == .good)
+        #expect(q(300 * ms) == .poor)
+        #expect(q(5_000 * ms) == .poor)
+        #expect(q(nil) == .good, "no RTT yet")
+    }
+
+    @Test func silenceBeyondTwoPingIntervalsIsLost() {
+        #expect(ConnectionQuality.from(rttNanoseconds: 1 * ms, silentFor: 2 * ping - 1, pingInterval: ping) == .excellent)
+        #expect(ConnectionQuality.from(rttNanoseconds: 1 * ms, silentFor: 2 * ping, pingInterval: ping) == .lost)
+        #expect(ConnectionQuality.from(rttNanoseconds: 1 * ms, silentFor: 2 * ping + 1, pingInterval: ping) == .lost)
+        #expect(ConnectionQuality.from(rttNanoseconds: nil, silentFor: 2 * ping + 1, pingInterval: ping) == .lost)
+    }
+
+    @Test func namesAreLiveKits() {
+        #expect([ConnectionQuality.excellent, .good, .poor, .lost].map(\.rawValue) == ["excellent", "good", "poor", "lost"])
+    }
+}
+
+@Suite struct TopicSubscriptionTests {
+    @Test func everythingUntilTheFirstSubscribe() {
+        var s = TopicSubscription.everything
+        #expect(s.includes("chat") && s.includes("agent.taste") && s.includes("x"))
+        s.subscribe(["chat"])
+        #expect(s.includes("chat"))
+        #expect(!s.includes("cursor"))
+        #expect(!s.includes("chat2"), "exact names match exactly")
+        s.subscribe(["cursor"])
+        #expect(s.includes("chat") && s.includes("cursor"))
+        s.unsubscribe(["chat", "never-subscribed"])
+        #expect(!s.includes("chat"))
+        #expect(s.includes("cursor"))
+    }
+
+    @Test func prefixPatterns() {
+        var s = TopicSubscription.everything
+        s.subscribe(["agent.*"])
+        #expect(s.includes("agent.taste"))
+        #expect(s.includes("agent.recs"))
+        #expect(s.includes("agent."))
+        #expect(!s.includes("agent"))
+        #expect(!s.includes("agents"))
+        #expect(!s.includes("my.agent.taste"))
+        s.unsubscribe(["agent.*"])
+        #expect(!s.includes("agent.taste"))
+        var t = TopicSubscription.everything
+        t.subscribe(["agent*"])
+        #expect(t.includes("agents") && t.includes("agent") && !t.includes("agen"))
+    }
+
+    @Test func starSubscribesToEverythingAndUnsubscribesFromEverything() {
+        var s = TopicSubscription.everything
+        s.subscribe(["chat"])
+        s.subscribe(["*"])
+        #expect(s.includes("chat") && s.includes("anything"))
+        s.unsubscribe(["*"])
+        #expect(!s.includes("chat") && !s.includes("anything"))
+        s.subscribe(["chat"])
+        #expect(s.includes("chat") && !s.includes("cursor"))
+    }
+
+    @Test func unsubscribeBeforeSubscribeRemovesFromEverything() {
+        var s = TopicSubscription.everything
+        s.unsubscribe(["cursor", "agent.*"])
+        #expect(!s.includes("cursor"))
+        #expect(!s.includes("agent.taste"))
+        #expect(s.includes("chat"))
+        // The first subscribe switches to "only what was subscribed" (docs/protocol.md).
+        s.subscribe(["cursor"])
+        #expect(s.includes("cursor"))
+        #expect(!s.includes("chat"))
+        #expect(!s.includes("agent.taste"))
+    }
+
+    @Test func unsubscribingATopicCoveredByAPrefixStopsHearingIt() {
+        var s = TopicSubscription.everything
+        s.subscribe(["agent.*"])
+        s.unsubscribe(["agent.taste"])
+        #expect(!s.includes("agent.taste"))
+        #expect(s.includes("agent.recs"))
+        s.subscribe(["agent.taste"])
+        #expect(s.includes("agent.taste"))
+    }
+
+    @Test func subscribingATopicExcludedByAPrefixHearsIt() {
+        var s = TopicSubscription.everything
+        s.subscribe(["*"])
+        s.unsubscribe(["agent.*"])
+        s.subscribe(["agent.taste"])
+        #expect(s.includes("agent.taste"))
+        #expect(!s.includes("agent.recs"))
+        #expect(s.includes("chat"))
+    }
+
+    @Test func repeatedPatternsDoNotGrowTheRules() {
+        var s = TopicSubscription.everything
+        for _ in 0..<100 {
+            s.subscribe(["a"])
+            s.unsubscribe(["a"])
+        }
+        #expect(s.ruleCount == 1)
+        #expect(!s.includes("a"))
+    }
+
+    @Test func theRuleLimitRefusesAndKeepsTheOldState() {
+        var s = TopicSubscription.everything
+        let accepted = s.subscribe((0..<TopicSubscription.maxRules).map { "t\($0)" })
+        #expect(accepted)
+        let before = s
+        let refused = !s.subscribe(["one-too-many"])
+        #expect(refused)
+        #expect(s == before)
+    }
+}
+
+@Suite struct ReplayBufferTests {
+    func entry(_ seq: UInt64, from sid: String = "PA_x", to destinations: Set<String>? = nil) -> ReplayBuffer.Entry {
+        ReplayBuffer.Entry(seq: seq, frame: SharedBytes([UInt8(truncatingIfNeeded: seq)]), senderSID: sid, destinations: destinations)
+    }
+
+    @Test func keepsEverythingUntilFull() {
+        var b = ReplayBuffer(capacity: 3)
+        #expect(b.entries(after: 0).isEmpty)
+        b.append(entry(1))
+        b.append(entry(2))
+        #expect(b.entries(after: 0).map(\.seq) == [1, 2])
+        #expect(b.evictedThrough == 0)
+        #expect(!b.hasGap(after: 0))
+    }
+
+    @Test func ringEvictsTheOldestAndKeepsOrder() {
+        var b = ReplayBuffer(capacity: 3)
+        for s in 1...5 { b.append(entry(UInt64(s))) }
+        #expect(b.entries(after: 0).map(\.seq) == [3, 4, 5])
+        #expect(b.entries(after: 3).map(\.seq) == [4, 5])
+        #expect(b.entries(after: 5).isEmpty)
+        #expect(b.evictedThrough == 2)
+        #expect(b.hasGap(after: 0) && b.hasGap(after: 1))
+        #expect(!b.hasGap(after: 2))
+        for s in 6...10 { b.append(entry(UInt64(s))) }
+        #expect(b.entries(after: 0).map(\.seq) == [8, 9, 10])
+        #expect(b.entries(after: 0).map { Array($0.frame.bytes) } == [[8], [9], [10]])
+        #expect(b.evictedThrough == 7)
+    }
+
+    @Test func sparseSeqsFromOtherTopics() {
+        var b = ReplayBuffer(capacity: 2)
+        for s: UInt64 in [2, 5, 9, 11] { b.append(entry(s)) }
+        #expect(b.entries(after: 0).map(\.seq) == [9, 11])
+        #expect(b.entries(after: 9).map(\.seq) == [11])
+        #expect(b.hasGap(after: 4))
+        #expect(!b.hasGap(after: 5))
+        #expect(!b.hasGap(after: 7), "nothing after 7 was evicted")
+    }
+
+    @Test func zeroCapacityKeepsNothing() {
+        var b = ReplayBuffer(capacity: 0)
+        b.append(entry(4))
+        b.append(entry(6))
+        #expect(b.entries(after: 0).isEmpty)
+        #expect(b.evictedThrough == 6)
+        #expect(b.hasGap(after: 5))
+    }
+
+    @Test func entriesKeepSenderAndDestinations() {
+        var b = ReplayBuffer(capacity: 1)
+        b.append(entry(1, from: "PA_a", to: ["bob"]))
+        let e = b.entries(after: 0)
+        #expect(e.first?.senderSID == "PA_a")
+        #expect(e.first?.destinations == ["bob"])
+    }
+}
+
+@Suite struct IDGeneratorTests {
+    let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    @Test func prefixLengthAndAlphabet() {
+        var ids = IDGenerator(generator: SeededGenerator(seed: 1))
+        let a = ids.make(prefix: "RM_")
+        #expect(a.hasPrefix("RM_"))
+        #expect(a.count == 15)
+        #expect(a.dropFirst(3).allSatisfy(alphabet.contains))
+        let t = ids.make(prefix: "RT_", length: 32)
+        #expect(t.count == 35)
+        #expect(ids.make(prefix: "X", length: 0) == "X")
+        #expect(ids.make(prefix: "", length: 5).count == 5)
+    }
+
+    @Test func deterministicWhenSeeded() {
+        var one = IDGenerator(generator: SeededGenerator(seed: 42))
+        var two = IDGenerator(generator: SeededGenerator(seed: 42))
+        var other = IDGenerator(generator: SeededGenerator(seed: 43))
+        let first = (0..<5).map { _ in one.make(prefix: "PA_") }
+        #expect(first == (0..<5).map { _ in two.make(prefix: "PA_") })
+        #expect(first != (0..<5).map { _ in other.make(prefix: "PA_") })
+        #expect(Set(first).count == 5, "successive ids differ")
+    }
+
+    @Test func registryIdsAreSeededToo() {
+        let a = RoomRegistry(ids: IDGenerator(generator: SeededGenerator(seed: 9)))
+        let b = RoomRegistry(ids: IDGenerator(generator: SeededGenerator(seed: 9)))
+        #expect(a.create("lab", now: origin).room.sid == b.create("lab", now: origin).room.sid)
+        #expect(a.makeParticipantSID() == b.makeParticipantSID())
+        #expect(a.makeResumeToken() == b.makeResumeToken())
+        #expect(a.makeParticipantSID().hasPrefix("PA_"))
+        #expect(a.makeResumeToken().hasPrefix("RT_"))
+    }
+}
+
+@Suite struct BinaryPublicationTests {
+    func parse(_ bytes: [UInt8]) -> (topic: String, payload: [UInt8])? {
+        bytes.withUnsafeBytes { buf in
+            BinaryPublication.parse(buf).map { ($0.topic, Array($0.payload)) }
+        }
+    }
+
+    @Test func acceptsATopicHeaderAndPayload() throws {
+        let ok = try #require(parse([5] + Array("audio".utf8) + [0, 1, 255]))
+        #expect(ok.topic == "audio")
+        #expect(ok.payload == [0, 1, 255])
+        let empty = try #require(parse([1, UInt8(ascii: "a")]))
+        #expect(empty.topic == "a")
+        #expect(empty.payload.isEmpty)
+        let accented = try #require(parse([2, 0xC3, 0xA9, 9]))
+        #expect(accented.topic == "é")
+        #expect(accented.payload == [9])
+        let longest = try #require(parse([255] + [UInt8](repeating: UInt8(ascii: "t"), count: 255)))
+        #expect(longest.topic.count == 255)
+    }
+
+    @Test(arguments: [
+        [], [0], [0, 1, 2], [5, 97, 98], [1], [1, 0xFF, 1], [1, 0xC3, 0xA9], [2, 0xE2, 0x82],
+    ] as [[UInt8]])
+    func rejectsFramesWithoutAValidTopic(_ bytes: [UInt8]) {
+        #expect(parse(bytes) == nil)
+    }
+}
+
+@Suite struct RoomInstantTests {
+    @Test func addingMovesBothClocks() {
+        let t = origin.adding(seconds: 1.5)
+        #expect(t.monotonic == origin.monotonic + 1_500_000_000)
+        #expect(t.wallMilliseconds == origin.wallMilliseconds + 1500)
+        #expect(origin.adding(seconds: -1).monotonic == origin.monotonic, "monotonic never goes back")
+    }
+
+    @Test func participantSnapshotReportsState() {
+        let h = RoomHarness()
+        let (alice, _) = h.join("alice", permissions: .init(canUpdateOwnMetadata: true, hidden: true))
+        #expect(alice.snapshot.state == "ACTIVE")
+        #expect(alice.snapshot.hidden)
+        #expect(alice.snapshot.permissions.canUpdateOwnMetadata)
+        h.drop(alice)
+        #expect(alice.snapshot.state == "DISCONNECTED")
+    }
+}
