@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "ByteStorage", "EventLoop", "HTTPCore", "RoomCore", "WebSocketCore", "WireJSON", "WireProtocol",
+                "AccessToken", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "RoomCore", "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "WireJSON"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "WireJSON", "WireProtocol"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["AccessToken", "WebSocketCore", "WireJSON"],

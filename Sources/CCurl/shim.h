@@ -21,4 +21,12 @@ static inline CURLMcode wd_curl_multi_setopt_timer_function(CURLM *m, wd_curl_ti
 static inline CURLMcode wd_curl_multi_setopt_pointer(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
 static inline CURLMcode wd_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 static inline curl_socket_t wd_curl_socket_timeout(void) { return CURL_SOCKET_TIMEOUT; }
+/// CURL_GLOBAL_DEFAULT is a macro expression Swift does not import.
+static inline CURLcode wd_curl_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+/// A zero-byte body: POSTFIELDS must point at storage that outlives the transfer, which a
+/// C string literal does (a Swift string bridged for one call does not).
+static inline CURLcode wd_curl_easy_set_empty_body(CURL *h) {
+    CURLcode rc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+    return rc != CURLE_OK ? rc : curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+}
 #endif

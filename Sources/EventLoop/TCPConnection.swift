@@ -170,7 +170,12 @@ public final class TCPConnection {
                 n = 0
             }
         }
-        queue.removeFirst(drop)
+        if drop == queue.count {
+            // Idle connections keep no queue storage: most of them sit at zero for hours.
+            queue = []
+        } else {
+            queue.removeFirst(drop)
+        }
     }
 
     /// Hands what the kernel did not take to `uv_write`, which writes it when the socket

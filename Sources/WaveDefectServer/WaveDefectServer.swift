@@ -49,6 +49,7 @@ public final class WaveDefectServer {
     public func start() throws -> Int {
         SignalWatcher.ignoreSIGPIPE()
         let limit = raiseOpenFileLimit()
+        try startWebhooks()
         let listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port) { [unowned self] tcp in
             self.accept(tcp)
         }
@@ -90,7 +91,7 @@ public final class WaveDefectServer {
         connections.forEach { $0.sweep(now: now) }
         perform(registry.tick(now: ServerClock.now))
         if isShuttingDown {
-            if connections.count == 0 || now >= shutdownDeadline { finishShutdown() }
+            if (connections.count == 0 && webhooksIdle) || now >= shutdownDeadline { finishShutdown() }
         }
     }
 
@@ -126,6 +127,8 @@ public final class WaveDefectServer {
 
     /// Receives webhook events (set up by the webhook dispatcher).
     var webhookSink: ((WebhookEvent) -> Void)?
+    /// Delivers webhooks when URLs are configured (Webhooks/).
+    var webhooks: WebhookDispatcher?
 
     // MARK: Shutdown
 
@@ -138,15 +141,16 @@ public final class WaveDefectServer {
         listener = nil
         shutdownDeadline = loop.now + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
         perform(registry.closeAll(code: 1001, reason: "server shutting down", now: ServerClock.now))
+        webhooks?.drain()
         connections.forEach { $0.shutdown() }
         loop.flushDirty()
-        if connections.count == 0 {
+        if connections.count == 0 && webhooksIdle {
             finishShutdown()
             return
         }
         // Check again soon rather than waiting for the next sweep.
         let timer = LoopTimer(loop: loop) { [unowned self] in
-            if self.connections.count == 0 || self.loop.now >= self.shutdownDeadline { self.finishShutdown() }
+            if (self.connections.count == 0 && self.webhooksIdle) || self.loop.now >= self.shutdownDeadline { self.finishShutdown() }
         }
         timer.start(afterMilliseconds: 20, repeatMilliseconds: 20)
         shutdownTimer = timer
@@ -161,6 +165,7 @@ public final class WaveDefectServer {
         shutdownTimer = nil
         connections.forEach { $0.forceClose() }
         signalWatchers.removeAll()
+        webhooks?.close()
         logger.notice("stopped", metadata: ["connections_served": "\(stats.connectionsAccepted)"])
         onStopped?()
         loop.stop()
