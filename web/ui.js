@@ -44,7 +44,8 @@ export function fmtMs(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 10) return `${ms.toFixed(1)} ms`;
-  return `${Math.round(ms)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
 }
 
 export function fmtUs(us) {
@@ -80,7 +81,7 @@ export function hueFor(str) {
 }
 
 export function initials(name) {
-  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  const words = String(name || '?').replace(/<[^>]*>/g, ' ').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   const s = words.length > 1 ? words[0][0] + words[1][0] : (words[0] || '?').slice(0, 2);
   return s.toUpperCase();
 }
@@ -112,9 +113,16 @@ export function renderJSON(value, { inlineMax = 100 } = {}) {
     pre.textContent = `${pretty.slice(0, JSON_MAX_CHARS)}\n… (${flat.length} chars, truncated)`;
     return pre;
   }
-  const multiline = flat.length > inlineMax;
-  emitJSON(pre, value, 0, multiline);
+  emitJSON(pre, value, 0, flat.length > inlineMax);
   return pre;
+}
+
+/** Children whose one-line form is at most this long stay on one line inside indented output. */
+const INLINE_CHILD = 56;
+
+function fitsInline(v) {
+  if (v === null || typeof v !== 'object') return true;
+  try { return JSON.stringify(v).length <= INLINE_CHILD; } catch { return true; }
 }
 
 function tok(parent, cls, text) {
@@ -131,7 +139,7 @@ function emitJSON(out, v, indent, multi) {
     v.forEach((item, i) => {
       if (i) sep();
       nl(indent + 2);
-      emitJSON(out, item, indent + 2, multi);
+      emitJSON(out, item, indent + 2, multi && !fitsInline(item));
     });
     nl(indent);
     out.appendChild(document.createTextNode(']'));
@@ -147,7 +155,7 @@ function emitJSON(out, v, indent, multi) {
         nl(indent + 2);
         tok(out, 'j-key', JSON.stringify(k));
         out.appendChild(document.createTextNode(': '));
-        emitJSON(out, v[k], indent + 2, multi);
+        emitJSON(out, v[k], indent + 2, multi && !fitsInline(v[k]));
       });
       nl(indent);
       out.appendChild(document.createTextNode('}'));
