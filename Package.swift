@@ -16,6 +16,10 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 ]
 
+/// The numeric cores (MFCC, vector search) are hot loops; debug builds keep them fast enough for
+/// the test suite by optimizing these targets even there (bounds checks stay on).
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 let package = Package(
@@ -33,16 +37,43 @@ let package = Package(
         // Pure cores: no I/O, tested byte by byte.
         .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
 
+        // Music index (issue 4). Pure cores first, then the thin C layers, then the glue.
+        .target(name: "AudioFeatures", dependencies: ["CFFTW"], swiftSettings: optimized),
+        .target(name: "VectorSearch", swiftSettings: optimized),
+        .target(name: "DemoAudio"),
+        .target(name: "AudioDecoding", dependencies: ["CFFmpeg"]),
+        .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
+        .target(
+            name: "MusicIndex",
+            dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "COpenSSL"]
+        ),
+        .target(
+            name: "MusicCommands",
+            dependencies: [
+                "MusicIndex", "WireJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .executableTarget(
             name: "wavedefect",
             dependencies: [
                 "WireJSON",
+                "MusicCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
         ),
 
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
+        .testTarget(
+            name: "MusicIndexTests",
+            dependencies: [
+                "AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "MusicIndex",
+                "MusicCommands", "WireJSON",
+            ],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MusicCommands
 
 /// The single `wavedefect` executable; every tool of the product is a subcommand.
 @main
@@ -9,6 +10,7 @@ struct WaveDefectCommand: ParsableCommand {
         version: WaveDefectVersion.string,
         subcommands: [
             VersionCommand.self,
+            EmbedCommand.self,
         ]
     )
 }

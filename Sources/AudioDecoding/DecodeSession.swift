@@ -1,0 +1,72 @@
+import CFFmpeg
+
+/// Owns every FFmpeg object of one decode, so that each is freed exactly once on every path —
+/// success, a thrown error, or an early stop — by `deinit`.
+final class DecodeSession {
+    let source: ByteSource
+    var io: UnsafeMutablePointer<AVIOContext>?
+    var format: UnsafeMutablePointer<AVFormatContext>?
+    var codec: UnsafeMutablePointer<AVCodecContext>?
+    var packet: UnsafeMutablePointer<AVPacket>?
+    var frame: UnsafeMutablePointer<AVFrame>?
+
+    init(source: ByteSource) {
+        self.source = source
+    }
+
+    deinit {
+        av_frame_free(&frame)
+        av_packet_free(&packet)
+        avcodec_free_context(&codec)
+        // With AVFMT_FLAG_CUSTOM_IO, closing the input leaves our AVIOContext alone.
+        avformat_close_input(&format)
+        ByteSource.freeIOContext(&io)
+    }
+
+    /// Opens the container over the custom I/O context and probes its streams.
+    func open() throws(AudioDecodingError) {
+        guard let io = source.makeIOContext(), let context = avformat_alloc_context() else {
+            throw .cannotOpen("out of memory")
+        }
+        self.io = io
+        context.pointee.pb = io
+        context.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        format = context
+        // On failure avformat_open_input frees the context and sets `format` to nil.
+        var status = avformat_open_input(&format, nil, nil, nil)
+        guard status >= 0, let format else { throw .cannotOpen(FFmpegError.message(status)) }
+        status = avformat_find_stream_info(format, nil)
+        guard status >= 0 else { throw .cannotOpen(FFmpegError.message(status)) }
+    }
+
+    /// Finds the best audio stream and opens its decoder; returns the stream index.
+    func openAudioDecoder() throws(AudioDecodingError) -> Int32 {
+        guard let format else { throw .cannotOpen("not open") }
+        var decoder: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0)
+        guard index >= 0, let decoder else {
+            let hasAudio = (0..<Int(format.pointee.nb_streams)).contains {
+                format.pointee.streams[$0]?.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO
+            }
+            if hasAudio {
+                let id = format.pointee.streams[0]?.pointee.codecpar.pointee.codec_id ?? AV_CODEC_ID_NONE
+                throw .unsupportedCodec(String(cString: avcodec_get_name(id)))
+            }
+            throw .noAudioStream("")
+        }
+        guard let codec = avcodec_alloc_context3(decoder) else { throw .cannotOpen("out of memory") }
+        self.codec = codec
+        var status = avcodec_parameters_to_context(codec, format.pointee.streams[Int(index)]!.pointee.codecpar)
+        if status >= 0 { status = avcodec_open2(codec, decoder, nil) }
+        guard status >= 0 else { throw .unsupportedCodec(FFmpegError.message(status)) }
+        packet = av_packet_alloc()
+        frame = av_frame_alloc()
+        guard packet != nil, frame != nil else { throw .cannotOpen("out of memory") }
+        return index
+    }
+
+    var codecName: String {
+        guard let name = codec?.pointee.codec?.pointee.name else { return "" }
+        return String(cString: name)
+    }
+}
