@@ -53,7 +53,7 @@ public struct MFCCExtractor: Sendable {
     }
 
     /// `10·log10(max(amin, mel power))` per frame and band, frame-major, before the top_db floor.
-    func logMelSpectrogram(_ samples: [Float]) -> [Float] {
+    public func logMelSpectrogram(_ samples: [Float]) -> [Float] {
         let n = settings.fftSize, hop = settings.hopLength, bands = settings.melBands
         let frames = settings.frameCount(sampleCount: samples.count)
         let bins = n / 2 + 1
