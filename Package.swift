@@ -39,7 +39,8 @@ let package = Package(
 
         // Music index (issue 4). Pure cores first, then the thin C layers, then the glue.
         .target(name: "AudioFeatures", dependencies: ["CFFTW"], swiftSettings: optimized),
-        .target(name: "VectorSearch", swiftSettings: optimized),
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "VectorSearch", dependencies: ["CVectorKernels"], swiftSettings: optimized),
         .target(name: "DemoAudio"),
         .target(name: "AudioDecoding", dependencies: ["CFFmpeg"]),
         .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),

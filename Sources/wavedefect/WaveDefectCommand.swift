@@ -11,6 +11,7 @@ struct WaveDefectCommand: ParsableCommand {
         subcommands: [
             VersionCommand.self,
             EmbedCommand.self,
+            BenchSearchCommand.self,
         ]
     )
 }
