@@ -46,14 +46,13 @@ extension VectorIndex {
 
     /// Scores of every row against `query`, in row order (for tests and re-ranking).
     public func scores(for query: [Float]) -> [Float] {
-        var out = [Float](repeating: 0, count: ((count + 15) / 16) * 16)
-        query.withUnsafeBufferPointer { q in
-            blocks.withUnsafeBufferPointer { b in
-                for block in 0..<((count + 15) / 16) {
-                    let s = Self.scoreBlock(b.baseAddress! + block * 16 * dimension, q.baseAddress!, dimension)
-                    for i in 0..<16 { out[block * 16 + i] = s[i] }
-                }
-            }
+        precondition(query.count == dimension)
+        let blockCount = (count + 15) / 16
+        var out = [Float](repeating: 0, count: blockCount * 16)
+        var blockMax = [Float](repeating: 0, count: blockCount)
+        blocks.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            wd_score_blocks(base, query, Int64(dimension), Int64(blockCount), &out, &blockMax)
         }
         return Array(out.prefix(count))
     }
@@ -101,27 +100,6 @@ extension VectorIndex {
             }
         }
         return top
-    }
-
-    /// Inner products of 16 rows with the query. Four accumulators keep four independent
-    /// multiply-add chains in flight.
-    @inline(__always)
-    static func scoreBlock(_ block: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ d: Int) -> SIMD16<Float> {
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-        let raw = UnsafeRawPointer(block)
-        var j = 0
-        while j + 4 <= d {
-            a0 += raw.loadUnaligned(fromByteOffset: (j) * 64, as: SIMD16<Float>.self) * q[j]
-            a1 += raw.loadUnaligned(fromByteOffset: (j + 1) * 64, as: SIMD16<Float>.self) * q[j + 1]
-            a2 += raw.loadUnaligned(fromByteOffset: (j + 2) * 64, as: SIMD16<Float>.self) * q[j + 2]
-            a3 += raw.loadUnaligned(fromByteOffset: (j + 3) * 64, as: SIMD16<Float>.self) * q[j + 3]
-            j += 4
-        }
-        while j < d {
-            a0 += raw.loadUnaligned(fromByteOffset: j * 64, as: SIMD16<Float>.self) * q[j]
-            j += 1
-        }
-        return (a0 + a1) + (a2 + a3)
     }
 }
 
