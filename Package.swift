@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "AudioFeatures", dependencies: ["CFFTW"], swiftSettings: optimized),
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "VectorSearch", dependencies: ["CVectorKernels"], swiftSettings: optimized),
-        .target(name: "DemoAudio"),
+        .target(name: "DemoAudio", swiftSettings: optimized),
         .target(name: "AudioDecoding", dependencies: ["CFFmpeg"]),
         .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
         .target(

@@ -83,7 +83,9 @@ public struct AudioDecoder: Sendable {
             try receiveFrames(session, &state)
         }
         if session.source.hitLimit { state.stopped = true }
-        return try state.finish(codec: session.codecName)
+        var audio = try state.finish(codec: session.codecName)
+        audio.tags = session.tags(streamIndex: streamIndex)
+        return audio
     }
 
     private func receiveFrames(_ session: DecodeSession, _ state: inout DecodeState) throws(AudioDecodingError) {

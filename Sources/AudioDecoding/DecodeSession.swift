@@ -65,6 +65,23 @@ final class DecodeSession {
         return index
     }
 
+    /// Tags of the container and of the audio stream (Ogg keeps them on the stream).
+    func tags(streamIndex: Int32) -> [String: String] {
+        guard let format else { return [:] }
+        var tags: [String: String] = [:]
+        for dictionary in [format.pointee.metadata, format.pointee.streams[Int(streamIndex)]?.pointee.metadata] {
+            var entry: UnsafeMutablePointer<AVDictionaryEntry>?
+            while let next = av_dict_get(dictionary, "", entry, AV_DICT_IGNORE_SUFFIX) {
+                entry = next
+                guard let key = next.pointee.key, let value = next.pointee.value else { continue }
+                let name = String(cString: key).lowercased(), text = String(cString: value)
+                // The container's tag wins over the stream's.
+                if !text.isEmpty, tags[name] == nil { tags[name] = text }
+            }
+        }
+        return tags
+    }
+
     var codecName: String {
         guard let name = codec?.pointee.codec?.pointee.name else { return "" }
         return String(cString: name)

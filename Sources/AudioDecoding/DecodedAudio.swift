@@ -12,6 +12,8 @@ public struct DecodedAudio: Sendable {
     public var stoppedAtLimit: Bool
     /// Packets skipped because the codec rejected them.
     public var skippedPackets: Int
+    /// Container and stream tags with lower-cased keys ("title", "artist", "album", ...).
+    public var tags: [String: String] = [:]
 
     public var duration: Double { Double(samples.count) / Double(sampleRate) }
 }

@@ -30,3 +30,10 @@ func absolutePath(_ path: String) -> String {
 func writeToStderr(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
+
+/// A failure while running a command (not a usage mistake): printed as "Error: …" without the
+/// usage text that `ValidationError` adds.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

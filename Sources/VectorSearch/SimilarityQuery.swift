@@ -21,7 +21,7 @@ public struct SimilarityQuery: Sendable {
     public var minimumPool: Int
 
     public init(
-        seeds: [Seed], k: Int = 10, mmrLambda: Double? = nil, duplicateThreshold: Float? = 0.985,
+        seeds: [Seed], k: Int = 10, mmrLambda: Double? = nil, duplicateThreshold: Float? = 0.95,
         excluded: Set<Int64> = [], poolFactor: Int = 10, minimumPool: Int = 100
     ) {
         self.seeds = seeds

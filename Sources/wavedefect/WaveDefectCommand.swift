@@ -11,6 +11,10 @@ struct WaveDefectCommand: ParsableCommand {
         subcommands: [
             VersionCommand.self,
             EmbedCommand.self,
+            IngestCommand.self,
+            SimilarCommand.self,
+            ImportVectorsCommand.self,
+            DemoCatalogCommand.self,
             BenchSearchCommand.self,
         ]
     )
