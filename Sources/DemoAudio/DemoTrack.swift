@@ -5,6 +5,13 @@ public struct DemoTrack: Sendable, Equatable {
     public let duration: Double
     public let sampleRate: Int
 
+    public init(style: DemoStyle, variant: Int, duration: Double, sampleRate: Int = 22_050) {
+        self.style = style
+        self.variant = variant
+        self.duration = duration
+        self.sampleRate = sampleRate
+    }
+
     public var title: String { "\(style.title) \(variant + 1)" }
     public static let artist = "WaveDefect Demo Band"
     public var album: String { style.title }

@@ -39,6 +39,8 @@ final class TemporaryDirectory {
 
     @discardableResult
     func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: file(name)).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: file(name)))
         return file(name)
     }
