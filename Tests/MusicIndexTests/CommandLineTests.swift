@@ -40,7 +40,7 @@ import WireJSON
     @Test func embedPrintsOneJSONLinePerGoodFileAndFailsOnABadOne() throws {
         let dir = try TemporaryDirectory()
         let bad = try dir.write("broken.mp3", Array("definitely not an mp3".utf8))
-        let good = try Fixtures.path("tone.ogg")
+        let good = Fixtures.path("tone.ogg")
         let result = try Self.run(["embed", "--json", good, bad])
         #expect(result.status == 1)
         #expect(result.lines.count == 1)
@@ -52,7 +52,7 @@ import WireJSON
         #expect(result.stderr.contains(bad))
         #expect(!result.stdout.contains(bad))
         // The printed vector is the library's vector.
-        let reference = try FormatParityTests.fixture["files"]!.arrayValue!.first { $0["file"]?.stringValue == "tone.ogg" }!
+        let reference = FormatParityTests.fixture["files"]!.arrayValue!.first { $0["file"]?.stringValue == "tone.ogg" }!
         let printed = line["vector"]!.floats
         #expect(maxAbsDifference(printed, reference["ffmpeg_pcm"]!["embedding"]!.floats) < 1.5e-4)
         let ok = try Self.run(["embed", "--json", good])

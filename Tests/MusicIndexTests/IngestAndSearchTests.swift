@@ -45,7 +45,7 @@ import VectorSearch
         let dir = try TemporaryDirectory()
         let catalog = try Catalog(path: ":memory:")
         let report = try DemoCatalog.ensure(in: catalog, directory: dir.path, tracks: Self.tracks)
-        let original = try Fixtures.path("tone.flac")
+        let original = Fixtures.path("tone.flac")
         let tone = Ingestor().ingestOne(original, catalog: catalog, index: nil)
         guard case .added(let toneTrack) = tone else { Issue.record("tone.flac not added: \(tone)"); return }
         let index = try VectorIndex.load(from: catalog)
