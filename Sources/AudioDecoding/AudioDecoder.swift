@@ -47,7 +47,7 @@ public struct AudioDecoder: Sendable {
             }
         }
         let source = ByteSource(fileDescriptor: fd, size: isRegular ? Int64(info.st_size) : nil, limit: limits.maxInputBytes)
-        return try run(DecodeSession(source: source))
+        return try run(source)
     }
 
     /// Decodes audio held in memory: an upload, a room stream's buffer, an iTunes preview.
@@ -56,13 +56,33 @@ public struct AudioDecoder: Sendable {
         guard bytes.count <= limits.maxInputBytes else {
             throw .tooLarge("\(bytes.count) bytes, limit \(limits.maxInputBytes)")
         }
-        return try run(DecodeSession(source: ByteSource(bytes: bytes, limit: limits.maxInputBytes)))
+        return try run(ByteSource(bytes: bytes, limit: limits.maxInputBytes))
     }
 
-    private func run(_ session: DecodeSession) throws(AudioDecodingError) -> DecodedAudio {
-        try session.open()
+    /// Bytes of packets analysed on the first attempt to open a seekable input.
+    static let quickAnalysisBytes: Int64 = 4096
+
+    /// Opens `source` with a quick stream analysis when it can be rewound, falling back to
+    /// FFmpeg's full analysis when the quick one leaves the audio stream incomplete (MPEG-TS,
+    /// headerless streams, codec probing of odd WAVs).
+    private func openSession(_ source: ByteSource) throws(AudioDecodingError) -> DecodeSession {
+        if source.isSeekable {
+            let quick = DecodeSession(source: source)
+            if (try? quick.open(analysisBytes: Self.quickAnalysisBytes)) != nil, quick.hasCompleteAudioStream {
+                return quick
+            }
+            guard source.seek(offset: 0, whence: SEEK_SET) == 0 else { throw .cannotOpen("cannot rewind input") }
+        }
+        let full = DecodeSession(source: source)
+        try full.open(analysisBytes: nil)
+        return full
+    }
+
+    private func run(_ source: ByteSource) throws(AudioDecodingError) -> DecodedAudio {
+        let session = try openSession(source)
         let streamIndex = try session.openAudioDecoder()
         var state = DecodeState(limits: limits, outputRate: sampleRate)
+        state.reserve(seconds: session.estimatedDuration)
         let packet = session.packet!
         while !state.stopped {
             let status = av_read_frame(session.format, packet)

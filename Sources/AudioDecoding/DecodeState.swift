@@ -21,6 +21,14 @@ struct DecodeState {
         self.outputRate = outputRate
     }
 
+    /// Pre-sizes the output from the container's duration estimate (capped by the limit), so a
+    /// long file is not copied and page-faulted through a dozen array doublings.
+    mutating func reserve(seconds: Double?) {
+        guard let seconds, seconds.isFinite, seconds > 0 else { return }
+        let expected = min(seconds, limits.maxDuration) * Double(outputRate)
+        output.reserveCapacity(Int(expected) + 8192)
+    }
+
     mutating func countCorruptPacket(_ message: String) throws(AudioDecodingError) {
         corruptPackets += 1
         if corruptPackets > limits.maxCorruptPackets {

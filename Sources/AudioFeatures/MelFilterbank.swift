@@ -15,6 +15,13 @@ public struct MelFilterbank: Sendable {
 
     public let filters: [Filter]
     public let binCount: Int
+    /// The filters flattened for the per-frame loop: filter `m` has `lengths[m]` weights at
+    /// `packedWeights[offsets[m]...]`, applied from bin `firstBins[m]`. One array instead of 128
+    /// keeps the hot loop free of per-filter reference counting.
+    private let firstBins: [Int]
+    private let lengths: [Int]
+    private let offsets: [Int]
+    private let packedWeights: [Float]
 
     public init(sampleRate: Int, fftSize: Int, melBands: Int, fMin: Double = 0, fMax: Double? = nil) {
         let fMax = fMax ?? Double(sampleRate) / 2
@@ -49,6 +56,10 @@ public struct MelFilterbank: Sendable {
             filters.append(Filter(firstBin: max(first, 0), weights: weights))
         }
         self.filters = filters
+        firstBins = filters.map(\.firstBin)
+        lengths = filters.map(\.weights.count)
+        offsets = filters.reduce(into: [0]) { $0.append($0.last! + $1.weights.count) }.dropLast()
+        packedWeights = filters.flatMap(\.weights)
     }
 
     /// Slaney's auditory scale: linear below 1 kHz, logarithmic above (librosa's `htk=False`).
@@ -65,13 +76,19 @@ public struct MelFilterbank: Sendable {
     /// `mel[m] = Σ_k weights[m][k] · power[k]` for one frame.
     @inline(__always)
     public func apply(power: UnsafePointer<Float>, into mel: UnsafeMutablePointer<Float>) {
-        for (m, filter) in filters.enumerated() {
-            var sum: Float = 0
-            filter.weights.withUnsafeBufferPointer { w in
-                let p = power + filter.firstBin
-                for i in 0..<w.count { sum += w[i] * p[i] }
+        packedWeights.withUnsafeBufferPointer { weights in
+            firstBins.withUnsafeBufferPointer { first in
+                lengths.withUnsafeBufferPointer { length in
+                    offsets.withUnsafeBufferPointer { offset in
+                        for m in 0..<first.count {
+                            let w = weights.baseAddress! + offset[m], p = power + first[m]
+                            var sum: Float = 0
+                            for i in 0..<length[m] { sum += w[i] * p[i] }
+                            mel[m] = sum
+                        }
+                    }
+                }
             }
-            mel[m] = sum
         }
     }
 }

@@ -15,6 +15,7 @@ struct WaveDefectCommand: ParsableCommand {
             SimilarCommand.self,
             ImportVectorsCommand.self,
             DemoCatalogCommand.self,
+            BenchEmbedCommand.self,
             BenchSearchCommand.self,
         ]
     )
