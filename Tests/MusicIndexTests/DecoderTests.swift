@@ -144,3 +144,20 @@ import Testing
         return try AudioDecoder(limits: limits).decode(file: fifo)
     }
 }
+
+/// Inputs whose stream parameters are not in a header: the quick 4 KiB analysis is not enough
+/// and the decoder must fall back to FFmpeg's full analysis (fixtures made with the ffmpeg CLI:
+/// `-f adts` AAC and MPEG-TS with MP2, 0.75 s of tone.flac each).
+@Suite struct HeaderlessInputTests {
+    @Test(arguments: ["tone_adts.aac", "tone.ts"])
+    func decodesFromFileAndFromMemory(_ name: String) throws {
+        let fromFile = try AudioDecoder().decode(file: Fixtures.path(name))
+        let fromBytes = try AudioDecoder().decode(bytes: Fixtures.bytes(name))
+        #expect(fromFile.samples.count == fromBytes.samples.count)
+        // 0.75 s, give or take the codec's frame padding.
+        #expect(abs(fromFile.duration - 0.75) < 0.1, "\(fromFile.duration) s")
+        #expect(fromFile.sourceSampleRate == 44_100)
+        let rms = (fromFile.samples.reduce(0) { $0 + $1 * $1 } / Float(fromFile.samples.count)).squareRoot()
+        #expect(rms > 0.01)
+    }
+}
