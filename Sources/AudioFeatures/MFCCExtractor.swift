@@ -31,7 +31,7 @@ public struct MFCCExtractor: Sendable {
 
     public func mfcc(_ samples: [Float]) throws(FeatureError) -> MFCCMatrix {
         guard !samples.isEmpty else { throw .emptySignal }
-        if let bad = samples.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteSample(index: bad) }
+        if let bad = Self.firstNonFinite(samples) { throw .nonFiniteSample(index: bad) }
         let melDB = logMelSpectrogram(samples)
         let frames = melDB.count / settings.melBands
         // power_to_db's top_db: nothing may sit more than 80 dB under the clip's loudest band.
@@ -50,6 +50,27 @@ public struct MFCCExtractor: Sendable {
             }
         }
         return MFCCMatrix(frameCount: frames, coefficientCount: coefficients, values: values)
+    }
+
+    /// Index of the first NaN or infinity. `x − x` is 0 for every finite x and NaN otherwise,
+    /// so a vector sum of it tells in one pass whether a slower search is needed at all.
+    static func firstNonFinite(_ samples: [Float]) -> Int? {
+        let clean = samples.withUnsafeBufferPointer { y -> Bool in
+            var acc = SIMD16<Float>()
+            var i = 0
+            while i + 16 <= y.count {
+                let v = UnsafeRawPointer(y.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self)
+                acc += v - v
+                i += 16
+            }
+            var tail: Float = 0
+            while i < y.count {
+                tail += y[i] - y[i]
+                i += 1
+            }
+            return !(acc.sum() + tail).isNaN
+        }
+        return clean ? nil : samples.firstIndex { !$0.isFinite }
     }
 
     /// `out[i] = a[i] · b[i]`, 16 lanes at a time: the compiler cannot prove that the FFT input

@@ -82,8 +82,19 @@ public struct MelFilterbank: Sendable {
                     offsets.withUnsafeBufferPointer { offset in
                         for m in 0..<first.count {
                             let w = weights.baseAddress! + offset[m], p = power + first[m]
-                            var sum: Float = 0
-                            for i in 0..<length[m] { sum += w[i] * p[i] }
+                            let n = length[m]
+                            var acc = SIMD8<Float>()
+                            var i = 0
+                            while i + 8 <= n {
+                                acc += UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
+                                    * UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                                i += 8
+                            }
+                            var sum = acc.sum()
+                            while i < n {
+                                sum += w[i] * p[i]
+                                i += 1
+                            }
                             mel[m] = sum
                         }
                     }

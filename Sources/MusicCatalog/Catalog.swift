@@ -19,7 +19,12 @@ public final class Catalog: Sendable {
     public init(path: String) throws {
         let connection = try SQLiteConnection(path: path)
         try connection.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:" { try connection.execute("PRAGMA journal_mode = WAL") }
+        if path != ":memory:" {
+            // WAL with synchronous=NORMAL: a commit is durable against a crash of the process
+            // and costs no fsync (only checkpoints sync); with FULL, every ingested track would
+            // wait for the disk and serialize the ingest workers behind it.
+            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+        }
         try Self.migrate(connection)
         self.path = path
         lockedConnection = Mutex(SQLiteConnectionBox(connection))
