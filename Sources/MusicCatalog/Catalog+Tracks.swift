@@ -5,20 +5,7 @@ extension Catalog {
     /// is already present is a constraint violation (`SQLiteError.isConstraintViolation`).
     @discardableResult
     public func addTrack(_ track: Track) throws -> Track {
-        try locked { db in
-            try db.transaction {
-                try db.prepare(
-                    "INSERT INTO tracks (title, artist, album, source, duration, content_hash) VALUES (?, ?, ?, ?, ?, ?)"
-                ).bind(
-                    .optional(track.title), .optional(track.artist), .optional(track.album), .text(track.source),
-                    .optional(track.duration), .optional(track.contentHash)
-                ).run()
-                var added = track
-                added.id = db.lastInsertedRowID
-                try Self.writeExternalIDs(db, trackID: added.id, track.externalIDs)
-                return added
-            }
-        }
+        try locked { db in try db.transaction { try Self.insert(db, track) } }
     }
 
     /// Adds a track together with its vector for `model`, atomically: a track never exists
@@ -27,19 +14,24 @@ extension Catalog {
     public func addTrack(_ track: Track, vector: [Float], model: String) throws -> Track {
         try locked { db in
             try db.transaction {
-                try db.prepare(
-                    "INSERT INTO tracks (title, artist, album, source, duration, content_hash) VALUES (?, ?, ?, ?, ?, ?)"
-                ).bind(
-                    .optional(track.title), .optional(track.artist), .optional(track.album), .text(track.source),
-                    .optional(track.duration), .optional(track.contentHash)
-                ).run()
-                var added = track
-                added.id = db.lastInsertedRowID
-                try Self.writeExternalIDs(db, trackID: added.id, track.externalIDs)
+                let added = try Self.insert(db, track)
                 try Self.writeVector(db, trackID: added.id, vector: vector, model: model)
                 return added
             }
         }
+    }
+
+    private static func insert(_ db: SQLiteConnection, _ track: Track) throws -> Track {
+        try db.prepare(
+            "INSERT INTO tracks (title, artist, album, source, duration, content_hash) VALUES (?, ?, ?, ?, ?, ?)"
+        ).bind(
+            .optional(track.title), .optional(track.artist), .optional(track.album), .text(track.source),
+            .optional(track.duration), .optional(track.contentHash)
+        ).run()
+        var added = track
+        added.id = db.lastInsertedRowID
+        try writeExternalIDs(db, trackID: added.id, track.externalIDs)
+        return added
     }
 
     public func setExternalID(_ externalID: String, service: String, trackID: Int64) throws {
