@@ -102,6 +102,28 @@ import WireJSON
         #expect(refused.status != 0 && refused.stderr.contains("no track with id 999"))
     }
 
+    @Test func ingestDrawsAProgressBarOnlyOnATerminal() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("in/a.flac", Fixtures.bytes("tone.flac"))
+        try dir.write("in/b.ogg", Fixtures.bytes("tone.ogg"))
+        let piped = try Self.run(["ingest", "--db", dir.file("piped.sqlite"), dir.file("in")])
+        #expect(piped.status == 0 && !piped.stderr.contains("[#"))
+        // util-linux `script` gives the command a pseudo-terminal.
+        let command = [Self.binary, "ingest", "--db", dir.file("tty.sqlite"), dir.file("in")].joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("[###############...............] 1/2"))
+        #expect(text.contains("[##############################] 2/2"))
+    }
+
     @Test func similarExplainsBadSeeds() throws {
         let dir = try TemporaryDirectory()
         let db = dir.file("c.sqlite")

@@ -161,3 +161,36 @@ import Testing
         #expect(rms > 0.01)
     }
 }
+
+/// Damaged packets inside an intact container: tone.m4a keeps its sample tables (`moov`) after
+/// the audio (`mdat`), so garbling the audio bytes leaves every packet readable but undecodable.
+@Suite struct CorruptPacketTests {
+    static func garbledM4A() throws -> [UInt8] {
+        var bytes = try Fixtures.bytes("tone.m4a")
+        let mdat = try #require(Self.find(Array("mdat".utf8), in: bytes))
+        let moov = try #require(Self.find(Array("moov".utf8), in: bytes))
+        var x: UInt32 = 99
+        // The middle third of the audio: the clip still starts and ends with good packets.
+        let third = (moov - mdat) / 3
+        for i in (mdat + third)..<(moov - third) {
+            x = x &* 1_664_525 &+ 1_013_904_223
+            bytes[i] = UInt8(truncatingIfNeeded: x >> 24)
+        }
+        return bytes
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        (0...(haystack.count - needle.count)).first { Array(haystack[$0..<($0 + needle.count)]) == needle }
+    }
+
+    @Test func undecodablePacketsAreSkippedAndCounted() throws {
+        let audio = try AudioDecoder(limits: DecodeLimits(maxCorruptPackets: 10_000)).decode(bytes: Self.garbledM4A())
+        #expect(audio.skippedPackets > 5)
+    }
+
+    @Test func tooManyUndecodablePacketsMeanCorruptInput() throws {
+        #expect(throws: AudioDecodingError.corrupt) {
+            try AudioDecoder(limits: DecodeLimits(maxCorruptPackets: 5)).decode(bytes: Self.garbledM4A())
+        }
+    }
+}
