@@ -54,7 +54,7 @@ extension VectorIndex {
         let standardize = standardizes(model: model)
         guard let table = try catalog.vectors(model: model) else {
             let dimension = model == TrackEmbedder.modelName ? TrackEmbedder.dimension : 1
-            return VectorIndex(dimension: dimension, standardization: nil)
+            return VectorIndex(dimension: dimension, standardize: standardize)
         }
         return VectorIndex(dimension: table.dimension, ids: table.ids, vectors: table.values, standardize: standardize)
     }

@@ -20,6 +20,9 @@ public struct VectorIndex: Sendable {
     /// Raw vectors, kept only when standardizing, so the statistics can be re-learned.
     private(set) var raw: [Float] = []
     private var rowOfID: [Int64: Int] = [:]
+    /// Rows the standardization was learned from; it is re-learned when the index has doubled
+    /// since, so a catalog that starts empty (and fills by ingest) is standardized too.
+    private(set) var learnedFromCount = 0
 
     public var count: Int { ids.count }
 
@@ -28,19 +31,20 @@ public struct VectorIndex: Sendable {
     public init(dimension: Int, ids: [Int64], vectors: [Float], standardize: Bool) {
         precondition(dimension > 0 && vectors.count == ids.count * dimension)
         self.dimension = dimension
-        if standardize { standardization = Standardization(learningFrom: vectors, dimension: dimension) }
+        if standardize {
+            standardization = Standardization(learningFrom: vectors, dimension: dimension)
+            learnedFromCount = ids.count
+        }
         blocks.reserveCapacity(((ids.count + 15) / 16) * 16 * dimension)
         for (i, id) in ids.enumerated() {
             append(id: id, raw: Array(vectors[(i * dimension)..<((i + 1) * dimension)]))
         }
     }
 
-    /// An empty index of `dimension`, standardizing with fixed statistics (or none).
-    public init(dimension: Int, standardization: Standardization?) {
-        precondition(dimension > 0)
-        precondition(standardization == nil || standardization!.dimension == dimension)
-        self.dimension = dimension
-        self.standardization = standardization
+    /// An empty index. With `standardize`, statistics are learned as vectors arrive (first
+    /// at 8 rows, then at every doubling).
+    public init(dimension: Int, standardize: Bool) {
+        self.init(dimension: dimension, ids: [], vectors: [], standardize: standardize)
     }
 
     public func contains(id: Int64) -> Bool { rowOfID[id] != nil }
@@ -62,8 +66,9 @@ public struct VectorIndex: Sendable {
 
     public func unitVector(id: Int64) -> [Float]? { rowOfID[id].map { unitVector(row: $0) } }
 
-    /// Adds a vector, or replaces the vector of an id already present. Uses the current
-    /// standardization; call `relearnStandardization()` when the catalog has grown a lot.
+    /// Adds a vector, or replaces the vector of an id already present. New rows use the current
+    /// standardization until the index has doubled since it was learned; then it is re-learned
+    /// from all rows (amortized O(1) per insert).
     public mutating func upsert(id: Int64, vector: [Float]) {
         precondition(vector.count == dimension)
         if let row = rowOfID[id] {
@@ -71,6 +76,7 @@ public struct VectorIndex: Sendable {
             if standardization != nil { raw.replaceSubrange((row * dimension)..<((row + 1) * dimension), with: vector) }
         } else {
             append(id: id, raw: vector)
+            if standardization != nil, count >= 2 * max(learnedFromCount, 4) { relearnStandardization() }
         }
     }
 

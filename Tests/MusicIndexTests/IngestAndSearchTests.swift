@@ -24,7 +24,10 @@ import VectorSearch
     @Test func theDemoCatalogIsEnsuredOnceAndEveryTrackSitsWithItsStyle() throws {
         let dir = try TemporaryDirectory()
         let catalog = try Catalog(path: dir.file("catalog.sqlite"))
-        let first = try DemoCatalog.ensure(in: catalog, directory: dir.file("demo"), tracks: Self.tracks)
+        let live = try LiveIndex(catalog: catalog)  // empty: the server's first start
+        let first = try DemoCatalog.ensure(in: catalog, directory: dir.file("demo"), index: live, tracks: Self.tracks)
+        #expect(live.count == 18)
+        #expect(live.snapshot.standardization?.inverseScale.contains { $0 != 1 } == true)
         #expect(first.filesWritten == 18 && first.tracksAdded == 18)
         #expect(first.trackIDs == Array(1...18))  // ingest commits in input order
         let again = try DemoCatalog.ensure(in: catalog, directory: dir.file("demo"), tracks: Self.tracks)

@@ -93,6 +93,18 @@ func bruteForce(_ vectors: [[Float]], query: [Float], k: Int, excluded: Set<Int>
         #expect(nearest[0].score > 0.5 && nearest[1].score < 0.3)
     }
 
+    @Test func anIndexFilledByUpsertsLearnsItsStandardizationAsItGrows() {
+        var rng = TestRandom(5)
+        let rows = (0..<16).map { _ in [rng.next() * 300 - 200] + rng.vector(3) }
+        var grown = VectorIndex(dimension: 4, standardize: true)
+        #expect(grown.standardization == Standardization(mean: [0, 0, 0, 0], inverseScale: [1, 1, 1, 1]))
+        for (i, row) in rows.enumerated() { grown.upsert(id: Int64(i), vector: row) }
+        // Re-learned at 8 and at 16 rows: now the same as an index built from all 16 at once.
+        let bulk = VectorIndex(dimension: 4, ids: (0..<16).map(Int64.init), vectors: rows.flatMap { $0 }, standardize: true)
+        #expect(grown.standardization == bulk.standardization)
+        #expect((0..<16).allSatisfy { grown.unitVector(row: $0) == bulk.unitVector(row: $0) })
+    }
+
     @Test func upsertAndRemoveKeepTheIndexConsistent() {
         var rng = TestRandom(11)
         let vectors = (0..<40).map { _ in rng.vector(5) }
