@@ -32,7 +32,10 @@ extension VectorIndex {
         }
         let partials = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threads)
         partials.initialize(repeating: TopK(k: k))
-        defer { partials.deallocate() }
+        defer {
+            _ = partials.deinitialize()
+            partials.deallocate()
+        }
         // Each worker writes only its own slot; concurrentPerform returns after all finish.
         let slots = UncheckedSendable(partials)
         DispatchQueue.concurrentPerform(iterations: threads) { t in
