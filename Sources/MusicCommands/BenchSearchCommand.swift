@@ -9,10 +9,10 @@ public struct BenchSearchCommand: ParsableCommand {
         commandName: "bench-search",
         abstract: "Benchmark exact cosine top-k search (one query at a time).")
 
-    @Option(help: "Catalog sizes to test.")
+    @Option(parsing: .upToNextOption, help: "Catalog sizes to test.")
     public var sizes: [Int] = [10_000, 100_000]
 
-    @Option(help: "Vector dimensions to test.")
+    @Option(parsing: .upToNextOption, help: "Vector dimensions to test.")
     public var dimensions: [Int] = [40, 1024]
 
     @Option(help: "Threads per query (1 = the faiss single-core comparison).")
