@@ -44,16 +44,3 @@ public enum ContentHash {
         return String(decoding: out, as: UTF8.self)
     }
 }
-
-/// Ingest failures that are not decoder or catalog errors.
-public enum IngestError: Error, Sendable, CustomStringConvertible {
-    case tooLarge(path: String, limit: Int)
-    case notFound(String)
-
-    public var description: String {
-        switch self {
-        case .tooLarge(let path, let limit): return "\(path): larger than \(limit) bytes"
-        case .notFound(let path): return "\(path): no such file or directory"
-        }
-    }
-}
