@@ -91,8 +91,13 @@ public struct AudioDecoder: Sendable {
             guard status >= 0 else { break }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
-            let sent = avcodec_send_packet(session.codec, packet)
-            if sent < 0 && sent != wd_averror_eagain() {
+            var sent = avcodec_send_packet(session.codec, packet)
+            if sent == wd_averror_eagain() {
+                // The decoder's output is full: drain it, then the same packet is accepted.
+                try receiveFrames(session, &state)
+                sent = avcodec_send_packet(session.codec, packet)
+            }
+            if sent < 0 {
                 try state.countCorruptPacket(FFmpegError.message(sent))
                 continue
             }
