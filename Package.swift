@@ -16,6 +16,10 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 ]
 
+/// The numeric cores (MFCC, vector search) are hot loops; debug builds keep them fast enough for
+/// the test suite by optimizing these targets even there (bounds checks stay on).
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 let package = Package(
@@ -55,10 +59,29 @@ let package = Package(
             ]
         ),
 
+        // Music index (issue 4). Pure cores first, then the thin C layers, then the glue.
+        .target(name: "AudioFeatures", dependencies: ["CFFTW"], swiftSettings: optimized),
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "VectorSearch", dependencies: ["CVectorKernels"], swiftSettings: optimized),
+        .target(name: "DemoAudio", swiftSettings: optimized),
+        .target(name: "AudioDecoding", dependencies: ["CFFmpeg"]),
+        .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
+        .target(
+            name: "MusicIndex",
+            dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "COpenSSL"]
+        ),
+        .target(
+            name: "MusicCommands",
+            dependencies: [
+                "MusicIndex", "WireJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "AccessToken", "EventLoop", "WaveDefectBench", "WaveDefectServer", "WireJSON",
+                "AccessToken", "EventLoop", "MusicCommands", "WaveDefectBench", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
@@ -74,6 +97,14 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: ["AccessToken", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
+        ),
+        .testTarget(
+            name: "MusicIndexTests",
+            dependencies: [
+                "AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "MusicIndex",
+                "MusicCommands", "WireJSON",
+            ],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MusicCommands
 
 /// The single `wavedefect` executable; every tool of the product is a subcommand.
 @main
@@ -12,6 +13,11 @@ struct WaveDefectCommand: ParsableCommand {
             BenchCommand.self,
             TokenCommand.self,
             VersionCommand.self,
+            EmbedCommand.self,
+            IngestCommand.self,
+            SimilarCommand.self,
+            ImportVectorsCommand.self,
+            DemoCatalogCommand.self,
         ]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLoop
 import Foundation
+import MusicCommands
 import WaveDefectBench
 
 /// `wavedefect bench …`: load generators that print numbers. They run the server under test
@@ -10,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
-        subcommands: [BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self]
+        subcommands: [BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self, BenchEmbedCommand.self, BenchSearchCommand.self]
     )
 }
 

@@ -1,0 +1,59 @@
+/// Schema versions, applied in order and recorded in `PRAGMA user_version`. Append only: a
+/// released migration is never edited, so every catalog file reaches the same schema.
+extension Catalog {
+    static let migrations: [String] = [
+        // 1: tracks, their ids elsewhere, and vectors per model.
+        """
+        CREATE TABLE tracks (
+            id INTEGER PRIMARY KEY,
+            title TEXT,
+            artist TEXT,
+            album TEXT,
+            source TEXT NOT NULL,
+            duration REAL,
+            content_hash TEXT UNIQUE,
+            added_at INTEGER NOT NULL DEFAULT (unixepoch())
+        );
+        CREATE TABLE external_ids (
+            track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+            service TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            PRIMARY KEY (track_id, service),
+            UNIQUE (service, external_id)
+        );
+        CREATE TABLE models (
+            name TEXT PRIMARY KEY,
+            dimension INTEGER NOT NULL CHECK (dimension > 0),
+            description TEXT
+        );
+        CREATE TABLE vectors (
+            track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL REFERENCES models(name),
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, track_id)
+        ) WITHOUT ROWID;
+        """,
+        // 2: look tracks up by where they came from (ingest of a file already known by path).
+        """
+        CREATE INDEX tracks_by_source ON tracks(source);
+        """,
+    ]
+
+    static func migrate(_ connection: SQLiteConnection) throws {
+        let current = Int(try connection.scalarInt("PRAGMA user_version"))
+        guard current <= Self.migrations.count else {
+            throw CatalogError.schemaTooNew(found: current, known: migrations.count)
+        }
+        for version in current..<migrations.count {
+            try connection.transaction {
+                try connection.execute(migrations[version])
+                try connection.execute("PRAGMA user_version = \(version + 1)")
+            }
+        }
+    }
+
+    /// The schema version of the open file.
+    public var schemaVersion: Int {
+        get throws { try locked { Int(try $0.scalarInt("PRAGMA user_version")) } }
+    }
+}

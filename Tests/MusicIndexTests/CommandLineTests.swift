@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import WireJSON
+
+/// Runs the built `wavedefect` binary the way a user would.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+    }
+
+    /// The executable SwiftPM built next to the test bundle's resources.
+    static var binary: String {
+        Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("wavedefect").path
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the wavedefect product first: \(binary)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a full pipe cannot block the child.
+        let errData = DataBox()
+        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errData.isSet { usleep(1000) }
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData.value, as: UTF8.self))
+    }
+
+    @Test func embedPrintsOneJSONLinePerGoodFileAndFailsOnABadOne() throws {
+        let dir = try TemporaryDirectory()
+        let bad = try dir.write("broken.mp3", Array("definitely not an mp3".utf8))
+        let good = Fixtures.path("tone.ogg")
+        let result = try Self.run(["embed", "--json", good, bad])
+        #expect(result.status == 1)
+        #expect(result.lines.count == 1)
+        let line = try JSONParser.parse(result.lines[0])
+        #expect(line["file"]?.stringValue == good)
+        #expect(line["vector"]?.arrayValue?.count == 40)
+        #expect(line["sample_rate"]?.int64Value == 22_050)
+        #expect(abs((line["duration"]?.doubleValue ?? 0) - 1.5) < 0.01)
+        #expect(result.stderr.contains(bad))
+        #expect(!result.stdout.contains(bad))
+        // The printed vector is the library's vector.
+        let reference = FormatParityTests.fixture["files"]!.arrayValue!.first { $0["file"]?.stringValue == "tone.ogg" }!
+        let printed = line["vector"]!.floats
+        #expect(maxAbsDifference(printed, reference["ffmpeg_pcm"]!["embedding"]!.floats) < 1.5e-4)
+        let ok = try Self.run(["embed", "--json", good])
+        #expect(ok.status == 0 && ok.stderr.isEmpty)
+    }
+
+    @Test func ingestSimilarAndImportVectorsWorkEndToEnd() throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.file("catalog.sqlite")
+        let demo = try Self.run(["demo-catalog", "--dir", dir.file("demo"), "--db", db, "--variants", "2", "--duration", "4"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        try dir.write("music/tone.flac", Fixtures.bytes("tone.flac"))
+        try dir.write("music/junk.wav", Array("RIFF....WAVEjunk".utf8))
+        let ingest = try Self.run(["ingest", "--db", db, dir.file("music"), "--quiet"])
+        #expect(ingest.status == 1)  // junk.wav failed …
+        #expect(ingest.stderr.contains("junk.wav"))
+        #expect(ingest.stdout.contains("added 1"))  // … and tone.flac is in
+        let again = try Self.run(["ingest", "--db", db, dir.file("music/tone.flac")])
+        #expect(again.status == 0 && again.stdout.contains("already in catalog 1"))
+
+        // "What is this file?": the M4A of tone.flac is not in the catalog; tone.flac comes first.
+        let similar = try Self.run(["similar", "--db", db, "--seed", Fixtures.path("tone.m4a"), "-k", "3", "--json"])
+        #expect(similar.status == 0, "\(similar.stderr)")
+        let results = try #require(try JSONParser.parse(similar.stdout)["results"]?.arrayValue)
+        #expect(results.count == 3)
+        #expect(results[0]["id"]?.int64Value == 13)
+        #expect(results[0]["path"]?.stringValue == dir.file("music/tone.flac"))
+        #expect(results[0]["title"]?.stringValue == "tone")
+        #expect((results[0]["score"]?.doubleValue ?? 0) > 0.9)  // AAC at 64k vs FLAC, 13-track catalog: 0.966
+        #expect(results.allSatisfy { $0["why"]?.stringValue?.isEmpty == false && $0["artist"] != nil })
+
+        // Seeding with a catalog track: never in its own results; MMR and several seeds run.
+        let bySeed = try Self.run(["similar", "--db", db, "--seed", "13", "--seed", "1", "--mmr", "0.7", "--json"])
+        let ids = try JSONParser.parse(bySeed.stdout)["results"]!.arrayValue!.compactMap { $0["id"]?.int64Value }
+        #expect(ids.count == 10 && !ids.contains(13) && !ids.contains(1))
+
+        // Vectors of another model, any dimension, then searched by that model.
+        var lines = ""
+        for id in 1...13 { lines += "{\"id\": \(id), \"vector\": [\((0..<64).map { j in String(Float((id * 7 + j) % 11) - 5) }.joined(separator: ","))]}\n" }
+        let vectors = try dir.write("clap.jsonl", Array(lines.utf8))
+        let imported = try Self.run(["import-vectors", "--db", db, "--model", "clap-64", vectors])
+        #expect(imported.status == 0 && imported.stdout.contains("imported 13 vectors of dimension 64"), "\(imported.stderr)")
+        let byModel = try Self.run(["similar", "--db", db, "--model", "clap-64", "--seed", "2", "-k", "2"])
+        #expect(byModel.status == 0 && byModel.lines.count == 3)
+        let unknown = try dir.write("bad.jsonl", Array("{\"id\": 999, \"vector\": [1]}\n".utf8))
+        let refused = try Self.run(["import-vectors", "--db", db, "--model", "other", unknown])
+        #expect(refused.status != 0 && refused.stderr.contains("no track with id 999"))
+    }
+
+    @Test func ingestDrawsAProgressBarOnlyOnATerminal() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("in/a.flac", Fixtures.bytes("tone.flac"))
+        try dir.write("in/b.ogg", Fixtures.bytes("tone.ogg"))
+        let piped = try Self.run(["ingest", "--db", dir.file("piped.sqlite"), dir.file("in")])
+        #expect(piped.status == 0 && !piped.stderr.contains("[#"))
+        // util-linux `script` gives the command a pseudo-terminal.
+        let command = [Self.binary, "ingest", "--db", dir.file("tty.sqlite"), dir.file("in")].joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("[###############...............] 1/2"))
+        #expect(text.contains("[##############################] 2/2"))
+    }
+
+    @Test func similarExplainsBadSeeds() throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.file("c.sqlite")
+        let empty = try Self.run(["similar", "--db", db, "--seed", "1"])
+        #expect(empty.status != 0 && empty.stderr.contains("run `wavedefect ingest` first"))
+        _ = try Self.run(["ingest", "--db", db, Fixtures.path("tone.flac"), Fixtures.path("tone.ogg")])
+        let missing = try Self.run(["similar", "--db", db, "--seed", "77"])
+        #expect(missing.status != 0 && missing.stderr.contains("track 77"))
+        let lambda = try Self.run(["similar", "--db", db, "--seed", "1", "--mmr", "2"])
+        #expect(lambda.status != 0 && lambda.stderr.contains("--mmr"))
+    }
+}
+
+/// A write-once box for the stderr reader thread.
+final class DataBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+}
