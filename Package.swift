@@ -54,7 +54,8 @@ let package = Package(
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "RoomCore", "WebSocketCore", "WireJSON", "WireProtocol",
+                "AccessToken", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicCatalog", "MusicIndex", "RoomCore",
+                "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -5,14 +5,10 @@ import Glibc
 public final class SharedBytes: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     public let count: Int
-    /// Monotonic nanoseconds when the message was encoded: the write path measures
-    /// publish→write latency from it.
-    public let createdAt: UInt64
 
     /// Copies `bytes[start...]` into a new buffer.
     public init(_ bytes: [UInt8], from start: Int = 0) {
         count = bytes.count - start
-        createdAt = MonotonicClock.nanoseconds
         base = .allocate(byteCount: max(count, 1), alignment: 8)
         bytes.withUnsafeBytes { src in
             if count > 0 { base.copyMemory(from: src.baseAddress! + start, byteCount: count) }

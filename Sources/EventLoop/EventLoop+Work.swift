@@ -9,6 +9,7 @@ extension EventLoop {
         let rc = uv_queue_work(raw, job.request, { req in
             Unmanaged<AnyWorkJob>.fromOpaque(req!.pointee.data).takeUnretainedValue().runWork()
         }, { req, _ in
+            EventLoop.from(req!.pointee.loop).markTurnStart()
             Unmanaged<AnyWorkJob>.fromOpaque(req!.pointee.data).takeRetainedValue().complete()
         })
         if rc != 0 {

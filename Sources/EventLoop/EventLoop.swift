@@ -1,3 +1,4 @@
+import ByteStorage
 import CLibUV
 import Synchronization
 
@@ -23,6 +24,14 @@ public final class EventLoop {
     /// Time from a message's encoding to its bytes reaching the kernel, for every message
     /// written on this loop.
     public var writeLatency = LatencyHistogram()
+    /// When the current callback started (monotonic ns): what caused a write — a read, a
+    /// timer — is where its publish→write latency is measured from.
+    public private(set) var turnStart: UInt64 = MonotonicClock.nanoseconds
+
+    @inline(__always)
+    public func markTurnStart() {
+        turnStart = MonotonicClock.nanoseconds
+    }
 
     public init(readBufferSize: Int = 64 * 1024) throws(LoopError) {
         raw = .allocate(capacity: 1)
@@ -119,6 +128,7 @@ public final class EventLoop {
     }
 
     private func runPending() {
+        markTurnStart()
         let jobs = pending.withLock { jobs -> [@Sendable () -> Void] in
             defer { jobs.removeAll() }
             return jobs

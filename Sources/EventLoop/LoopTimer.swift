@@ -5,9 +5,11 @@ import CLibUV
 public final class LoopTimer {
     private let handle: UnsafeMutablePointer<uv_timer_t>
     private let callback: () -> Void
+    private unowned(unsafe) let loop: EventLoop
 
     public init(loop: EventLoop, _ callback: @escaping () -> Void) {
         self.callback = callback
+        self.loop = loop
         handle = .allocate(capacity: 1)
         uv_timer_init(loop.raw, handle)
         handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
@@ -23,7 +25,9 @@ public final class LoopTimer {
 
     public func start(afterMilliseconds timeout: UInt64, repeatMilliseconds: UInt64 = 0) {
         uv_timer_start(handle, { h in
-            Unmanaged<LoopTimer>.fromOpaque(h!.pointee.data).takeUnretainedValue().callback()
+            let timer = Unmanaged<LoopTimer>.fromOpaque(h!.pointee.data).takeUnretainedValue()
+            timer.loop.markTurnStart()
+            timer.callback()
         }, timeout, repeatMilliseconds)
     }
 

@@ -5,10 +5,13 @@ struct OutboundChunk {
     let storage: SharedBytes
     var offset: Int
     var remaining: Int
+    /// The loop turn that queued it (monotonic ns), for publish→write latency.
+    let enqueuedAt: UInt64
 
-    init(_ storage: SharedBytes) {
+    init(_ storage: SharedBytes, enqueuedAt: UInt64) {
         self.storage = storage
         offset = 0
         remaining = storage.count
+        self.enqueuedAt = enqueuedAt
     }
 }

@@ -71,6 +71,7 @@ public final class TCPConnection {
             buf!.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
         }, { stream, nread, buf in
             let connection = TCPConnection.from(UnsafeMutableRawPointer(stream!))
+            connection.loop.markTurnStart()
             if nread > 0 {
                 guard let handler = connection.handler, !connection.isClosing else { return }
                 let bytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(buf!.pointee.base), count: nread)
@@ -91,7 +92,7 @@ public final class TCPConnection {
     /// Queues a shared buffer; it goes out when the loop turn ends.
     public func write(_ bytes: SharedBytes) {
         guard !isClosing, bytes.count > 0 else { return }
-        queue.append(OutboundChunk(bytes))
+        queue.append(OutboundChunk(bytes, enqueuedAt: loop.turnStart))
         bufferedBytes += bytes.count
         if !isDirty {
             isDirty = true
@@ -162,7 +163,7 @@ public final class TCPConnection {
         while n > 0 && drop < queue.count {
             if queue[drop].remaining <= n {
                 n -= queue[drop].remaining
-                loop.writeLatency.record(now &- queue[drop].storage.createdAt)
+                loop.writeLatency.record(now &- queue[drop].enqueuedAt)
                 drop += 1
             } else {
                 queue[drop].offset += n

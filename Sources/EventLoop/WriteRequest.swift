@@ -30,7 +30,7 @@ final class WriteRequest {
 
     func recordLatency(into histogram: inout LatencyHistogram) {
         let now = MonotonicClock.nanoseconds
-        for c in chunks { histogram.record(now &- c.storage.createdAt) }
+        for c in chunks { histogram.record(now &- c.enqueuedAt) }
     }
 
     func submit(to stream: UnsafeMutablePointer<uv_stream_t>) -> Int32 {

@@ -45,20 +45,20 @@ public final class RoomRegistry {
         return (room, [room.webhook(.roomStarted, nil, now: now)], true)
     }
 
-    /// The room a participant may join now, created if needed and allowed.
-    public func roomForJoin(_ name: String, identity: String, isAgent: Bool, now: RoomInstant) throws(JoinRefusal) -> (room: Room, actions: [RoomAction]) {
-        var actions: [RoomAction] = []
-        let room: Room
+    /// Whether a participant could join `name` now, without creating anything.
+    public func checkAdmission(_ name: String, identity: String, isAgent: Bool) throws(JoinRefusal) {
         if let existing = rooms[name], !existing.isClosed {
-            room = existing
+            guard existing.admits(identity: identity, isAgent: isAgent) else { throw .roomFull(name) }
         } else {
             guard autoCreate || definitions[name] != nil else { throw .roomNotFound(name) }
-            let made = create(name, now: now)
-            room = made.room
-            actions = made.actions
         }
-        guard room.admits(identity: identity, isAgent: isAgent) else { throw .roomFull(name) }
-        return (room, actions)
+    }
+
+    /// The room a participant may join now, created if needed and allowed.
+    public func roomForJoin(_ name: String, identity: String, isAgent: Bool, now: RoomInstant) throws(JoinRefusal) -> (room: Room, actions: [RoomAction]) {
+        try checkAdmission(name, identity: identity, isAgent: isAgent)
+        let made = create(name, now: now)
+        return (made.room, made.actions)
     }
 
     public func makeParticipantSID() -> String { ids.make(prefix: "PA_") }

@@ -11,6 +11,9 @@ enum HTTPRouter {
         switch path {
         case "/rtc":
             RTCEndpoint.upgrade(request, on: connection, leftover: leftover)
+        case "/rtc/validate":
+            guard isRead else { return connection.respond(methodNotAllowed("GET"), to: request) }
+            connection.respond(RTCEndpoint.validate(request, server: server), to: request)
         case "/healthz":
             guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
             connection.respond(.json(.ok, server.healthJSON()), to: request)
@@ -53,6 +56,7 @@ extension WaveDefectServer {
         w.key("rooms"); w.int(registry.rooms.count)
         w.key("participants"); w.int(registry.rooms.values.reduce(0) { $0 + $1.participants.count })
         w.key("connections"); w.int(connections.count)
+        w.key("tracks"); w.int(music?.index.count ?? 0)
         w.endObject()
         return w.bytes
     }

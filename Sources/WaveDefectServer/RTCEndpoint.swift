@@ -21,15 +21,12 @@ enum RTCEndpoint {
         case .success(let k): key = k
         case .failure(let refusal): return refuse(refusal.response, refusal.message)
         }
-        let token = request.query("access_token") ?? bearerToken(request.headers)
         let claims: AccessTokenClaims
-        do {
-            claims = try server.verifier.verifyJoin(token ?? "", now: ServerClock.wallSeconds)
-        } catch {
-            return refuse(.text(HTTPStatus(error.httpStatus, error.httpStatus == 403 ? "Forbidden" : "Unauthorized"), error.message), error.message)
+        switch authorize(request, server: server) {
+        case .success(let c): claims = c
+        case .failure(let refusal): return refuse(refusal.response, refusal.message)
         }
         let roomName = claims.grant.room ?? ""
-        guard RoomName.isValid(roomName) else { return refuse(.text(.badRequest, "invalid room name in token"), "room name") }
         let grant = claims.grant
         let isAgent = claims.kind == "agent" || grant.agent
         let now = ServerClock.now
@@ -51,7 +48,7 @@ enum RTCEndpoint {
         do {
             (room, created) = try server.registry.roomForJoin(roomName, identity: claims.identity, isAgent: isAgent, now: now)
         } catch {
-            return refuse(.text(HTTPStatus(error.status, error.status == 404 ? "Not Found" : "Forbidden"), error.message), error.message)
+            return refuse(Refusal(error).response, error.message)
         }
         let info = ParticipantInfo(
             sid: server.registry.makeParticipantSID(), identity: claims.identity, name: claims.name ?? "",
@@ -69,6 +66,54 @@ enum RTCEndpoint {
         finish(session, leftover: leftover)
     }
 
+    /// An HTTP refusal: status and a one-line reason.
+    struct Refusal: Error {
+        let status: HTTPStatus
+        let message: String
+
+        init(_ status: HTTPStatus, _ message: String) {
+            self.status = status
+            self.message = message
+        }
+
+        init(_ error: RoomRegistry.JoinRefusal) {
+            self.init(HTTPStatus(error.status, error.status == 404 ? "Not Found" : "Forbidden"), error.message)
+        }
+
+        var response: HTTPResponse { .text(status, message) }
+    }
+
+    /// The token checks of a join: present, valid, `roomJoin` for a valid room name.
+    static func authorize(_ request: HTTPRequest, server: WaveDefectServer) -> Result<AccessTokenClaims, Refusal> {
+        let token = request.query("access_token") ?? bearerToken(request.headers)
+        let claims: AccessTokenClaims
+        do {
+            claims = try server.verifier.verifyJoin(token ?? "", now: ServerClock.wallSeconds)
+        } catch {
+            return .failure(Refusal(HTTPStatus(error.httpStatus, error.httpStatus == 403 ? "Forbidden" : "Unauthorized"), error.message))
+        }
+        guard RoomName.isValid(claims.grant.room ?? "") else { return .failure(Refusal(.badRequest, "invalid room name in token")) }
+        return .success(claims)
+    }
+
+    /// `GET /rtc/validate?access_token=JWT`, as LiveKit's: a browser cannot read why a
+    /// WebSocket upgrade was refused, so it asks here and gets the same status and reason the
+    /// upgrade would get (200 `success` when it would be accepted). Nothing is created.
+    static func validate(_ request: HTTPRequest, server: WaveDefectServer) -> HTTPResponse {
+        switch authorize(request, server: server) {
+        case .failure(let refusal):
+            return refusal.response
+        case .success(let claims):
+            let isAgent = claims.kind == "agent" || claims.grant.agent
+            do {
+                try server.registry.checkAdmission(claims.grant.room ?? "", identity: claims.identity, isAgent: isAgent)
+            } catch {
+                return Refusal(error).response
+            }
+            return .text(.ok, "success")
+        }
+    }
+
     private static func accept(_ connection: ClientConnection, key: String, room: Room, participant: Participant) -> WebSocketSession {
         let server = connection.server
         server.stats.upgrades += 1
@@ -80,6 +125,8 @@ enum RTCEndpoint {
 
     /// Frames the client sent right behind its request belong to the session.
     private static func finish(_ session: WebSocketSession, leftover: UnsafeMutableRawBufferPointer) {
+        // A first ping right away gives the client's metrics an RTT within a round trip.
+        session.pingNow()
         if !leftover.isEmpty { session.connection(session.tcp, didRead: leftover) }
     }
 

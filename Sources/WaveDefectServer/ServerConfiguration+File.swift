@@ -3,7 +3,7 @@ import Foundation
 
 extension ServerConfiguration {
     static let fileFields: Set<String> = [
-        "host", "port", "dev", "keys", "database", "rooms_dir", "web_root", "auto_create_rooms", "limits", "room_defaults", "webhooks",
+        "host", "port", "dev", "keys", "database", "demo_catalog", "rooms_dir", "web_root", "auto_create_rooms", "limits", "room_defaults", "webhooks",
     ]
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
@@ -31,6 +31,7 @@ extension ServerConfiguration {
             for (key, secret) in try n.entries() { keys[key] = try secret.string() }
         }
         if let n = m["database"] { databasePath = try n.string() }
+        if let n = m["demo_catalog"] { demoCatalog = try n.bool() }
         if let n = m["rooms_dir"] { roomsDirectory = try n.string() }
         if let n = m["web_root"] { webRoot = try n.string() }
         if let n = m["auto_create_rooms"] { autoCreateRooms = try n.bool() }

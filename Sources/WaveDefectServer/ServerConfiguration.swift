@@ -13,6 +13,9 @@ public struct ServerConfiguration: Sendable {
     /// API key → secret.
     public var keys: [String: String] = [:]
     public var databasePath = "data/wavedefect.sqlite"
+    /// Write and ingest the synthesized demo tracks (`demo/` next to the database) when
+    /// they are missing.
+    public var demoCatalog = true
     public var roomsDirectory = "rooms"
     public var webRoot = "web"
     public var limits = Limits()

@@ -20,6 +20,8 @@ public final class WaveDefectServer {
     /// Every open connection (HTTP or WebSocket), for the sweep timer.
     var connections = ConnectionRegistry()
     public internal(set) var stats = ServerStats()
+    /// The catalog and vector index, opened by `start()`.
+    var music: MusicLibrary?
     var topicRates = TopicRateTracker()
     private(set) var isShuttingDown = false
     private var shutdownDeadline: UInt64 = 0
@@ -49,6 +51,7 @@ public final class WaveDefectServer {
     public func start() throws -> Int {
         SignalWatcher.ignoreSIGPIPE()
         let limit = raiseOpenFileLimit()
+        try openMusicLibrary()
         try startWebhooks()
         let listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port) { [unowned self] tcp in
             self.accept(tcp)

@@ -27,7 +27,8 @@ extension WebSocketSession {
                     body: .json(UnsafeRawBufferPointer(rebasing: bytes[request.payload]))
                 )
                 server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: ServerClock.now))
-                if let id { send(ServerMessage.ack("publish", id: id)) }
+                // The seq the message took, so a sender can place its own message in the stream.
+                if let id { send(ServerMessage.ack("publish", id: id, seq: room.seq)) }
             case .subscribe(let topics, _):
                 try checkTopics(topics)
                 try room.subscribe(participant, topics: topics)

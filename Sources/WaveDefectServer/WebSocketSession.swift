@@ -91,6 +91,10 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         }
     }
 
+    func pingNow() {
+        perform(machine.ping(now: server.loop.now))
+    }
+
     func send(_ frame: SharedBytes) {
         tcp.write(frame)
     }

@@ -74,10 +74,11 @@ public enum ServerMessage {
 
     /// Acknowledges a request that has no other answer (subscribe, update, …) when the client
     /// attached an `id`.
-    public static func ack(_ what: String, id: UnsafeRawBufferPointer) -> SharedBytes {
+    public static func ack(_ what: String, id: UnsafeRawBufferPointer, seq: UInt64? = nil) -> SharedBytes {
         typed("ack") { w in
             w.key("id"); w.raw(id)
             w.key("for"); w.string(what)
+            if let seq { w.key("seq"); w.uint(seq) }
         }
     }
 }

@@ -94,3 +94,22 @@ import WireJSON
         #expect(Date().timeIntervalSince(start) < 4.5)
     }
 }
+
+@Suite struct DemoCatalogServeTests {
+    /// The default `serve` writes and ingests the demo tracks in the background while it
+    /// already answers requests.
+    @Test func serveBuildsTheDemoCatalogInTheBackground() throws {
+        let server = try ServerProcess(demoCatalog: true)
+        let first = try JSONParser.parse(try TestSocket.get(port: server.port, "/healthz").bodyText)
+        #expect(first["status"] == "ok")
+        let deadline = Date().addingTimeInterval(120)
+        var tracks: Int64 = 0
+        while Date() < deadline {
+            tracks = try JSONParser.parse(try TestSocket.get(port: server.port, "/healthz").bodyText)["tracks"]?.int64Value ?? 0
+            if tracks == 24 { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(tracks == 24, "\(server.log)")
+        #expect(FileManager.default.fileExists(atPath: server.directory.appendingPathComponent("demo").path))
+    }
+}

@@ -25,7 +25,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts a dev-mode server. `config` is YAML written to a temporary file and passed with
     /// `--config`; `arguments` are extra `serve` flags.
-    init(config: String? = nil, arguments: [String] = [], rooms: [String: String]? = nil, environment: [String: String] = [:], dev: Bool = true) throws {
+    init(config: String? = nil, arguments: [String] = [], rooms: [String: String]? = nil, environment: [String: String] = [:], dev: Bool = true, demoCatalog: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let portFile = directory.appendingPathComponent("port")
@@ -33,6 +33,7 @@ final class ServerProcess: @unchecked Sendable {
                     "--web-root", Self.repositoryRoot.appendingPathComponent("web").path,
                     "--db", directory.appendingPathComponent("test.sqlite").path]
         if dev { args.append("--dev") }
+        if !demoCatalog { args.append("--no-demo-catalog") }
         if let rooms {
             let roomsDir = directory.appendingPathComponent("rooms")
             try FileManager.default.createDirectory(at: roomsDir, withIntermediateDirectories: true)

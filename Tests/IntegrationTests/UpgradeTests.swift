@@ -111,6 +111,35 @@ import WireJSON
     }
 }
 
+@Suite struct ValidateEndpointTests {
+    @Test func validateAnswersWhatTheUpgradeWould() throws {
+        let server = try ServerProcess(config: "auto_create_rooms: false\n", rooms: ["tiny.yaml": "name: tiny\nmax_participants: 1\n"])
+        func validate(_ token: String) throws -> TestHTTPResponse {
+            try TestSocket.get(port: server.port, "/rtc/validate?access_token=\(token)")
+        }
+        let ok = try validate(server.token("a", room: "tiny"))
+        #expect(ok.status == 200 && ok.bodyText == "success\n")
+        #expect(try validate("garbage").status == 401)
+        let expired = try validate(server.token("a", room: "tiny") { $0.expiresIn = -120 })
+        #expect(expired.status == 401 && expired.bodyText.contains("expired"))
+        #expect(try validate(server.token("a", room: "nowhere")).status == 404)
+        // Nothing was created by validating: the room is still empty, so one join fits.
+        let first = try TestWebSocket(port: server.port, token: server.token("first", room: "tiny"))
+        #expect(try first.nextJSON()["type"] == "joined")
+        let full = try validate(server.token("second", room: "tiny"))
+        #expect(full.status == 403 && full.bodyText.contains("full"))
+    }
+
+    @Test func publishAckCarriesTheSeq() throws {
+        let server = try ServerProcess()
+        let a = try TestWebSocket(port: server.port, token: server.token("a"))
+        _ = try a.nextJSON()
+        try a.send(json: ["type": "publish", "topic": "t", "payload": 1, "id": "p1"])
+        let ack = try a.next(type: "ack")
+        #expect(ack["id"] == "p1" && ack["for"] == "publish" && ack["seq"] == 1)
+    }
+}
+
 enum Base64Url {
     static func encode(_ text: String) -> String {
         Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

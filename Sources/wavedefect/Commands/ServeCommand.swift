@@ -19,6 +19,7 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Dev mode: dev keys, /dev/token, loopback only.") var dev = false
     @Option(help: "YAML configuration file.") var config: String?
     @Option(help: "SQLite database path.") var db: String?
+    @Flag(inversion: .prefixedNo, help: "Write and ingest the demo tracks when missing (default on).") var demoCatalog = true
     @Option(help: "Directory of room definition files.") var roomsDir: String?
     @Option(help: "Directory of the browser client.") var webRoot: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
@@ -65,6 +66,7 @@ struct ServeCommand: ParsableCommand {
         if dev { c.dev = true }
         if let host { c.host = host }
         if let db { c.databasePath = db }
+        if !demoCatalog { c.demoCatalog = false }
         if let roomsDir { c.roomsDirectory = roomsDir }
         if let webRoot { c.webRoot = webRoot }
         if let v = maxFrameBytes { c.limits.webSocket.maxFrameSize = v }
