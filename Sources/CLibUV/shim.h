@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <signal.h>
 #include <pthread.h>
+#include <malloc.h>
 
 /// libuv's handle types are unions/structs whose casts are macros or implicit in C;
 /// these wrappers keep the Swift side free of pointer juggling.
@@ -22,6 +23,9 @@ static inline long wd_raise_nofile_limit(void) {
 }
 /// SIG_IGN is a macro casting 1 to a function pointer.
 static inline void wd_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+/// Returns freed heap pages to the system (glibc); not in Swift's Glibc module.
+static inline int wd_malloc_trim(void) { return malloc_trim(0); }
 
 /// Removes a signal from the process's blocked mask (sigset_t manipulation is macro-heavy).
 static inline void wd_unblock_signal(int signum) {

@@ -50,7 +50,7 @@ public final class EventLoop {
         // Writes queued during a loop turn go out together right before the loop blocks:
         // one writev per connection per turn however many messages it was sent.
         uv_prepare_start(flushHandle) { handle in
-            EventLoop.from(handle!.pointee.loop).flushDirty()
+            EventLoop.from(handle!.pointee.loop).flushAtTurnEnd()
         }
         uv_unref(wd_handle(flushHandle))
 
@@ -104,6 +104,34 @@ public final class EventLoop {
 
     // MARK: Batched writes
 
+    /// Minimum time between two flushes, in nanoseconds. 0 flushes at the end of every loop
+    /// turn (lowest latency). A window lets more messages share one `writev` per connection:
+    /// on loopback a write costs the sender ~5 µs of kernel time whatever its size, so
+    /// batching is what brings the CPU per delivered message down, at the price of up to
+    /// the window in latency.
+    public var flushInterval: UInt64 = 0 {
+        didSet { if flushInterval == 0 { flushTimer = nil } }
+    }
+    private var lastFlush: UInt64 = 0
+    private var flushTimer: LoopTimer?
+
+    private func flushAtTurnEnd() {
+        guard !dirty.isEmpty else { return }
+        guard flushInterval > 0 else { return flushDirty() }
+        let now = MonotonicClock.nanoseconds
+        if now &- lastFlush >= flushInterval {
+            flushDirty()
+            return
+        }
+        if flushTimer == nil {
+            flushTimer = LoopTimer(loop: self) { [unowned self] in self.flushDirty() }
+        }
+        if !flushTimer!.isActive {
+            let waitMilliseconds = max(1, (flushInterval - (now &- lastFlush) + 999_999) / 1_000_000)
+            flushTimer!.start(afterMilliseconds: waitMilliseconds)
+        }
+    }
+
     func markDirty(_ connection: TCPConnection) {
         dirty.append(connection)
     }
@@ -112,6 +140,10 @@ public final class EventLoop {
     /// the wire before it returns to the loop.
     public func flushDirty() {
         guard !dirty.isEmpty else { return }
+        if flushInterval > 0 {
+            lastFlush = MonotonicClock.nanoseconds
+            flushTimer?.stop()
+        }
         let batch = dirty
         dirty.removeAll(keepingCapacity: true)
         for connection in batch {

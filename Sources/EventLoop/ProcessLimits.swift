@@ -7,4 +7,9 @@ public enum ProcessLimits {
     public static func raiseOpenFiles() -> Int {
         wd_raise_nofile_limit()
     }
+
+    /// Gives freed heap pages back to the system (`malloc_trim`).
+    public static func trimHeap() {
+        _ = wd_malloc_trim()
+    }
 }

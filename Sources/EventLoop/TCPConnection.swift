@@ -31,8 +31,6 @@ public final class TCPConnection {
     public private(set) var isClosing = false
     /// Bytes queued or in flight, not yet accepted by the kernel.
     public private(set) var bufferedBytes = 0
-    /// Index in the owner's connection list, kept here so removal is O(1).
-    public var registryIndex = -1
 
     init(loop: EventLoop) {
         self.loop = loop

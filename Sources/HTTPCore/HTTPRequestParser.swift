@@ -89,6 +89,8 @@ public struct HTTPRequestParser: Sendable {
     /// is complete (and parsed into `request`).
     private mutating func consumeHead(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) -> (Int, Bool) {
         var i = 0
+        // One allocation for a typical head instead of a chain of doublings.
+        if buffer.isEmpty { buffer.reserveCapacity(min(1024, limits.maxHeadBytes)) }
         while i < input.count {
             let c = input[i]
             buffer.append(c)

@@ -16,13 +16,25 @@ public final class Participant {
     public var info: ParticipantInfo
     public internal(set) var permissions: Permissions
     public var subscription: TopicSubscription = .everything
-    public private(set) var state: State = .active
+    /// 0 while active, else the monotonic deadline of a suspension (kept as one word: every
+    /// participant carries it).
+    private var suspendedUntil: UInt64 = 0
+
+    public private(set) var state: State {
+        get { suspendedUntil == 0 ? .active : .suspended(deadline: suspendedUntil) }
+        set {
+            switch newValue {
+            case .active: suspendedUntil = 0
+            case .suspended(let deadline): suspendedUntil = max(deadline, 1)
+            }
+        }
+    }
     /// The I/O layer's object for the connection carrying this participant (nil while
     /// suspended). The room core never calls it; it only hands it back in actions.
     public var endpoint: RoomEndpoint?
     /// Opaque secret given in `joined`, presented to resume after a dropped connection.
     public let resumeToken: String
-    public var droppedLossyMessages = 0
+    public var droppedLossyMessages: UInt32 = 0
 
     public enum State: Sendable, Equatable {
         case active
@@ -57,7 +69,7 @@ public final class Participant {
     public var sid: String { info.sid }
     public var isAgent: Bool { info.kind == .agent }
     public var isHidden: Bool { permissions.hidden }
-    public var isActive: Bool { state == .active }
+    public var isActive: Bool { suspendedUntil == 0 }
 
     func suspend(until deadline: UInt64) {
         state = .suspended(deadline: deadline)

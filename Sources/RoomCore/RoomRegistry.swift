@@ -62,7 +62,9 @@ public final class RoomRegistry {
     }
 
     public func makeParticipantSID() -> String { ids.make(prefix: "PA_") }
-    public func makeResumeToken() -> String { ids.make(prefix: "RT_", length: 32) }
+    /// 15 random characters (89 bits): unguessable, and short enough for Swift to keep
+    /// inline in the participant rather than on the heap.
+    public func makeResumeToken() -> String { ids.make(prefix: "", length: 15) }
 
     /// Expires suspended participants and closes rooms whose time is up.
     public func tick(now: RoomInstant) -> [RoomAction] {

@@ -17,7 +17,7 @@ public final class BenchServer {
         let portFile = dir.appendingPathComponent("port")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["serve", "--dev", "--port", "0", "--port-file", portFile.path, "--log-level", "warning",
+        p.arguments = ["serve", "--dev", "--no-demo-catalog", "--port", "0", "--port-file", portFile.path, "--log-level", "warning",
                        "--db", dir.appendingPathComponent("bench.sqlite").path, "--rooms-dir", dir.path] + extraArguments
         p.standardOutput = FileHandle.nullDevice
         try p.run()
@@ -68,6 +68,12 @@ public final class BenchServer {
     public func residentBytes() -> Int {
         ProcessStats.residentBytes(pid: pid)
     }
+
+    /// Resident anonymous memory (heap and anonymous mappings) in bytes: what connections
+    /// cost, without the shared-library pages that first use of a code path pulls in.
+    public func residentAnonymousBytes() -> Int {
+        ProcessStats.residentBytes(pid: pid, field: "RssAnon:")
+    }
 }
 
 public enum ProcessStats {
@@ -82,10 +88,10 @@ public enum ProcessStats {
         return (utime + stime) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    /// VmRSS from /proc/PID/status, in bytes.
-    public static func residentBytes(pid: Int32) -> Int {
+    /// A field of /proc/PID/status (VmRSS by default), in bytes.
+    public static func residentBytes(pid: Int32, field: String = "VmRSS:") -> Int {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(field) {
             let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
             return kb * 1024
         }

@@ -47,21 +47,33 @@ public struct IdleMemoryBenchmark {
         public var connections: Int
         public var baselineBytes: Int
         public var loadedBytes: Int
+        public var baselineAnonymousBytes: Int
+        public var loadedAnonymousBytes: Int
         public var bytesPerConnection: Double { Double(loadedBytes - baselineBytes) / Double(connections) }
+        public var anonymousBytesPerConnection: Double { Double(loadedAnonymousBytes - baselineAnonymousBytes) / Double(connections) }
     }
 
     public func run(server: BenchServer) throws -> Result {
         let loop = try EventLoop()
         defer { loop.close() }
         ProcessLimits.raiseOpenFiles()
-        runLoop(loop, seconds: 0.5)
-        let baseline = server.residentBytes()
+        // Warm up every code path once (TLS-free joins, token checks, presence) so that
+        // the shared-library pages they pull in are in the baseline, not in the per-connection cost.
         let size = roomSize
+        let warm = try BenchClients.connect(loop: loop, port: server.port, count: 200, room: { "bench-warm-\($0 / size)" }, concurrency: 64)
+        for c in warm { c.close() }
+        runLoop(loop, seconds: settle)
+        let baseline = server.residentBytes()
+        let baselineAnonymous = server.residentAnonymousBytes()
         let clients = try BenchClients.connect(loop: loop, port: server.port, count: connections, room: { "bench-idle-\($0 / size)" }, concurrency: 128, timeout: 300)
         runLoop(loop, seconds: settle)
         let loaded = server.residentBytes()
+        let loadedAnonymous = server.residentAnonymousBytes()
         for c in clients { c.close() }
         runLoop(loop, seconds: 1)
-        return Result(connections: connections, baselineBytes: baseline, loadedBytes: loaded)
+        return Result(
+            connections: connections, baselineBytes: baseline, loadedBytes: loaded,
+            baselineAnonymousBytes: baselineAnonymous, loadedAnonymousBytes: loadedAnonymous
+        )
     }
 }

@@ -8,7 +8,7 @@ extension ServerConfiguration {
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
-        "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway",
+        "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway", "flush_interval_ms",
     ]
     static let roomDefaultFields: Set<String> = ["empty_timeout", "departure_timeout", "max_participants", "replay_buffer"]
     static let webhookFields: Set<String> = ["urls", "api_key", "max_attempts", "initial_backoff", "timeout", "max_queue"]
@@ -72,6 +72,7 @@ extension ServerConfiguration {
         if let v = l["lossy_drop_bytes"] { limits.lossyDropBytes = try v.int(min: 0) }
         if let v = l["max_connections"] { limits.maxConnections = try v.int(min: 1) }
         if let v = l["token_leeway"] { limits.tokenLeeway = try v.seconds() }
+        if let v = l["flush_interval_ms"] { limits.flushIntervalMilliseconds = try v.seconds() }
     }
 
     /// Parses `WAVEDEFECT_KEYS`: `key: secret` pairs separated by commas or newlines.

@@ -49,6 +49,9 @@ public struct ServerConfiguration: Sendable {
         public var lossyDropBytes = 256 << 10
         /// Largest number of simultaneous connections; more are closed on accept.
         public var maxConnections = 100_000
+        /// Milliseconds between write flushes (0: at the end of every loop turn). A window
+        /// batches more messages per `writev`, trading latency for CPU.
+        public var flushIntervalMilliseconds: Double = 0
         /// Seconds of clock skew tolerated on token `exp`/`nbf`.
         public var tokenLeeway: Double = 60
 
@@ -71,7 +74,7 @@ public struct ServerConfiguration: Sendable {
         public init() {}
     }
 
-    public var connectionConfiguration: WebSocketConnectionStateMachine.Configuration {
+    public func makeConnectionConfiguration() -> WebSocketConnectionStateMachine.Configuration {
         .init(pingIntervalSeconds: limits.pingInterval, idleTimeoutSeconds: limits.idleTimeout, closeTimeoutSeconds: limits.closeTimeout)
     }
 

@@ -10,7 +10,7 @@ extension WaveDefectServer {
         let rtt = session.machine.lastRTT
         let quality = ConnectionQuality.from(
             rttNanoseconds: rtt, silentFor: now &- session.machine.lastReceived,
-            pingInterval: configuration.connectionConfiguration.pingInterval
+            pingInterval: connectionConfiguration.pingInterval
         )
         return (rtt.map { Double($0) / 1e6 }, quality)
     }
@@ -25,7 +25,7 @@ extension WaveDefectServer {
             let own = quality(of: session, now: now)
             w.key("rtt_ms"); if let r = own.rttMilliseconds { w.double((r * 1000).rounded() / 1000) } else { w.null() }
             w.key("quality"); w.string(own.quality.rawValue)
-            w.key("dropped_lossy"); w.int(session.participant.droppedLossyMessages)
+            w.key("dropped_lossy"); w.int(Int(session.participant.droppedLossyMessages))
             w.key("participants")
             w.beginArray()
             for p in room.participants where !p.isHidden {

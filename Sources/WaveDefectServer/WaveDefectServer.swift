@@ -4,6 +4,7 @@ import ByteStorage
 import EventLoop
 import Logging
 import RoomCore
+import WebSocketCore
 
 /// The listening-room server: one libuv loop owning every socket, the room registry and the
 /// glue that carries out what the pure cores decide.
@@ -15,6 +16,8 @@ public final class WaveDefectServer {
     let verifier: AccessTokenVerifier
     let staticFiles: StaticFileServer
     let backpressure: BackpressurePolicy
+    /// One instance shared by every WebSocket session.
+    let connectionConfiguration: WebSocketConnectionStateMachine.Configuration
     var listener: TCPListener?
     private var signalWatchers: [SignalWatcher] = []
     /// Every open connection (HTTP or WebSocket), for the sweep timer.
@@ -23,6 +26,7 @@ public final class WaveDefectServer {
     /// The catalog and vector index, opened by `start()`.
     var music: MusicLibrary?
     var topicRates = TopicRateTracker()
+    var memory = HeapTrimmer()
     private(set) var isShuttingDown = false
     private var shutdownDeadline: UInt64 = 0
     private var pendingActions: [RoomAction] = []
@@ -35,10 +39,12 @@ public final class WaveDefectServer {
         self.configuration = configuration
         self.logger = logger
         loop = try EventLoop()
+        loop.flushInterval = UInt64(configuration.limits.flushIntervalMilliseconds * 1e6)
         let definitions = try RoomDefinitionLoader.loadDirectory(configuration.roomsDirectory, defaults: configuration.roomDefaults)
         registry = RoomRegistry(definitions: definitions, defaultConfiguration: configuration.roomDefaults, autoCreate: configuration.autoCreateRooms)
         verifier = AccessTokenVerifier(keys: configuration.effectiveKeys, leewaySeconds: Int64(configuration.limits.tokenLeeway))
         staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
+        connectionConfiguration = configuration.makeConnectionConfiguration()
         backpressure = BackpressurePolicy(lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes)
         if !definitions.isEmpty {
             logger.info("room definitions loaded", metadata: ["rooms": "\(definitions.keys.sorted())", "dir": "\(configuration.roomsDirectory)"])
@@ -93,6 +99,7 @@ public final class WaveDefectServer {
         topicRates.update(rooms: Array(registry.rooms.values), now: now)
         connections.forEach { $0.sweep(now: now) }
         perform(registry.tick(now: ServerClock.now))
+        memory.sweep(now: now, connections: connections.count)
         if isShuttingDown {
             if (connections.count == 0 && webhooksIdle) || now >= shutdownDeadline { finishShutdown() }
         }

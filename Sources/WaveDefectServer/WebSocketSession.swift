@@ -7,17 +7,23 @@ import WireProtocol
 /// A joined participant's WebSocket: decodes frames, runs the close handshake and keepalive,
 /// turns client messages into room calls, and is the room's endpoint for delivery.
 final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoint {
-    unowned let server: WaveDefectServer
+    unowned(unsafe) let server: WaveDefectServer
     let tcp: TCPConnection
     let room: Room
     let participant: Participant
-    var registryIndex = -1
     private var decoder: WebSocketDecoder
     private(set) var machine: WebSocketConnectionStateMachine
+    private var index32: Int32 = -1
     /// The client sent a close frame: its departure is deliberate, not a dropped connection.
     private var receivedCloseFrame = false
-    var metricsInterval: UInt64?
-    var lastMetricsAt: UInt64 = 0
+
+    var registryIndex: Int {
+        get { Int(index32) }
+        set { index32 = Int32(newValue) }
+    }
+    /// Present only for clients that asked for metrics: most never do, and an idle
+    /// connection should carry as little as possible.
+    var metrics: MetricsSubscription?
 
     init(server: WaveDefectServer, tcp: TCPConnection, room: Room, participant: Participant) {
         self.server = server
@@ -25,7 +31,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         self.room = room
         self.participant = participant
         decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
-        machine = WebSocketConnectionStateMachine(configuration: server.configuration.connectionConfiguration, now: server.loop.now)
+        machine = WebSocketConnectionStateMachine(configuration: server.connectionConfiguration, now: server.loop.now)
     }
 
     /// Whether this connection still carries its participant (not replaced or resumed elsewhere).
@@ -111,7 +117,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         case .write:
             tcp.write(frame)
         case .drop:
-            participant.droppedLossyMessages += 1
+            participant.droppedLossyMessages &+= 1
             server.stats.lossyDropped += 1
         case .disconnect:
             disconnectSlowConsumer()

@@ -2,18 +2,24 @@
 /// the close handshake (RFC 6455 §7), as a pure state machine. Times are monotonic
 /// nanoseconds passed in by the caller, so tests drive the clock.
 public struct WebSocketConnectionStateMachine: Sendable {
-    public struct Configuration: Sendable, Equatable {
+    /// Shared by every connection of a server (a reference, so each connection carries
+    /// one pointer rather than a copy).
+    public final class Configuration: Sendable, Equatable {
         /// Interval of the server's pings, which measure round-trip time and keep NATs open.
-        public var pingInterval: UInt64
+        public let pingInterval: UInt64
         /// Silence after which the connection is closed with 1001.
-        public var idleTimeout: UInt64
+        public let idleTimeout: UInt64
         /// How long to wait for the peer's close frame after sending ours.
-        public var closeTimeout: UInt64
+        public let closeTimeout: UInt64
 
         public init(pingIntervalSeconds: Double = 15, idleTimeoutSeconds: Double = 45, closeTimeoutSeconds: Double = 5) {
             pingInterval = UInt64(pingIntervalSeconds * 1e9)
             idleTimeout = UInt64(idleTimeoutSeconds * 1e9)
             closeTimeout = UInt64(closeTimeoutSeconds * 1e9)
+        }
+
+        public static func == (a: Configuration, b: Configuration) -> Bool {
+            a.pingInterval == b.pingInterval && a.idleTimeout == b.idleTimeout && a.closeTimeout == b.closeTimeout
         }
     }
 
@@ -38,13 +44,43 @@ public struct WebSocketConnectionStateMachine: Sendable {
     }
 
     public let configuration: Configuration
-    public private(set) var state: State = .open
     public private(set) var lastReceived: UInt64
-    private var pingSentAt: UInt64?
     private var lastPingAt: UInt64
-    private var pingCounter: UInt64 = 0
+    // Every connection carries one of these, so optionals are stored as sentinel values
+    // (0 = none) and the state as a deadline: the machine stays at 48 bytes.
+    /// 0 open, `UInt64.max` closed, otherwise closing with this deadline.
+    private var closingDeadline: UInt64 = 0
+    private var pingSentAtOrZero: UInt64 = 0
+    private var lastRTTOrZero: UInt64 = 0
+    private var pingCounter: UInt32 = 0
+
+    public var state: State {
+        get {
+            switch closingDeadline {
+            case 0: .open
+            case .max: .closed
+            default: .closing(deadline: closingDeadline)
+            }
+        }
+        set {
+            switch newValue {
+            case .open: closingDeadline = 0
+            case .closed: closingDeadline = .max
+            case .closing(let deadline): closingDeadline = max(1, min(deadline, .max - 1))
+            }
+        }
+    }
+
+    private var pingSentAt: UInt64? {
+        get { pingSentAtOrZero == 0 ? nil : pingSentAtOrZero }
+        set { pingSentAtOrZero = newValue.map { max($0, 1) } ?? 0 }
+    }
+
     /// Round-trip time of the last answered server ping, in nanoseconds.
-    public private(set) var lastRTT: UInt64?
+    public private(set) var lastRTT: UInt64? {
+        get { lastRTTOrZero == 0 ? nil : lastRTTOrZero }
+        set { lastRTTOrZero = newValue.map { max($0, 1) } ?? 0 }
+    }
 
     public init(configuration: Configuration, now: UInt64) {
         self.configuration = configuration
@@ -52,7 +88,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
         self.lastPingAt = now
     }
 
-    public var isOpen: Bool { state == .open }
+    public var isOpen: Bool { closingDeadline == 0 }
 
     /// Any frame from the peer proves it alive.
     public mutating func receivedFrame(now: UInt64) {
@@ -66,7 +102,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
     /// Returns the round-trip time when the pong answers our outstanding ping.
     public mutating func receivedPong(_ payload: UnsafeRawBufferPointer, now: UInt64) -> UInt64? {
         guard let sentAt = pingSentAt, payload.count == 8,
-              payload.loadUnaligned(as: UInt64.self).bigEndian == pingCounter
+              payload.loadUnaligned(as: UInt64.self).bigEndian == UInt64(pingCounter)
         else { return nil }
         pingSentAt = nil
         let rtt = now &- sentAt
@@ -128,6 +164,6 @@ public struct WebSocketConnectionStateMachine: Sendable {
         pingCounter &+= 1
         pingSentAt = now
         lastPingAt = now
-        return .sendPing(withUnsafeBytes(of: pingCounter.bigEndian) { Array($0) })
+        return .sendPing(withUnsafeBytes(of: UInt64(pingCounter).bigEndian) { Array($0) })
     }
 }

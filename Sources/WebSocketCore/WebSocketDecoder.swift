@@ -21,25 +21,41 @@ public struct WebSocketDecoder {
     public let role: WebSocketRole
     public var limits: WebSocketLimits
 
+    /// The frame being received. Lengths fit 32 bits: anything longer was refused by the
+    /// frame limit when its header arrived.
     private struct Frame {
         var fin: Bool
         var opcode: WebSocketOpcode
-        var maskKey: UInt32?
-        var length: Int
-        var received: Int = 0
+        var masked: Bool
+        var maskKey: UInt32
+        var length32: UInt32
+        var received32: UInt32 = 0
+
+        var length: Int { Int(length32) }
+        var received: Int {
+            get { Int(received32) }
+            set { received32 = UInt32(newValue) }
+        }
     }
 
     /// Header bytes gathered while a header is split across reads (at most 14).
     private var headerScratch: (UInt64, UInt64) = (0, 0)
-    private var headerCount = 0
+    private var headerCount: UInt8 = 0
     private var frame: Frame?
     /// Opcode of the fragmented message in progress (text or binary).
     private var messageOpcode: WebSocketOpcode?
-    private var messageSize = 0
+    private var messageSize: UInt32 = 0
     private var message: [UInt8] = []
     private var control: [UInt8] = []
     private var utf8 = UTF8Validator()
-    private var failure: WebSocketError?
+    /// Boxed: a connection that failed is closed right away, so the common case carries
+    /// one pointer instead of an error value.
+    private var failure: FailureBox?
+
+    private final class FailureBox {
+        let error: WebSocketError
+        init(_ error: WebSocketError) { self.error = error }
+    }
     public private(set) var receivedClose = false
 
     public init(role: WebSocketRole, limits: WebSocketLimits = WebSocketLimits()) {
@@ -48,16 +64,16 @@ public struct WebSocketDecoder {
     }
 
     /// Bytes held for an unfinished message or frame.
-    public var bufferedBytes: Int { message.count + control.count + headerCount }
+    public var bufferedBytes: Int { message.count + control.count + Int(headerCount) }
 
     /// Decodes `input`, unmasking it in place, and calls `onEvent` for every complete
     /// message and control frame. Throws the first protocol violation.
     public mutating func decode(_ input: UnsafeMutableRawBufferPointer, _ onEvent: (WebSocketEvent) -> Void) throws(WebSocketError) {
-        if let failure { throw failure }
+        if let failure { throw failure.error }
         do {
             try run(input, onEvent)
         } catch {
-            failure = error
+            failure = FailureBox(error)
             message = []
             control = []
             throw error
@@ -78,7 +94,7 @@ public struct WebSocketDecoder {
             }
             let n = min(current.length - current.received, input.count - i)
             let chunk = UnsafeMutableRawBufferPointer(start: base + i, count: n)
-            if let key = current.maskKey { Self.unmask(chunk, key: key, offset: current.received) }
+            if current.masked { Self.unmask(chunk, key: current.maskKey, offset: current.received) }
             let wholeFrame = current.received == 0 && n == current.length
             current.received += n
             i += n
@@ -125,10 +141,10 @@ public struct WebSocketDecoder {
         var complete = false
         withUnsafeMutableBytes(of: &scratch) { bytes in
             while used < input.count {
-                bytes[headerCount] = input[used]
+                bytes[Int(headerCount)] = input[used]
                 headerCount += 1
                 used += 1
-                if headerCount >= 2 && headerCount == Self.headerLength(bytes[1]) {
+                if headerCount >= 2 && Int(headerCount) == Self.headerLength(bytes[1]) {
                     complete = true
                     return
                 }
@@ -181,8 +197,7 @@ public struct WebSocketDecoder {
             length = Int(l)
             offset = 10
         }
-        var maskKey: UInt32?
-        if masked { maskKey = h.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+        let maskKey = masked ? h.loadUnaligned(fromByteOffset: offset, as: UInt32.self) : 0
 
         if opcode.isControl {
             if !fin { throw .fragmentedControlFrame }
@@ -197,10 +212,10 @@ public struct WebSocketDecoder {
                 utf8.reset()
             }
             if length > limits.maxFrameSize { throw .frameTooBig(limits.maxFrameSize) }
-            if messageSize + length > limits.maxMessageSize { throw .messageTooBig(limits.maxMessageSize) }
-            messageSize += length
+            if Int(messageSize) + length > limits.maxMessageSize { throw .messageTooBig(limits.maxMessageSize) }
+            messageSize += UInt32(length)
         }
-        frame = Frame(fin: fin, opcode: opcode, maskKey: maskKey, length: length)
+        frame = Frame(fin: fin, opcode: opcode, masked: masked, maskKey: maskKey, length32: UInt32(length))
     }
 
     // MARK: Completion

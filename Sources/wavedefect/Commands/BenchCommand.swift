@@ -18,7 +18,8 @@ struct BenchCommand: ParsableCommand {
 struct ServerOptions: ParsableArguments {
     @Option(help: "Port of a running server (default: spawn one).") var port: Int?
     @Option(help: "PID of that server, for CPU and memory readings.") var pid: Int32?
-    @Option(help: "Extra flags for the spawned server (quoted, space-separated).") var serverArgs: String = ""
+    @Option(help: "Extra flags for the spawned server, space-separated (use --server-args='--flag value').") var serverArgs: String = ""
+    @Option(help: "The spawned server's --flush-interval-ms (write batching window).") var flushIntervalMs: Double?
 
     func makeServer() throws -> BenchServer {
         if let port {
@@ -26,7 +27,9 @@ struct ServerOptions: ParsableArguments {
             return BenchServer(port: port, pid: pid)
         }
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        return try BenchServer(executable: exe, extraArguments: serverArgs.split(separator: " ").map(String.init))
+        var extra = serverArgs.split(separator: " ").map(String.init)
+        if let flushIntervalMs { extra += ["--flush-interval-ms", String(flushIntervalMs)] }
+        return try BenchServer(executable: exe, extraArguments: extra)
     }
 }
 
@@ -107,16 +110,18 @@ struct BenchIdle: ParsableCommand {
     @OptionGroup var server: ServerOptions
     @Option(help: "Connections.") var connections = 10_000
     @Option(help: "Participants per room.") var roomSize = 100
+    @Option(help: "Seconds to wait after the last join before reading RSS.") var settle = 3.0
 
     func run() throws {
         let s = try server.makeServer()
         defer { s.stop() }
         var b = IdleMemoryBenchmark()
+        b.settle = settle
         b.connections = connections
         b.roomSize = roomSize
         let r = try b.run(server: s)
         print("bench idle: \(r.connections) joined connections in rooms of \(roomSize)")
-        print("  server RSS         \(r.baselineBytes / 1024) KiB before, \(r.loadedBytes / 1024) KiB with connections")
-        print("  per connection     \(format(r.bytesPerConnection, 0)) bytes")
+        print("  server RSS         \(r.baselineBytes / 1024) KiB before, \(r.loadedBytes / 1024) KiB with connections (after a warm-up of 200 joins)")
+        print("  per connection     \(format(r.bytesPerConnection, 0)) bytes of RSS, \(format(r.anonymousBytesPerConnection, 0)) bytes of anonymous RSS (heap)")
     }
 }

@@ -36,6 +36,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Unsent bytes before a subscriber is cut off (default 4 MiB).") var maxBufferedBytes: Int?
     @Option(help: "Unsent bytes above which lossy messages are dropped (default 256 KiB).") var lossyDropBytes: Int?
     @Option(help: "Most simultaneous connections (default 100000).") var maxConnections: Int?
+    @Option(help: "Milliseconds between write flushes; 0 flushes every loop turn (default 0).") var flushIntervalMs: Double?
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -80,6 +81,7 @@ struct ServeCommand: ParsableCommand {
         if let v = maxBufferedBytes { c.limits.maxBufferedBytes = v }
         if let v = lossyDropBytes { c.limits.lossyDropBytes = v }
         if let v = maxConnections { c.limits.maxConnections = v }
+        if let v = flushIntervalMs { c.limits.flushIntervalMilliseconds = v }
         return c
     }
 }
