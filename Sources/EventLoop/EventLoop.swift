@@ -104,30 +104,32 @@ public final class EventLoop {
 
     // MARK: Batched writes
 
-    /// Minimum time between two flushes, in nanoseconds. 0 flushes at the end of every loop
-    /// turn (lowest latency). A window lets more messages share one `writev` per connection:
-    /// on loopback a write costs the sender ~5 µs of kernel time whatever its size, so
-    /// batching is what brings the CPU per delivered message down, at the price of up to
-    /// the window in latency.
+    /// Minimum time between two flushes of *deferrable* writes (broadcasts), in
+    /// nanoseconds. 0 flushes everything at the end of every loop turn (lowest latency). A
+    /// window lets several broadcast messages share one `writev` per connection: on loopback
+    /// a write costs the sender ~5 µs of kernel time whatever its size, so batching is what
+    /// brings the CPU per delivered message down, at the price of up to the window in
+    /// latency. Direct answers (pongs, acks, errors) are never deferred.
     public var flushInterval: UInt64 = 0 {
         didSet { if flushInterval == 0 { flushTimer = nil } }
     }
-    private var lastFlush: UInt64 = 0
+    private var deferred: [TCPConnection] = []
+    private var lastDeferredFlush: UInt64 = 0
     private var flushTimer: LoopTimer?
 
     private func flushAtTurnEnd() {
-        guard !dirty.isEmpty else { return }
-        guard flushInterval > 0 else { return flushDirty() }
+        flushDirty()
+        guard !deferred.isEmpty else { return }
         let now = MonotonicClock.nanoseconds
-        if now &- lastFlush >= flushInterval {
-            flushDirty()
+        if now &- lastDeferredFlush >= flushInterval {
+            flushDeferred()
             return
         }
         if flushTimer == nil {
-            flushTimer = LoopTimer(loop: self) { [unowned self] in self.flushDirty() }
+            flushTimer = LoopTimer(loop: self) { [unowned self] in self.flushDeferred() }
         }
         if !flushTimer!.isActive {
-            let waitMilliseconds = max(1, (flushInterval - (now &- lastFlush) + 999_999) / 1_000_000)
+            let waitMilliseconds = max(1, (flushInterval - (now &- lastDeferredFlush) + 999_999) / 1_000_000)
             flushTimer!.start(afterMilliseconds: waitMilliseconds)
         }
     }
@@ -136,14 +138,24 @@ public final class EventLoop {
         dirty.append(connection)
     }
 
+    func markDeferred(_ connection: TCPConnection) {
+        deferred.append(connection)
+    }
+
+    private func flushDeferred() {
+        lastDeferredFlush = MonotonicClock.nanoseconds
+        flushTimer?.stop()
+        let batch = deferred
+        deferred.removeAll(keepingCapacity: true)
+        for connection in batch {
+            connection.flush()
+        }
+    }
+
     /// Writes everything queued this turn. Also called directly when a caller needs bytes on
     /// the wire before it returns to the loop.
     public func flushDirty() {
         guard !dirty.isEmpty else { return }
-        if flushInterval > 0 {
-            lastFlush = MonotonicClock.nanoseconds
-            flushTimer?.stop()
-        }
         let batch = dirty
         dirty.removeAll(keepingCapacity: true)
         for connection in batch {

@@ -27,6 +27,7 @@ public final class TCPConnection {
     private var queue: [OutboundChunk] = []
     private var inFlight: WriteRequest?
     private var isDirty = false
+    private var isDeferred = false
     private var closeWhenFlushed = false
     public private(set) var isClosing = false
     /// Bytes queued or in flight, not yet accepted by the kernel.
@@ -87,12 +88,18 @@ public final class TCPConnection {
 
     // MARK: Writing
 
-    /// Queues a shared buffer; it goes out when the loop turn ends.
-    public func write(_ bytes: SharedBytes) {
+    /// Queues a shared buffer; it goes out when the loop turn ends, or — when `deferrable`
+    /// and the loop has a flush window — with the next batch of broadcasts.
+    public func write(_ bytes: SharedBytes, deferrable: Bool = false) {
         guard !isClosing, bytes.count > 0 else { return }
         queue.append(OutboundChunk(bytes, enqueuedAt: loop.turnStart))
         bufferedBytes += bytes.count
-        if !isDirty {
+        if deferrable && loop.flushInterval > 0 {
+            if !isDirty && !isDeferred {
+                isDeferred = true
+                loop.markDeferred(self)
+            }
+        } else if !isDirty {
             isDirty = true
             loop.markDirty(self)
         }
@@ -124,6 +131,7 @@ public final class TCPConnection {
 
     func flush() {
         isDirty = false
+        isDeferred = false
         guard !isClosing, inFlight == nil else { return }
         while !queue.isEmpty {
             let count = min(queue.count, 256)

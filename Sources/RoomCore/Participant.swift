@@ -4,8 +4,9 @@ import WireProtocol
 /// The connection (or in-process agent) carrying a participant. The room core never calls
 /// it; the I/O layer does when it carries out the room's actions.
 public protocol RoomEndpoint: AnyObject {
-    /// Queue a frame; a lossy frame may be dropped by a slow endpoint.
-    func deliver(_ frame: SharedBytes, lossy: Bool)
+    /// Queue a frame; a lossy frame may be dropped by a slow endpoint. A `broadcast` frame
+    /// may wait for the server's write-batching window; a direct one goes out this turn.
+    func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool)
     /// Close with a WebSocket close code and reason.
     func disconnect(code: UInt16, reason: String)
 }

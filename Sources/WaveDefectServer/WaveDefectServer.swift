@@ -120,11 +120,11 @@ public final class WaveDefectServer {
             i += 1
             switch action {
             case .send(let frame, let participant):
-                participant.endpoint?.deliver(frame, lossy: false)
+                participant.endpoint?.deliver(frame, lossy: false, broadcast: false)
             case .broadcast(let frame, let recipients, let except, let lossy):
                 stats.broadcasts += 1
                 for p in recipients where p !== except {
-                    p.endpoint?.deliver(frame, lossy: lossy)
+                    p.endpoint?.deliver(frame, lossy: lossy, broadcast: true)
                 }
             case .disconnect(let endpoint, let code, let reason):
                 endpoint.disconnect(code: code, reason: reason)

@@ -111,11 +111,11 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
 
     // MARK: RoomEndpoint
 
-    func deliver(_ frame: SharedBytes, lossy: Bool) {
+    func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         guard !tcp.isClosing, machine.isOpen else { return }
         switch server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: lossy) {
         case .write:
-            tcp.write(frame)
+            tcp.write(frame, deferrable: broadcast)
         case .drop:
             participant.droppedLossyMessages &+= 1
             server.stats.lossyDropped += 1

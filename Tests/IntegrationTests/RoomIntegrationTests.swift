@@ -166,3 +166,21 @@ import WireJSON
         }
     }
 }
+
+@Suite struct FlushWindowTests {
+    /// With a write-batching window, broadcasts wait for the window but direct answers do not.
+    @Test func broadcastsWaitForTheWindowAnswersDoNot() throws {
+        let server = try ServerProcess(config: "limits:\n  flush_interval_ms: 1000\n")
+        let a = try TestWebSocket(port: server.port, token: server.token("a"))
+        _ = try a.nextJSON()
+        let b = try TestWebSocket(port: server.port, token: server.token("b"))
+        _ = try b.nextJSON()
+        _ = try a.next(type: "participant_joined", timeout: 3)
+        for i in 0..<5 { try a.send(json: ["type": "publish", "topic": "t", "payload": .number(Double(i))]) }
+        let start = Date()
+        try a.send(text: #"{"type":"ping","id":"now"}"#)
+        #expect(try a.next(type: "pong", timeout: 0.5)["id"] == "now")
+        #expect(Date().timeIntervalSince(start) < 0.5)
+        for i in 0..<5 { #expect(try b.next(type: "data", timeout: 3)["payload"]?.int64Value == Int64(i)) }
+    }
+}

@@ -72,7 +72,7 @@ final class RecordingEndpoint: RoomEndpoint {
         self.label = label
     }
 
-    func deliver(_ frame: SharedBytes, lossy: Bool) {
+    func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         frames.append((decodeFrame(Array(frame.bytes)), lossy))
     }
 
@@ -154,10 +154,10 @@ final class RoomHarness {
         for action in actions {
             switch action {
             case .send(let frame, let participant):
-                participant.endpoint?.deliver(frame, lossy: false)
+                participant.endpoint?.deliver(frame, lossy: false, broadcast: false)
             case .broadcast(let frame, let recipients, let except, let lossy):
                 for p in recipients where p !== except {
-                    p.endpoint?.deliver(frame, lossy: lossy)
+                    p.endpoint?.deliver(frame, lossy: lossy, broadcast: true)
                 }
             case .disconnect(let endpoint, let code, let reason):
                 endpoint.disconnect(code: code, reason: reason)

@@ -11,7 +11,9 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
-        subcommands: [BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self, BenchEmbedCommand.self, BenchSearchCommand.self]
+        subcommands: [
+            BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self,
+        ]
     )
 }
 
@@ -123,5 +125,30 @@ struct BenchIdle: ParsableCommand {
         print("bench idle: \(r.connections) joined connections in rooms of \(roomSize)")
         print("  server RSS         \(r.baselineBytes / 1024) KiB before, \(r.loadedBytes / 1024) KiB with connections (after a warm-up of 200 joins)")
         print("  per connection     \(format(r.bytesPerConnection, 0)) bytes of RSS, \(format(r.anonymousBytesPerConnection, 0)) bytes of anonymous RSS (heap)")
+    }
+}
+
+struct BenchFloor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "floor",
+        abstract: "The kernel's cost of a loopback TCP write here: the floor under any server's CPU per delivered message."
+    )
+    @Option(help: "Sockets written per round.") var sockets = 1000
+    @Option(help: "Rounds.") var rounds = 200
+    @Option(help: "Bytes per message.") var bytes = 172
+    @Option(help: "Microseconds between rounds (200 rounds/s by default).") var pause: UInt32 = 5000
+
+    func run() throws {
+        print("bench floor: write(2) to \(sockets) loopback sockets per round, \(rounds) rounds, \(bytes)-byte messages, a reader thread on poll")
+        for batch in [1, 4, 16] {
+            var b = KernelFloorBenchmark()
+            b.sockets = sockets
+            b.rounds = rounds
+            b.messageBytes = bytes
+            b.batch = batch
+            b.pauseMicroseconds = pause
+            let r = try b.run()
+            print("  \(batch) message(s) per write: \(format(r.microsecondsPerWrite, 2)) µs of writer CPU per write = \(format(r.microsecondsPerMessage, 3)) µs per message")
+        }
     }
 }
