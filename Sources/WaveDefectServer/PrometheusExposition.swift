@@ -91,6 +91,18 @@ extension WaveDefectServer {
             p.sample("wavedefect_connection_quality", [("quality", q.rawValue)], Double(qualities[q] ?? 0))
         }
 
+        let webhookSeries: [(String, String, String, (WebhookCounters) -> Int)] = [
+            ("wavedefect_webhooks_delivered_total", "counter", "Webhook events accepted by the receiver.", { $0.delivered }),
+            ("wavedefect_webhooks_failed_total", "counter", "Webhook events given up on (refused or out of attempts).", { $0.failed }),
+            ("wavedefect_webhooks_dropped_total", "counter", "Webhook events dropped because the URL's queue was full.", { $0.dropped }),
+            ("wavedefect_webhooks_retries_total", "counter", "Webhook delivery attempts after the first.", { $0.retries }),
+            ("wavedefect_webhooks_queued", "gauge", "Webhook events waiting per URL.", { $0.queued }),
+        ]
+        for (name, type, help, value) in webhookSeries {
+            p.metric(name, type, help)
+            for (url, counters) in webhookCountersByURL { p.sample(name, [("url", url)], Double(value(counters))) }
+        }
+
         let h = loop.writeLatency
         p.metric("wavedefect_publish_write_latency_seconds", "histogram", "Time from a message's encoding to its bytes reaching the kernel.")
         for bound in PrometheusExposition.latencyBounds {
