@@ -54,11 +54,9 @@ public struct AccessTokenClaims: Sendable, Equatable {
         sha256 = json["sha256"]?.stringValue
         jwtID = json["jti"]?.stringValue
         attributes = [:]
-        if let attrs = json["attributes"]?.objectValue {
-            for (k, v) in attrs.members {
-                guard let s = v.stringValue else { throw .malformed("attribute \(k) is not a string") }
-                attributes[k] = s
-            }
+        if let attrs = json["attributes"], !attrs.isNull {
+            guard let map = attrs.stringMapValue else { throw .malformed("attributes must be an object of strings") }
+            attributes = map
         }
         if let v = json["video"] {
             guard let o = v.objectValue else { throw .malformed("video grant is not an object") }

@@ -42,6 +42,29 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// An array whose every element is a string.
+    public var stringArrayValue: [String]? {
+        guard case .array(let elements) = self else { return nil }
+        var out: [String] = []
+        out.reserveCapacity(elements.count)
+        for e in elements {
+            guard case .string(let s) = e else { return nil }
+            out.append(s)
+        }
+        return out
+    }
+
+    /// An object whose every value is a string (attributes, headers).
+    public var stringMapValue: [String: String]? {
+        guard case .object(let object) = self else { return nil }
+        var out: [String: String] = [:]
+        for (k, v) in object.members {
+            guard case .string(let s) = v else { return nil }
+            out[k] = s
+        }
+        return out
+    }
+
     public var isNull: Bool {
         if case .null = self { return true }
         return false

@@ -139,24 +139,13 @@ private struct FieldReader {
 
     func strings(_ range: Range<Int>?, _ name: String) throws(ProtocolError) -> [String]? {
         guard let v = value(range), !v.isNull else { return nil }
-        guard let a = v.arrayValue else { throw .badMessage("'\(name)' must be an array of strings") }
-        var out: [String] = []
-        out.reserveCapacity(a.count)
-        for e in a {
-            guard let s = e.stringValue else { throw .badMessage("'\(name)' must be an array of strings") }
-            out.append(s)
-        }
-        return out
+        guard let a = v.stringArrayValue else { throw .badMessage("'\(name)' must be an array of strings") }
+        return a
     }
 
     func stringMap(_ range: Range<Int>?, _ name: String) throws(ProtocolError) -> [String: String]? {
         guard let v = value(range), !v.isNull else { return nil }
-        guard let o = v.objectValue else { throw .badMessage("'\(name)' must be an object of strings") }
-        var out: [String: String] = [:]
-        for (k, e) in o.members {
-            guard let s = e.stringValue else { throw .badMessage("'\(name)' must be an object of strings") }
-            out[k] = s
-        }
-        return out
+        guard let m = v.stringMapValue else { throw .badMessage("'\(name)' must be an object of strings") }
+        return m
     }
 }

@@ -82,24 +82,14 @@ struct TwirpBody {
 
     func strings(_ name: String) throws(TwirpError) -> [String]? {
         guard let v = value(name) else { return nil }
-        guard let a = v.arrayValue else { throw .malformed("\(name) must be an array of strings") }
-        var out: [String] = []
-        for e in a {
-            guard let s = e.stringValue else { throw .malformed("\(name) must be an array of strings") }
-            out.append(s)
-        }
-        return out
+        guard let a = v.stringArrayValue else { throw .malformed("\(name) must be an array of strings") }
+        return a
     }
 
     func stringMap(_ name: String) throws(TwirpError) -> [String: String]? {
         guard let v = value(name) else { return nil }
-        guard let o = v.objectValue else { throw .malformed("\(name) must be an object of strings") }
-        var out: [String: String] = [:]
-        for (k, e) in o.members {
-            guard let s = e.stringValue else { throw .malformed("\(name) must be an object of strings") }
-            out[k] = s
-        }
-        return out
+        guard let m = v.stringMapValue else { throw .malformed("\(name) must be an object of strings") }
+        return m
     }
 
     func object(_ name: String) throws(TwirpError) -> TwirpBody? {
