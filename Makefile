@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test build release deps test-deps bench clean
+.PHONY: run test build release deps test-deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -18,8 +18,11 @@ build: deps
 run: release
 	.build/release/wavedefect serve --dev
 
+# The build must also be free of warnings from our own sources (Swift 6, strict concurrency).
 test: test-deps
-	$(SWIFT) build --build-tests
+	@$(SWIFT) build --build-tests > .build-output.log 2>&1; status=$$?; cat .build-output.log; \
+	  if [ $$status -ne 0 ]; then exit $$status; fi; \
+	  if grep -E "^$(CURDIR)/(Sources|Tests)/.*warning:" .build-output.log; then echo "warnings in our sources"; exit 1; fi
 	$(SWIFT) test --skip-build
 
 clean:
