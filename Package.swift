@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "WireJSON"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "WireJSON", "WireProtocol"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPCore"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "ByteStorage", "HTTPCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["AccessToken", "WebSocketCore", "WireJSON"],

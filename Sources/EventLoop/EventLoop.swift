@@ -15,8 +15,8 @@ public final class EventLoop {
 
     private var dirty: [TCPConnection] = []
     private let flushHandle: UnsafeMutablePointer<uv_prepare_t>
-    private let wakeHandle: UnsafeMutablePointer<uv_async_t>
-    private let pending = Mutex<[@Sendable () -> Void]>([])
+    /// The one part of the loop other threads may hold: it queues closures for the loop.
+    public let executor: LoopExecutor
     private var sweepTimer: LoopTimer?
     private var sweepers: [(id: Int, body: (UInt64) -> Void)] = []
     private var nextSweeperID = 0
@@ -42,7 +42,7 @@ public final class EventLoop {
         }
         readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
         flushHandle = .allocate(capacity: 1)
-        wakeHandle = .allocate(capacity: 1)
+        executor = LoopExecutor()
         raw.pointee.data = Unmanaged.passUnretained(self).toOpaque()
 
         uv_prepare_init(raw, flushHandle)
@@ -54,11 +54,13 @@ public final class EventLoop {
         }
         uv_unref(wd_handle(flushHandle))
 
-        uv_async_init(raw, wakeHandle) { handle in
-            EventLoop.from(handle!.pointee.loop).runPending()
+        uv_async_init(raw, executor.wakeHandle) { handle in
+            let loop = EventLoop.from(handle!.pointee.loop)
+            loop.markTurnStart()
+            loop.executor.runPending()
         }
-        wakeHandle.pointee.data = raw.pointee.data
-        uv_unref(wd_handle(wakeHandle))
+        executor.wakeHandle.pointee.data = raw.pointee.data
+        uv_unref(wd_handle(executor.wakeHandle))
     }
 
     deinit {
@@ -91,6 +93,7 @@ public final class EventLoop {
     public func close() {
         guard !closed else { return }
         closed = true
+        executor.shutDown()
         sweepTimer = nil
         uv_walk(raw, { handle, _ in
             if uv_is_closing(handle) == 0 { uv_close(handle, nil) }
@@ -98,7 +101,7 @@ public final class EventLoop {
         while uv_run(raw, UV_RUN_NOWAIT) != 0 {}
         uv_loop_close(raw)
         flushHandle.deallocate()
-        wakeHandle.deallocate()
+        executor.wakeHandle.deallocate()
         raw.deallocate()
     }
 
@@ -165,19 +168,9 @@ public final class EventLoop {
 
     // MARK: Cross-thread wake-ups
 
-    /// Runs `body` on the loop thread. Safe to call from any thread.
+    /// Runs `body` on the loop thread (see `LoopExecutor`).
     public func execute(_ body: @escaping @Sendable () -> Void) {
-        pending.withLock { $0.append(body) }
-        uv_async_send(wakeHandle)
-    }
-
-    private func runPending() {
-        markTurnStart()
-        let jobs = pending.withLock { jobs -> [@Sendable () -> Void] in
-            defer { jobs.removeAll() }
-            return jobs
-        }
-        for job in jobs { job() }
+        executor.execute(body)
     }
 
     // MARK: Sweep timer

@@ -1,0 +1,94 @@
+import ByteStorage
+import EventLoop
+import Foundation
+import Synchronization
+import Testing
+
+/// The loop's own services: cross-thread wake-ups, the thread pool, timers, batched writes.
+@Suite struct EventLoopTests {
+    @Test func executeRunsClosuresFromOtherThreadsOnTheLoopThread() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let loopThread = pthread_self()
+        let ran = Mutex(0)
+        let onLoop = Mutex(true)
+        let executor = loop.executor
+        for _ in 0..<4 {
+            Thread.detachNewThread {
+                for _ in 0..<250 {
+                    executor.execute {
+                        ran.withLock { $0 += 1 }
+                        if pthread_equal(pthread_self(), loopThread) == 0 { onLoop.withLock { $0 = false } }
+                    }
+                }
+            }
+        }
+        #expect(runLoop(loop) { ran.withLock { $0 } == 1000 })
+        #expect(onLoop.withLock { $0 })
+    }
+
+    @Test func submitRunsWorkOffTheLoopAndCompletesOnIt() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let loopThread = pthread_self()
+        var results: [Int] = []
+        var completionsOnLoop = true
+        for i in 0..<8 {
+            loop.submit(work: { () -> (Int, Bool) in
+                (i * i, pthread_equal(pthread_self(), loopThread) == 0)
+            }, then: { value, offLoop in
+                #expect(offLoop, "work ran on the loop thread")
+                if pthread_equal(pthread_self(), loopThread) == 0 { completionsOnLoop = false }
+                results.append(value)
+            })
+        }
+        #expect(runLoop(loop) { results.count == 8 })
+        #expect(results.sorted() == [0, 1, 4, 9, 16, 25, 36, 49])
+        #expect(completionsOnLoop)
+    }
+
+    @Test func sweepersRunOnTheSweepTimer() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        var sweeps = 0
+        let id = loop.addSweeper(intervalMilliseconds: 10) { _ in sweeps += 1 }
+        #expect(runLoop(loop) { sweeps >= 3 })
+        loop.removeSweeper(id)
+    }
+
+    @Test func writesQueuedInOneTurnLeaveInOneWriteAndAreAllDelivered() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        var accepted: [TCPConnection] = []
+        let sink = ByteSink()
+        let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0) { tcp in
+            tcp.handler = sink
+            accepted.append(tcp)
+        }
+        var client: TCPConnection?
+        TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
+            client = try? result.get()
+            client?.handler = ByteSink()
+        }
+        #expect(runLoop(loop) { client != nil && !accepted.isEmpty })
+        let message = SharedBytes(Array("hello ".utf8))
+        for _ in 0..<100 { client!.write(message) }
+        #expect(client!.bufferedBytes == 600, "queued, not yet written: the flush happens at the end of the turn")
+        #expect(runLoop(loop) { sink.received.count == 600 })
+        #expect(client!.bufferedBytes == 0)
+        #expect(String(decoding: sink.received.prefix(12), as: UTF8.self) == "hello hello ")
+        client!.close()
+        listener.close()
+    }
+}
+
+/// Collects what a connection reads.
+final class ByteSink: TCPConnectionHandler {
+    var received: [UInt8] = []
+
+    func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
+        received.append(contentsOf: bytes)
+    }
+
+    func connectionDidClose(_ connection: TCPConnection) {}
+}
