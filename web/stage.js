@@ -1,8 +1,12 @@
 // "Now playing" and "Your taste vs the host's": generic renderers for payloads published on
 // the now-playing and taste topics. No schema is assumed: a payload with title / artist /
 // album / artwork_url becomes a track card, a taste payload with a numeric score gets a meter
-// and its other fields as a list; anything else falls back to JSON (done by the caller).
-import { h, safeUrl, renderJSON } from './ui.js';
+// and its other fields as a list; anything else falls back to JSON. The panels show the
+// latest message on `now-playing` / `taste` or any `*.now-playing` / `*.taste` topic.
+import { el, displayName, isHost } from './state.js';
+import { h, fmtClock, safeUrl, renderJSON } from './ui.js';
+
+const STAGE_TOPICS = { 'now-playing': 'now-playing', taste: 'taste' };
 
 function text(v) {
   if (v === null || v === undefined) return '';
@@ -63,4 +67,37 @@ export function tasteCard(p) {
 /** The card for a stage panel, or null when the payload has nothing recognisable. */
 export function stageCard(kind, payload) {
   return kind === 'now-playing' ? trackCard(payload) : (trackCard(payload) || tasteCard(payload));
+}
+
+function stageKind(topic) {
+  for (const [suffix, kind] of Object.entries(STAGE_TOPICS)) {
+    if (topic === suffix || topic.endsWith(`.${suffix}`)) return kind;
+  }
+  return null;
+}
+
+/** Every stream entry passes here; those on a stage topic replace that panel's content. */
+export function updateStage(entry) {
+  if (entry.binary || !entry.topic) return;
+  const kind = stageKind(entry.topic);
+  if (kind) setStage(kind, entry);
+}
+
+export function clearStagePanels() {
+  setStage('now-playing', null);
+  setStage('taste', null);
+}
+
+function setStage(kind, entry) {
+  const box = el(kind === 'now-playing' ? 'now-playing' : 'taste');
+  if (!entry) {
+    box.replaceChildren(h('p', { class: 'empty' }, kind === 'now-playing' ? 'Nothing playing yet' : 'No taste comparison yet'));
+    return;
+  }
+  const p = entry.payload;
+  const card = stageCard(kind, p);
+  const who = entry.dir === 'out' ? 'you' : displayName(entry.from);
+  box.replaceChildren(
+    card || renderJSON(p),
+    h('p', { class: 'stage-from muted' }, `from ${who}${isHost(entry.from) ? ' (host)' : ''} · ${fmtClock(entry.ts).slice(0, 8)} · ${entry.topic}`));
 }
