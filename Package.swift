@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "ByteStorage", "HTTPCore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["AccessToken", "WebSocketCore", "WireJSON"],
+            dependencies: ["AccessToken", "CryptoPrimitives", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
         .testTarget(

@@ -40,14 +40,10 @@ public struct AccessTokenClaims: Sendable, Equatable {
     init(json: JSONObject) throws(AccessTokenError) {
         guard let iss = json["iss"]?.stringValue, !iss.isEmpty else { throw .malformed("token has no issuer (iss)") }
         guard let exp = json["exp"] else { throw .malformed("token has no expiry (exp)") }
-        guard let expiry = exp.doubleValue, expiry.isFinite else { throw .malformed("exp is not a number") }
         issuer = iss
         identity = json["sub"]?.stringValue ?? ""
-        expiresAt = Int64(expiry.rounded(.down))
-        if let nbf = json["nbf"] {
-            guard let n = nbf.doubleValue, n.isFinite else { throw .malformed("nbf is not a number") }
-            notBefore = Int64(n.rounded(.down))
-        }
+        expiresAt = try Self.seconds(exp, "exp")
+        if let nbf = json["nbf"] { notBefore = try Self.seconds(nbf, "nbf") }
         name = json["name"]?.stringValue
         metadata = json["metadata"]?.stringValue
         kind = json["kind"]?.stringValue
@@ -62,6 +58,13 @@ public struct AccessTokenClaims: Sendable, Equatable {
             guard let o = v.objectValue else { throw .malformed("video grant is not an object") }
             video = VideoGrant(json: o)
         }
+    }
+
+    /// A NumericDate: seconds since 1970, within ±285 million years so that arithmetic on
+    /// it (leeway) can never overflow.
+    static func seconds(_ value: JSONValue, _ name: String) throws(AccessTokenError) -> Int64 {
+        guard let d = value.doubleValue, d.isFinite, abs(d) < 9e15 else { throw .malformed("\(name) is not a valid time") }
+        return Int64(d.rounded(.down))
     }
 
     func json() -> [UInt8] {

@@ -104,7 +104,7 @@ extension Room {
     public func connectionLost(_ participant: Participant, now: RoomInstant) -> [RoomAction] {
         guard byIdentity[participant.identity] === participant, participant.isActive else { return [] }
         guard configuration.departureTimeout > 0 else { return leave(participant, reason: .connectionLost, now: now) }
-        participant.suspend(until: now.monotonic + RoomInstant.nanoseconds(configuration.departureTimeout))
+        participant.suspend(until: now.deadline(after: configuration.departureTimeout))
         invalidateSubscribers()
         return []
     }
@@ -122,9 +122,9 @@ extension Room {
         if participantCount > 0 {
             shouldClose = false
         } else if let since = emptySince {
-            shouldClose = now.monotonic >= since + RoomInstant.nanoseconds(configuration.departureTimeout)
+            shouldClose = now.monotonic >= RoomInstant.saturatingAdd(since, RoomInstant.nanoseconds(configuration.departureTimeout))
         } else {
-            shouldClose = !everJoined && now.monotonic >= createdAt.monotonic + RoomInstant.nanoseconds(configuration.emptyTimeout)
+            shouldClose = !everJoined && now.monotonic >= createdAt.deadline(after: configuration.emptyTimeout)
         }
         return (actions, shouldClose)
     }

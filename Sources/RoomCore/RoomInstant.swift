@@ -11,11 +11,23 @@ public struct RoomInstant: Sendable, Equatable {
         self.wallMilliseconds = wallMilliseconds
     }
 
-    public func adding(seconds: Double) -> RoomInstant {
-        RoomInstant(monotonic: monotonic + UInt64(max(0, seconds) * 1e9), wallMilliseconds: wallMilliseconds + Int64(seconds * 1000))
+    /// Seconds as nanoseconds, saturating: a configured timeout of a billion years must not
+    /// trap, it just never fires.
+    static func nanoseconds(_ seconds: Double) -> UInt64 {
+        guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? UInt64(Int64.max) : 0 }
+        let ns = seconds * 1e9
+        return ns >= 9.2e18 ? UInt64(Int64.max) : UInt64(ns)
     }
 
-    static func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
+    /// `monotonic + seconds`, saturating.
+    func deadline(after seconds: Double) -> UInt64 {
+        Self.saturatingAdd(monotonic, Self.nanoseconds(seconds))
+    }
+
+    static func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
 }
 
 /// Snapshot of a room for webhooks and the admin API (LiveKit's `Room` message fields).

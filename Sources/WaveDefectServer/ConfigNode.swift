@@ -65,9 +65,10 @@ struct ConfigNode {
         return i
     }
 
+    /// A duration: finite, from 0 to 2^32 − 1 seconds (136 years; LiveKit's 32-bit limit).
     func seconds() throws(ConfigurationError) -> Double {
-        guard let d = node.float ?? node.int.map(Double.init), d.isFinite, d >= 0 else {
-            throw error("expected a non-negative number of seconds")
+        guard let d = node.float ?? node.int.map(Double.init), d.isFinite, d >= 0, d <= Double(UInt32.max) else {
+            throw error("expected a number of seconds from 0 to \(UInt32.max)")
         }
         return d
     }

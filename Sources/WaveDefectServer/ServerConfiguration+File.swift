@@ -75,6 +75,9 @@ extension ServerConfiguration {
         if let v = l["flush_interval_ms"] { limits.flushIntervalMilliseconds = try v.seconds() }
     }
 
+    /// Longest room timeout accepted (LiveKit's fields are 32-bit seconds).
+    static let maxRoomSeconds = Double(UInt32.max)
+
     /// Parses `WAVEDEFECT_KEYS`: `key: secret` pairs separated by commas or newlines.
     public static func parseKeys(_ text: String) throws(ConfigurationError) -> [String: String] {
         var keys: [String: String] = [:]
@@ -91,8 +94,44 @@ extension ServerConfiguration {
         return keys
     }
 
-    /// Refuses settings that cannot work together.
+    /// Refuses settings that cannot work: out-of-range values (from the file or from flags
+    /// alike) and combinations that contradict each other.
     public func validate() throws(ConfigurationError) {
+        guard (0...65535).contains(port) else { throw ConfigurationError("port \(port) is not in 0...65535") }
+        let durations: [(String, Double, ClosedRange<Double>)] = [
+            ("limits.header_timeout", limits.headerTimeout, 0.1...3600),
+            ("limits.keepalive_timeout", limits.keepAliveTimeout, 0.1...86400),
+            ("limits.ping_interval", limits.pingInterval, 0.1...3600),
+            ("limits.idle_timeout", limits.idleTimeout, 0.1...86400),
+            ("limits.close_timeout", limits.closeTimeout, 0...3600),
+            ("limits.token_leeway", limits.tokenLeeway, 0...86400),
+            ("limits.flush_interval_ms", limits.flushIntervalMilliseconds, 0...10000),
+            ("room_defaults.empty_timeout", roomDefaults.emptyTimeout, 0...Self.maxRoomSeconds),
+            ("room_defaults.departure_timeout", roomDefaults.departureTimeout, 0...Self.maxRoomSeconds),
+            ("webhooks.initial_backoff", webhooks.initialBackoff, 0...3600),
+            ("webhooks.timeout", webhooks.timeout, 0.1...3600),
+        ]
+        for (name, value, range) in durations where !(value.isFinite && range.contains(value)) {
+            throw ConfigurationError("\(name): \(value) is not in \(range.lowerBound)...\(range.upperBound)")
+        }
+        let sizes: [(String, Int, ClosedRange<Int>)] = [
+            ("limits.max_frame_bytes", limits.webSocket.maxFrameSize, 126...(1 << 30)),
+            ("limits.max_message_bytes", limits.webSocket.maxMessageSize, 126...(1 << 30)),
+            ("limits.max_request_line_bytes", limits.http.maxRequestLineBytes, 64...(1 << 20)),
+            ("limits.max_head_bytes", limits.http.maxHeadBytes, 256...(1 << 24)),
+            ("limits.max_header_count", limits.http.maxHeaderCount, 1...100_000),
+            ("limits.max_body_bytes", limits.http.maxBodyBytes, 0...(1 << 30)),
+            ("limits.max_payload_bytes", limits.data.maxPayloadBytes, 0...(1 << 30)),
+            ("limits.max_destinations", limits.data.maxDestinations, 0...100_000),
+            ("limits.max_buffered_bytes", limits.maxBufferedBytes, 1024...(1 << 34)),
+            ("limits.lossy_drop_bytes", limits.lossyDropBytes, 0...(1 << 34)),
+            ("limits.max_connections", limits.maxConnections, 1...10_000_000),
+            ("room_defaults.max_participants", roomDefaults.maxParticipants, 0...10_000_000),
+            ("room_defaults.replay_buffer", roomDefaults.replayBufferSize, 0...10_000_000),
+        ]
+        for (name, value, range) in sizes where !range.contains(value) {
+            throw ConfigurationError("\(name): \(value) is not in \(range.lowerBound)...\(range.upperBound)")
+        }
         if dev && !SocketAddress.isLoopback(host) {
             throw ConfigurationError("--dev uses a publicly known secret and only listens on loopback; '\(host)' is not a loopback address")
         }

@@ -16,6 +16,8 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     private var index32: Int32 = -1
     /// The client sent a close frame: its departure is deliberate, not a dropped connection.
     private var receivedCloseFrame = false
+    /// The second (monotonic, modulo 2^16) a close-after-flush began; fits the padding.
+    private var closingSince: UInt16?
 
     var registryIndex: Int {
         get { Int(index32) }
@@ -51,9 +53,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
                 case .binary(let payload):
                     if machine.isOpen && isCurrent { handleBinary(payload) }
                 case .ping(let payload):
-                    if case .sendPong(let data) = machine.receivedPing(payload) {
-                        tcp.write(WebSocketFrameEncoder.frame(.pong, payload: data))
-                    }
+                    perform(machine.receivedPing(payload))
                 case .pong(let payload):
                     _ = machine.receivedPong(payload, now: now)
                 case .close(let code, _):
@@ -74,7 +74,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
         }
         machine.connectionClosed()
-        tcp.closeAfterFlush()
+        closeAfterFlush()
     }
 
     private func perform(_ action: WebSocketConnectionStateMachine.Action) {
@@ -82,31 +82,51 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         case .none:
             break
         case .sendPong(let data):
-            tcp.write(WebSocketFrameEncoder.frame(.pong, payload: data))
+            send(SharedBytes(WebSocketFrameEncoder.frame(.pong, payload: data)), control: true)
         case .sendPing(let data):
-            tcp.write(WebSocketFrameEncoder.frame(.ping, payload: data))
+            send(SharedBytes(WebSocketFrameEncoder.frame(.ping, payload: data)), control: true)
         case .sendClose(let code, let reason):
+            // Close frames bypass the backlog limit: they are how a stuck client learns why.
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
         case .replyCloseAndShutdown(let code):
             // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered empty.
             let payload = code.map { WebSocketFrameEncoder.closePayload($0, reason: "") } ?? []
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: payload))
-            tcp.closeAfterFlush()
+            closeAfterFlush()
         case .shutdown:
-            tcp.closeAfterFlush()
+            // The handshake finished or its deadline passed: nothing more is owed to the peer.
+            tcp.close()
         }
     }
+
+    /// Closes once the queue drains — or, should the peer never read it, at the sweep after
+    /// `close_timeout` (a socket must not stay open because its reader stalled).
+    private func closeAfterFlush() {
+        closingSince = Self.second(server.loop.now)
+        tcp.closeAfterFlush()
+    }
+
+    static func second(_ nanoseconds: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: nanoseconds / 1_000_000_000) }
 
     func pingNow() {
         perform(machine.ping(now: server.loop.now))
     }
 
-    func send(_ frame: SharedBytes) {
+    /// A direct answer (pong, ack, error, metrics). It counts against the same backlog limit
+    /// as broadcasts: a client that asks without reading is cut off (4003), never buffered
+    /// without bound.
+    /// After our close frame only control frames may follow (RFC 6455 §5.5.1).
+    func send(_ frame: SharedBytes, control: Bool = false) {
+        guard !tcp.isClosing, machine.isOpen || control else { return }
+        if tcp.bufferedBytes + frame.count > server.backpressure.maxBufferedBytes {
+            disconnectSlowConsumer()
+            return
+        }
         tcp.write(frame)
     }
 
     func sendError(_ error: ProtocolError, id: UnsafeRawBufferPointer?) {
-        tcp.write(ServerMessage.error(error, id: id))
+        send(ServerMessage.error(error, id: id))
     }
 
     // MARK: RoomEndpoint
@@ -131,6 +151,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     /// The subscriber's backlog hit the limit: what it has not started receiving is dropped,
     /// it is told why (4003), and it leaves the room.
     private func disconnectSlowConsumer() {
+        guard machine.isOpen else { return }
         server.stats.slowConsumersDisconnected += 1
         server.logger.info("slow consumer disconnected", metadata: ["identity": "\(participant.identity)", "buffered": "\(tcp.bufferedBytes)"])
         tcp.discardQueued()
@@ -142,6 +163,10 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
 
     func sweep(now: UInt64) {
         guard !tcp.isClosing else { return }
+        if let since = closingSince {
+            if Self.second(now) &- since > UInt16(min(server.configuration.limits.closeTimeout.rounded(.up), 3600)) { tcp.close() }
+            return
+        }
         perform(machine.tick(now: now))
         sendMetricsIfDue(now: now)
     }

@@ -13,9 +13,16 @@ public struct WebSocketConnectionStateMachine: Sendable {
         public let closeTimeout: UInt64
 
         public init(pingIntervalSeconds: Double = 15, idleTimeoutSeconds: Double = 45, closeTimeoutSeconds: Double = 5) {
-            pingInterval = UInt64(pingIntervalSeconds * 1e9)
-            idleTimeout = UInt64(idleTimeoutSeconds * 1e9)
-            closeTimeout = UInt64(closeTimeoutSeconds * 1e9)
+            pingInterval = Self.nanoseconds(pingIntervalSeconds)
+            idleTimeout = Self.nanoseconds(idleTimeoutSeconds)
+            closeTimeout = Self.nanoseconds(closeTimeoutSeconds)
+        }
+
+        /// Saturating: negative or NaN is 0, absurdly large is "never".
+        static func nanoseconds(_ seconds: Double) -> UInt64 {
+            guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? UInt64(Int64.max) : 0 }
+            let ns = seconds * 1e9
+            return ns >= 9.2e18 ? UInt64(Int64.max) : UInt64(ns)
         }
 
         public static func == (a: Configuration, b: Configuration) -> Bool {
@@ -126,7 +133,8 @@ public struct WebSocketConnectionStateMachine: Sendable {
     /// Starts the close handshake from our side.
     public mutating func close(_ code: WebSocketCloseCode, reason: String, now: UInt64) -> Action {
         guard state == .open else { return .none }
-        state = .closing(deadline: now + configuration.closeTimeout)
+        let (deadline, overflow) = now.addingReportingOverflow(configuration.closeTimeout)
+        state = .closing(deadline: overflow ? .max - 1 : deadline)
         return .sendClose(code, reason: reason)
     }
 

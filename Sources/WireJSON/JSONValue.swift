@@ -75,11 +75,16 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// An ordered JSON object. Lookups scan linearly: protocol objects have a handful of members,
-/// where a scan beats hashing.
+/// An ordered JSON object. Small objects (protocol messages) are searched linearly, which
+/// beats hashing at a handful of members; past `indexThreshold` members a key → position
+/// index keeps insertion and lookup O(1), so a hostile object with 100,000 keys costs
+/// milliseconds, not seconds.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var keys: [String] = []
     public private(set) var values: [JSONValue] = []
+    private var index: [String: Int]?
+
+    static let indexThreshold = 16
 
     public init() {}
 
@@ -91,28 +96,54 @@ public struct JSONObject: Sendable, Equatable {
         for (k, v) in pairs { self[k] = v }
     }
 
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        a.keys == b.keys && a.values == b.values
+    }
+
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
 
     /// Setting a key that exists replaces its value in place; setting nil removes it.
     public subscript(key: String) -> JSONValue? {
         get {
-            guard let i = keys.firstIndex(of: key) else { return nil }
+            guard let i = position(of: key) else { return nil }
             return values[i]
         }
         set {
-            if let i = keys.firstIndex(of: key) {
+            if let i = position(of: key) {
                 if let newValue {
                     values[i] = newValue
                 } else {
                     keys.remove(at: i)
                     values.remove(at: i)
+                    rebuildIndex()
                 }
             } else if let newValue {
                 keys.append(key)
                 values.append(newValue)
+                if index != nil {
+                    index![key] = keys.count - 1
+                } else if keys.count > Self.indexThreshold {
+                    rebuildIndex()
+                }
             }
         }
+    }
+
+    private mutating func rebuildIndex() {
+        guard keys.count > Self.indexThreshold else {
+            index = nil
+            return
+        }
+        var built: [String: Int] = [:]
+        built.reserveCapacity(keys.count)
+        for (i, k) in keys.enumerated() { built[k] = i }
+        index = built
     }
 
     public var members: Zip2Sequence<[String], [JSONValue]> { zip(keys, values) }

@@ -92,6 +92,15 @@ import WireJSON
         #expect(throws: AccessTokenError.malformed("token has no expiry (exp)")) { try verifier.verify("\(signed).\(sig)", now: now) }
     }
 
+    @Test(arguments: ["1e300", "9223372036854775807", "-1e300", "\"soon\""])
+    func absurdTimesAreMalformedNotACrash(_ exp: String) {
+        let header = Base64.encode(Array(#"{"alg":"HS256"}"#.utf8), urlSafe: true)
+        let payload = Base64.encode(Array(#"{"iss":"devkey","sub":"a","exp":\#(exp)}"#.utf8), urlSafe: true)
+        let signed = "\(header).\(payload)"
+        let sig = Base64.encode(Digest.hmacSHA256(key: Array("secret".utf8), data: Array(signed.utf8)), urlSafe: true)
+        #expect(throws: AccessTokenError.malformed("exp is not a valid time")) { try verifier.verify("\(signed).\(sig)", now: now) }
+    }
+
     @Test func joinNeedsRoomJoinAndARoom() {
         let noJoin = AccessTokenMinter.mint(claims(video: VideoGrant(room: "lab", roomJoin: false)), secret: "secret")
         do {

@@ -130,3 +130,38 @@ import WireJSON
         #expect(metrics.contains("wavedefect_slow_consumers_total 1"))
     }
 }
+
+@Suite struct UnreadRepliesTests {
+    /// A client that asks (pings with large echoed values) but never reads is cut off like a
+    /// slow subscriber, and its socket is closed after the close timeout even though it
+    /// never reads the close frame either.
+    @Test func aClientThatNeverReadsItsAnswersIsCutOffAndClosed() throws {
+        let server = try ServerProcess(config: """
+            limits:
+              max_buffered_bytes: 65536
+              lossy_drop_bytes: 16384
+              close_timeout: 1
+            """)
+        let greedy = try TestWebSocket(port: server.port, token: server.token("greedy"))
+        _ = try greedy.nextJSON()
+        let big = String(repeating: "9", count: 100_000)
+        for i in 0..<300 {
+            do {
+                try greedy.send(text: #"{"type":"ping","id":\#(i),"t":\#(big)}"#)
+            } catch {
+                break  // the server closed the socket: fine, that is the point
+            }
+        }
+        var connections: Int64 = -1
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let health = try JSONParser.parse(try TestSocket.get(port: server.port, "/healthz").bodyText)
+            connections = health["connections"]?.int64Value ?? -1
+            if connections == 1 { break }  // only this request's own connection is left
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(connections == 1)
+        let metrics = try TestSocket.get(port: server.port, "/metrics").bodyText
+        #expect(metrics.contains("wavedefect_slow_consumers_total 1"))
+    }
+}

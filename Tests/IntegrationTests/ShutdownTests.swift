@@ -21,6 +21,20 @@ import Testing
         #expect(throws: ServerProcess.ServerStartError.self) { try ServerProcess(arguments: ["--host", "0.0.0.0"]) }
     }
 
+    @Test(arguments: [
+        ["--header-timeout=-1"], ["--idle-timeout=-5"], ["--flush-interval-ms=nan"], ["--port", "70000"],
+        ["--max-frame-bytes", "10"], ["--ping-interval", "1e300"],
+    ])
+    func outOfRangeSettingsAreAStartupErrorNotACrashLater(_ flags: [String]) throws {
+        do {
+            _ = try ServerProcess(arguments: flags)
+            Issue.record("server started with \(flags)")
+        } catch let e as ServerProcess.ServerStartError {
+            #expect(e.log.contains("Error:"), "\(e.log)")
+            #expect(!e.log.contains("Fatal error") && !e.log.contains("crashed"))
+        }
+    }
+
     @Test func badRoomDefinitionIsAStartupErrorNamingFileAndField() throws {
         do {
             _ = try ServerProcess(rooms: ["broken.yaml": "name: broken\nmax_participants: lots\n"])

@@ -1,4 +1,5 @@
 import AccessToken
+import CryptoPrimitives
 import Foundation
 import Testing
 import WireJSON
@@ -130,6 +131,18 @@ import WireJSON
         #expect(full.status == 403 && full.bodyText.contains("full"))
     }
 
+    @Test func absurdTokenTimesAre401AndTheServerStaysUp() throws {
+        let server = try ServerProcess()
+        for exp in ["1e300", "9223372036854775807"] {
+            let header = Base64Url.encode(#"{"alg":"HS256","typ":"JWT"}"#)
+            let payload = Base64Url.encode(#"{"iss":"devkey","sub":"x","exp":\#(exp),"video":{"roomJoin":true,"room":"lab"}}"#)
+            let signature = Base64Url.signature("\(header).\(payload)", secret: "secret")
+            let r = try TestSocket.get(port: server.port, "/rtc/validate?access_token=\(header).\(payload).\(signature)")
+            #expect(r.status == 401)
+        }
+        #expect(try TestSocket.get(port: server.port, "/healthz").status == 200)
+    }
+
     @Test func publishAckCarriesTheSeq() throws {
         let server = try ServerProcess()
         let a = try TestWebSocket(port: server.port, token: server.token("a"))
@@ -142,7 +155,16 @@ import WireJSON
 
 enum Base64Url {
     static func encode(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        encode(Data(text.utf8))
+    }
+
+    static func encode(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// HS256 over `input`, base64url: for hand-made tokens.
+    static func signature(_ input: String, secret: String) -> String {
+        encode(Data(Digest.hmacSHA256(key: Array(secret.utf8), data: Array(input.utf8))))
     }
 }

@@ -283,6 +283,20 @@ import Testing
         #expect(origin.adding(seconds: -1).monotonic == origin.monotonic, "monotonic never goes back")
     }
 
+    @Test func hugeAndInvalidTimeoutsSaturateInsteadOfTrapping() {
+        #expect(RoomInstant.nanoseconds(1e300) == UInt64(Int64.max))
+        #expect(RoomInstant.nanoseconds(.infinity) == UInt64(Int64.max))
+        #expect(RoomInstant.nanoseconds(-5) == 0)
+        #expect(RoomInstant.nanoseconds(.nan) == 0)
+        #expect(origin.deadline(after: 1e300) > origin.monotonic)
+        #expect(RoomInstant(monotonic: .max - 1, wallMilliseconds: 0).deadline(after: 10) == .max)
+    }
+
+    @Test func aRoomWithAnEnormousEmptyTimeoutNeverClosesAndNeverTraps() {
+        let room = Room(name: "r", sid: "RM_x", configuration: RoomConfiguration(emptyTimeout: 1e300, departureTimeout: 1e300), now: origin)
+        #expect(room.tick(now: origin.plus(1e9)).shouldClose == false)
+    }
+
     @Test func participantSnapshotReportsState() {
         let h = RoomHarness()
         let (alice, _) = h.join("alice", permissions: .init(canUpdateOwnMetadata: true, hidden: true))

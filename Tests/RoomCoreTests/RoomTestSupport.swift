@@ -119,6 +119,11 @@ struct SeededGenerator: RandomNumberGenerator {
 let origin = RoomInstant(monotonic: 5_000_000_000_000, wallMilliseconds: 1_795_307_523_442)
 
 extension RoomInstant {
+    /// Both clocks moved by `seconds` (monotonic never backwards).
+    func adding(seconds: Double) -> RoomInstant {
+        RoomInstant(monotonic: deadline(after: seconds), wallMilliseconds: wallMilliseconds + Int64(seconds * 1000))
+    }
+
     func plus(_ seconds: Double) -> RoomInstant { adding(seconds: seconds) }
     /// One nanosecond earlier (for "not yet" checks at exact deadlines).
     var justBefore: RoomInstant { RoomInstant(monotonic: monotonic - 1, wallMilliseconds: wallMilliseconds) }

@@ -53,6 +53,20 @@ import Testing
         }
     }
 
+    @Test func largeObjectsKeepOrderAndLastDuplicateWins() throws {
+        var text = "{"
+        for i in 0..<100_000 { text += "\"k\(i)\":\(i)," }
+        text += "\"k5\":\"again\"}"
+        let v = try JSONParser.parse(text).objectValue!
+        #expect(v.count == 100_000)
+        #expect(v.keys.first == "k0" && v.keys.last == "k99999")
+        #expect(v["k5"] == "again")
+        #expect(v["k99999"] == 99999)
+        var o = v
+        o["k3"] = nil
+        #expect(o.count == 99_999 && o["k4"] == 4 && o["k3"] == nil)
+    }
+
     @Test func integersStayExact() throws {
         #expect(try JSONParser.parse("9007199254740991").int64Value == 9_007_199_254_740_991)
         #expect(try JSONParser.parse("-42").int64Value == -42)

@@ -33,28 +33,29 @@ enum RoomServiceAPI {
         } catch {
             throw .unauthenticated(error.message)
         }
-        let body = try TwirpBody(request.body)
         let grant = claims.grant
         let api = RoomServiceHandlers(server: server, now: ServerClock.now)
-
-        func requireAdmin(_ room: String) throws(TwirpError) {
-            guard grant.roomAdmin else { throw .permissionDenied("token does not grant roomAdmin") }
-            guard grant.room == room else { throw .permissionDenied("token's roomAdmin grant is for another room") }
+        // The method's grant is checked before the body is parsed: parsing is work an
+        // unauthorized caller must not be able to make the server do.
+        let required: (Bool, String)
+        switch method {
+        case "CreateRoom", "DeleteRoom": required = (grant.roomCreate, "roomCreate")
+        case "ListRooms": required = (grant.roomList, "roomList")
+        case "ListParticipants", "GetParticipant", "RemoveParticipant", "UpdateParticipant", "SendData", "UpdateRoomMetadata":
+            required = (grant.roomAdmin, "roomAdmin")
+        default:
+            throw .badRoute("no such method: livekit.RoomService/\(method)")
         }
+        guard required.0 else { throw .permissionDenied("token does not grant \(required.1)") }
+        let body = try TwirpBody(request.body)
 
         switch method {
-        case "CreateRoom":
-            guard grant.roomCreate else { throw .permissionDenied("token does not grant roomCreate") }
-            return try api.createRoom(body)
-        case "ListRooms":
-            guard grant.roomList else { throw .permissionDenied("token does not grant roomList") }
-            return try api.listRooms(body)
-        case "DeleteRoom":
-            guard grant.roomCreate else { throw .permissionDenied("token does not grant roomCreate") }
-            return try api.deleteRoom(body)
-        case "ListParticipants", "GetParticipant", "RemoveParticipant", "UpdateParticipant", "SendData", "UpdateRoomMetadata":
+        case "CreateRoom": return try api.createRoom(body)
+        case "ListRooms": return try api.listRooms(body)
+        case "DeleteRoom": return try api.deleteRoom(body)
+        default:
             let room = try body.requiredString("room")
-            try requireAdmin(room)
+            guard grant.room == room else { throw .permissionDenied("token's roomAdmin grant is for another room") }
             switch method {
             case "ListParticipants": return try api.listParticipants(room)
             case "GetParticipant": return try api.getParticipant(room, body)
@@ -63,8 +64,6 @@ enum RoomServiceAPI {
             case "SendData": return try api.sendData(room, body)
             default: return try api.updateRoomMetadata(room, body)
             }
-        default:
-            throw .badRoute("no such method: livekit.RoomService/\(method)")
         }
     }
 }
@@ -96,9 +95,9 @@ struct RoomServiceHandlers {
     func createRoom(_ body: TwirpBody) throws(TwirpError) -> [UInt8] {
         let name = try body.requiredString("name")
         guard RoomName.isValid(name) else { throw .invalidArgument("room names are 1–128 characters of letters, digits, '-', '_' and '.'") }
-        let emptyTimeout = try body.int("empty_timeout")
-        let departureTimeout = try body.int("departure_timeout")
-        let maxParticipants = try body.int("max_participants")
+        let emptyTimeout = try body.uint32("empty_timeout")
+        let departureTimeout = try body.uint32("departure_timeout")
+        let maxParticipants = try body.uint32("max_participants")
         let metadata = try body.string("metadata")
         let made = registry.create(name, now: now) { c in
             if let v = emptyTimeout, v > 0 { c.emptyTimeout = Double(v) }

@@ -74,6 +74,13 @@ struct TwirpBody {
         throw .malformed("\(name) must be a non-negative integer")
     }
 
+    /// A uint32 field (LiveKit's timeouts and counts): larger values are refused.
+    func uint32(_ name: String) throws(TwirpError) -> Int? {
+        guard let n = try int(name) else { return nil }
+        guard n <= Int(UInt32.max) else { throw .invalidArgument("\(name) must be at most \(UInt32.max)") }
+        return n
+    }
+
     func bool(_ name: String) throws(TwirpError) -> Bool? {
         guard let v = value(name) else { return nil }
         guard let b = v.boolValue else { throw .malformed("\(name) must be a boolean") }

@@ -142,6 +142,7 @@ async def main():
         expect_error("ListRooms", b"\x0a\x00", creator, 404, "bad_route", content_type="application/protobuf")
         expect_error("SendData", '{"room":"admin-room","data":"!!notbase64"}', admin, 400, "invalid_argument")
         expect_error("CreateRoom", '{"name":""}', creator, 400, "invalid_argument")
+        expect_error("CreateRoom", '{"name":"big","empty_timeout":100000000000}', creator, 400, "invalid_argument")
 
         call("DeleteRoom", room_pb.DeleteRoomRequest(room="admin-room"), room_pb.DeleteRoomResponse, creator)
         try:
