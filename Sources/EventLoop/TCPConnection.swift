@@ -82,9 +82,6 @@ public final class TCPConnection {
         })
     }
 
-    public func stopReading() {
-        uv_read_stop(wd_stream(handle))
-    }
 
     // MARK: Writing
 

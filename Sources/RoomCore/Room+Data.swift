@@ -9,10 +9,39 @@ public struct DataLimits: Sendable, Equatable {
     public var maxPayloadBytes: Int
     /// Most destinations one message may name.
     public var maxDestinations: Int
+    /// Distinct topics a room may carry; publishing to one more is refused.
+    public var maxTopicsPerRoom: Int
+    /// Bytes of reliable messages a room keeps for resume, across its topics; past it the
+    /// oldest go first (and a resume that needed them gets a gap report).
+    public var maxReplayBytesPerRoom: Int
 
-    public init(maxPayloadBytes: Int = 64 * 1024, maxDestinations: Int = 256) {
+    public var participantInfo = ParticipantInfoLimits()
+
+    public init(maxPayloadBytes: Int = 64 * 1024, maxDestinations: Int = 256, maxTopicsPerRoom: Int = 256, maxReplayBytesPerRoom: Int = 16 << 20) {
         self.maxPayloadBytes = maxPayloadBytes
         self.maxDestinations = maxDestinations
+        self.maxTopicsPerRoom = maxTopicsPerRoom
+        self.maxReplayBytesPerRoom = maxReplayBytesPerRoom
+    }
+}
+
+/// Sizes of what a participant may set about itself (every newcomer's `joined` carries it
+/// all, and every change is broadcast), as LiveKit limits them.
+public struct ParticipantInfoLimits: Sendable, Equatable {
+    public var maxNameBytes = 256
+    public var maxMetadataBytes = 64_000
+    /// Keys plus values of all attributes after the merge.
+    public var maxAttributesBytes = 64_000
+
+    public init() {}
+
+    func check(name: String?, metadata: String?, mergedAttributes: [String: String]?) throws(ProtocolError) {
+        if let name, name.utf8.count > maxNameBytes { throw .badMessage("name longer than \(maxNameBytes) bytes") }
+        if let metadata, metadata.utf8.count > maxMetadataBytes { throw .badMessage("metadata longer than \(maxMetadataBytes) bytes") }
+        if let attributes = mergedAttributes {
+            let size = attributes.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+            if size > maxAttributesBytes { throw .badMessage("attributes larger than \(maxAttributesBytes) bytes") }
+        }
     }
 }
 
@@ -47,9 +76,9 @@ extension Room {
         switch publication.body {
         case .json(let b), .binary(let b): payloadCount = b.count
         }
+        let policy = configuration.policy(for: publication.topic)
         if let sender {
             guard sender.permissions.canPublishData else { throw .forbidden("token does not grant canPublishData") }
-            let policy = configuration.policy(for: publication.topic)
             guard policy.allows(identity: sender.identity, isAgent: sender.isAgent, hostIdentity: configuration.hostIdentity) else {
                 throw .forbidden("not allowed to publish to topic '\(publication.topic)'")
             }
@@ -60,8 +89,10 @@ extension Room {
         }
         let destinations = publication.destinations.map(Set.init)
         if let d = destinations, d.count > limits.maxDestinations { throw .badMessage("more than \(limits.maxDestinations) destinations") }
+        if topicStats[publication.topic] == nil && topicStats.count >= limits.maxTopicsPerRoom {
+            throw .badMessage("this room already carries \(limits.maxTopicsPerRoom) topics")
+        }
 
-        let policy = configuration.policy(for: publication.topic)
         let reliable = publication.reliable ?? policy.reliable
         seq += 1
         let frame: SharedBytes
@@ -77,8 +108,10 @@ extension Room {
         counters.bytes += payloadCount
         if reliable {
             let capacity = policy.replay ?? configuration.replayBufferSize
-            replay[publication.topic, default: ReplayBuffer(capacity: capacity)]
+            let freed = replay[publication.topic, default: ReplayBuffer(capacity: capacity)]
                 .append(.init(seq: seq, frame: frame, senderSID: sender?.sid ?? "", destinations: destinations))
+            replayBytes += frame.count - freed
+            trimReplay(to: limits.maxReplayBytesPerRoom)
         }
         // The cached subscriber list is handed out as is (no copy); the sender is skipped at delivery.
         var recipients = subscribers(of: publication.topic)
@@ -89,6 +122,24 @@ extension Room {
         counters.deliveries += recipients.count - (senderIncluded ? 1 : 0)
         topicStats[publication.topic] = counters
         return recipients.isEmpty ? [] : [.broadcast(frame, to: recipients, except: sender, lossy: !reliable)]
+    }
+
+    /// Drops the room's oldest replayable messages, whatever their topic, until the room
+    /// is within `budget` bytes. A scan over the topics per drop: topics are few (capped)
+    /// and drops happen only past the budget.
+    func trimReplay(to budget: Int) {
+        while replayBytes > budget {
+            var oldestTopic: String?
+            var oldestSeq = UInt64.max
+            for (topic, buffer) in replay {
+                if let s = buffer.oldestSeq, s < oldestSeq {
+                    oldestSeq = s
+                    oldestTopic = topic
+                }
+            }
+            guard let topic = oldestTopic else { return }
+            replayBytes -= replay[topic]!.dropOldest()
+        }
     }
 
     public func subscribe(_ participant: Participant, topics: [String]) throws(ProtocolError) {
@@ -105,26 +156,42 @@ extension Room {
 
     /// A participant updates its own name, metadata or attributes (needs
     /// `canUpdateOwnMetadata`); everyone sees `participant_updated`.
-    public func update(_ participant: Participant, _ request: UpdateRequest) throws(ProtocolError) -> [RoomAction] {
+    public func update(_ participant: Participant, _ request: UpdateRequest, limits: ParticipantInfoLimits) throws(ProtocolError) -> [RoomAction] {
         guard participant.permissions.canUpdateOwnMetadata else { throw .forbidden("token does not grant canUpdateOwnMetadata") }
-        return applyUpdate(participant, name: request.name, metadata: request.metadata, attributes: request.attributes)
+        return try applyUpdate(participant, name: request.name, metadata: request.metadata, attributes: request.attributes, limits: limits)
     }
 
-    /// Applies an update without a permission check (the admin API's UpdateParticipant).
-    public func applyUpdate(_ participant: Participant, name: String?, metadata: String?, attributes: [String: String]?) -> [RoomAction] {
+    /// Applies an update without a permission check (the admin API's UpdateParticipant),
+    /// all or nothing: a value over its limit changes nothing.
+    public func applyUpdate(_ participant: Participant, name: String?, metadata: String?, attributes: [String: String]?, limits: ParticipantInfoLimits) throws(ProtocolError) -> [RoomAction] {
+        var merged: ParticipantInfo?
+        if let attributes {
+            var info = participant.info
+            info.merge(attributes: attributes)
+            merged = info
+        }
+        try limits.check(name: name, metadata: metadata, mergedAttributes: merged?.attributes)
+        if let merged { participant.info.attributes = merged.attributes }
         if let name { participant.info.name = name }
         if let metadata { participant.info.metadata = metadata }
-        if let attributes { participant.info.merge(attributes: attributes) }
         let frame = ServerMessage.participantUpdated(participant.info.json)
         // The participant hears its own update too, so it learns the merged state.
         let recipients = participant.isHidden ? [participant] : activeParticipants
         return [.broadcast(frame, to: recipients.filter(\.isActive), except: nil, lossy: false)]
     }
 
-    /// Replaces a participant's permissions (the admin API's UpdateParticipant).
-    public func setPermissions(_ participant: Participant, _ permissions: Participant.Permissions) {
+    /// Replaces a participant's permissions (the admin API's UpdateParticipant). Becoming
+    /// hidden looks like a departure to the others (`participant_left`, reason `hidden`);
+    /// becoming visible like an arrival.
+    public func setPermissions(_ participant: Participant, _ permissions: Participant.Permissions, now: RoomInstant) -> [RoomAction] {
+        let wasHidden = participant.isHidden
         participant.permissions = permissions
         invalidateSubscribers()
+        guard wasHidden != permissions.hidden, byIdentity[participant.identity] === participant else { return [] }
+        let frame = permissions.hidden
+            ? ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: LeaveReason.hidden.rawValue)
+            : ServerMessage.participantJoined(participant.info.json)
+        return [.broadcast(frame, to: activeParticipants, except: participant, lossy: false)]
     }
 
     /// Changes the room's metadata; everyone hears `room_updated`.

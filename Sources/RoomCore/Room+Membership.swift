@@ -9,6 +9,8 @@ public enum LeaveReason: String, Sendable {
     case duplicateIdentity = "duplicate_identity"
     case removed = "removed"
     case slowConsumer = "slow_consumer"
+    /// Made hidden through the admin API: gone from the others' view, still in the room.
+    case hidden = "hidden"
 }
 
 extension Room {

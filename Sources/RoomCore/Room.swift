@@ -16,6 +16,8 @@ public final class Room {
     /// Last seq handed out; every data message takes the next one.
     public internal(set) var seq: UInt64 = 0
     var replay: [String: ReplayBuffer] = [:]
+    /// Bytes held across all replay buffers (kept within `DataLimits.maxReplayBytesPerRoom`).
+    public internal(set) var replayBytes = 0
     /// Active subscribers per topic, rebuilt lazily after any membership or subscription change.
     var subscriberCache: [String: [Participant]] = [:]
     /// When the last counted participant left; nil while someone is in or nobody ever joined.
@@ -72,7 +74,7 @@ public final class Room {
         w.beginObject()
         w.key("sid"); w.string(sid)
         w.key("name"); w.string(name)
-        w.key("title"); w.string(configuration.title)
+        w.key("title"); w.string(configuration.title.isEmpty ? name : configuration.title)
         w.key("metadata"); w.string(metadata)
         w.key("num_participants"); w.int(participantCount)
         w.key("max_participants"); w.int(configuration.maxParticipants)

@@ -77,7 +77,9 @@ extension WaveDefectServer {
         p.metric("wavedefect_participant_rtt_seconds", "gauge", "Last round-trip time of the server's pings per participant.")
         var qualities: [ConnectionQuality: Int] = [:]
         for r in rooms {
-            for participant in r.participants {
+            // Hidden participants are not listed here either: /metrics is readable by anyone
+            // who can reach the port.
+            for participant in r.participants where !participant.isHidden {
                 guard let s = participant.endpoint as? WebSocketSession else { continue }
                 let q = quality(of: s, now: now)
                 qualities[q.quality, default: 0] += 1

@@ -93,6 +93,8 @@ enum RTCEndpoint {
             return .failure(Refusal(HTTPStatus(error.httpStatus, error.httpStatus == 403 ? "Forbidden" : "Unauthorized"), error.message))
         }
         guard RoomName.isValid(claims.grant.room ?? "") else { return .failure(Refusal(.badRequest, "invalid room name in token")) }
+        // Identities travel in every envelope (and a 1-byte length in binary frames).
+        guard claims.identity.utf8.count <= 255 else { return .failure(Refusal(.badRequest, "identity longer than 255 bytes")) }
         return .success(claims)
     }
 

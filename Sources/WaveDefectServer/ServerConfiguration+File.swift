@@ -9,6 +9,7 @@ extension ServerConfiguration {
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
         "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway", "flush_interval_ms",
+        "max_topics_per_room", "max_replay_bytes_per_room", "max_name_bytes", "max_metadata_bytes", "max_attributes_bytes",
     ]
     static let roomDefaultFields: Set<String> = ["empty_timeout", "departure_timeout", "max_participants", "replay_buffer"]
     static let webhookFields: Set<String> = ["urls", "api_key", "max_attempts", "initial_backoff", "timeout", "max_queue"]
@@ -73,6 +74,11 @@ extension ServerConfiguration {
         if let v = l["max_connections"] { limits.maxConnections = try v.int(min: 1) }
         if let v = l["token_leeway"] { limits.tokenLeeway = try v.seconds() }
         if let v = l["flush_interval_ms"] { limits.flushIntervalMilliseconds = try v.seconds() }
+        if let v = l["max_topics_per_room"] { limits.data.maxTopicsPerRoom = try v.int(min: 1) }
+        if let v = l["max_replay_bytes_per_room"] { limits.data.maxReplayBytesPerRoom = try v.int(min: 0) }
+        if let v = l["max_name_bytes"] { limits.data.participantInfo.maxNameBytes = try v.int(min: 1) }
+        if let v = l["max_metadata_bytes"] { limits.data.participantInfo.maxMetadataBytes = try v.int(min: 0) }
+        if let v = l["max_attributes_bytes"] { limits.data.participantInfo.maxAttributesBytes = try v.int(min: 0) }
     }
 
     /// Longest room timeout accepted (LiveKit's fields are 32-bit seconds).
@@ -123,6 +129,11 @@ extension ServerConfiguration {
             ("limits.max_body_bytes", limits.http.maxBodyBytes, 0...(1 << 30)),
             ("limits.max_payload_bytes", limits.data.maxPayloadBytes, 0...(1 << 30)),
             ("limits.max_destinations", limits.data.maxDestinations, 0...100_000),
+            ("limits.max_topics_per_room", limits.data.maxTopicsPerRoom, 1...100_000),
+            ("limits.max_replay_bytes_per_room", limits.data.maxReplayBytesPerRoom, 0...(1 << 34)),
+            ("limits.max_name_bytes", limits.data.participantInfo.maxNameBytes, 1...(1 << 20)),
+            ("limits.max_metadata_bytes", limits.data.participantInfo.maxMetadataBytes, 0...(1 << 24)),
+            ("limits.max_attributes_bytes", limits.data.participantInfo.maxAttributesBytes, 0...(1 << 24)),
             ("limits.max_buffered_bytes", limits.maxBufferedBytes, 1024...(1 << 34)),
             ("limits.lossy_drop_bytes", limits.lossyDropBytes, 0...(1 << 34)),
             ("limits.max_connections", limits.maxConnections, 1...10_000_000),

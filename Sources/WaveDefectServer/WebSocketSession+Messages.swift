@@ -10,7 +10,7 @@ extension WebSocketSession {
         do {
             message = try ClientMessage.parse(bytes)
         } catch {
-            sendError(error, id: nil)
+            sendError(error, id: ClientMessage.idRange(in: bytes).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) })
             return
         }
         func slice(_ range: Range<Int>?) -> UnsafeRawBufferPointer? {
@@ -38,7 +38,7 @@ extension WebSocketSession {
                 try room.unsubscribe(participant, topics: topics)
                 if let id { send(ServerMessage.ack("unsubscribe", id: id)) }
             case .update(let request):
-                server.perform(try room.update(participant, request))
+                server.perform(try room.update(participant, request, limits: server.configuration.limits.data.participantInfo))
                 if let id { send(ServerMessage.ack("update", id: id)) }
             case .metrics(let enabled, let interval, _):
                 configureMetrics(enabled: enabled, intervalMilliseconds: interval, now: now)

@@ -63,8 +63,6 @@ public struct WebSocketDecoder {
         self.limits = limits
     }
 
-    /// Bytes held for an unfinished message or frame.
-    public var bufferedBytes: Int { message.count + control.count + Int(headerCount) }
 
     /// Decodes `input`, unmasking it in place, and calls `onEvent` for every complete
     /// message and control frame. Throws the first protocol violation.

@@ -33,7 +33,7 @@ public enum WebSocketHandshake {
         guard request.method == "GET" else { return refuse(.methodNotAllowed, "WebSocket upgrade requires GET", [("Allow", "GET")]) }
         guard request.version == .http11 else { return refuse(.badRequest, "WebSocket upgrade requires HTTP/1.1") }
         guard request.headers.containsToken("websocket", in: "Upgrade") else {
-            return refuse(.upgradeRequired, "this endpoint only speaks WebSocket", [("Upgrade", "websocket"), ("Connection", "Upgrade")])
+            return refuse(.upgradeRequired, "this endpoint only speaks WebSocket", [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")])
         }
         guard request.headers.containsToken("upgrade", in: "Connection") else {
             return refuse(.badRequest, "missing 'Connection: Upgrade'")

@@ -16,8 +16,6 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
     public static func payloadTooLarge(_ limit: Int) -> ProtocolError {
         .init(code: "payload_too_large", message: "payload larger than \(limit) bytes")
     }
-    public static func unsupported(_ detail: String) -> ProtocolError { .init(code: "unsupported", message: detail) }
-    public static func notFound(_ detail: String) -> ProtocolError { .init(code: "not_found", message: detail) }
 
     public var description: String { "\(code): \(message)" }
 }

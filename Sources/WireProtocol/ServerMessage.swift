@@ -5,8 +5,9 @@ import WireJSON
 /// Encoders for every server → client message. Each returns a complete WebSocket text frame
 /// in a shared buffer: a message is encoded once and the same bytes go to every recipient.
 public enum ServerMessage {
-    /// Frames the JSON written by `body`, writing the frame header into space reserved in
-    /// front of it instead of copying the body behind a header.
+    /// Frames the JSON written by `body`: the frame header goes into space reserved in front
+    /// of it, and the framed bytes are copied once into the shared buffer every recipient's
+    /// queue references.
     public static func frame(capacity: Int = 256, _ body: (inout JSONWriter) -> Void) -> SharedBytes {
         var prefix = [UInt8](repeating: 0, count: WebSocketFrameEncoder.maxHeaderLength)
         prefix.reserveCapacity(capacity)

@@ -61,8 +61,15 @@ import WireJSON
         #expect(try refusal("/rtc?access_token=\(server.token("a"))", key: "short").status == 400)
     }
 
-    @Test func plainGetIs426() throws {
-        #expect(try TestSocket.get(port: server.port, "/rtc").status == 426)
+    @Test func plainGetIs426NamingTheVersion() throws {
+        let r = try TestSocket.get(port: server.port, "/rtc")
+        #expect(r.status == 426)
+        #expect(r.header("Sec-WebSocket-Version") == "13")
+        #expect(r.headers.filter { $0.0.lowercased() == "connection" }.count == 1)
+    }
+
+    @Test func overlongIdentityIs400() throws {
+        #expect(try refusal("/rtc?access_token=\(server.token(String(repeating: "i", count: 256)))").status == 400)
     }
 
     @Test func tokenProblemsAre401BeforeAnyUpgrade() throws {

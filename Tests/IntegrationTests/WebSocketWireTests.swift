@@ -45,6 +45,13 @@ import WireJSON
         }
         try ws.send(text: #"{"type":"ping","id":1}"#)
         #expect(try ws.nextJSON()["type"] == "pong")
+        // Errors name the request they answer even when it could not be parsed as a whole.
+        for text in [#"{"type":"zap","id":9}"#, #"{"type":"publish","id":"p"}"#, #"{"id":[1],"topics":"x"}"#] {
+            try ws.send(text: text)
+            let e = try ws.nextJSON()
+            #expect(e["type"] == "error")
+            #expect(e["id"] == (try JSONParser.parse(text))["id"], "\(text)")
+        }
     }
 
     @Test func answersPingFramesWithPongs() throws {

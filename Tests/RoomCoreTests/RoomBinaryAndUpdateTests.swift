@@ -93,7 +93,7 @@ import WireProtocol
         bobEP.clear()
         let request = try updateRequest(#"{"type":"update","name":"Mallory","attributes":{"k":""}}"#)
         #expect(throws: ProtocolError.forbidden("token does not grant canUpdateOwnMetadata")) {
-            try h.room.update(alice, request)
+            try h.room.update(alice, request, limits: ParticipantInfoLimits())
         }
         #expect(alice.info.name == "Alice")
         #expect(alice.info.attributes == ["k": "v"])
@@ -110,7 +110,7 @@ import WireProtocol
         for e in [aliceEP, bobEP, ghostEP, carolEP] { e.clear() }
 
         let request = try updateRequest(#"{"type":"update","name":"Al","metadata":"{\"x\":1}","attributes":{"b":"","c":"3","zz":""}}"#)
-        h.apply(try h.room.update(alice, request))
+        h.apply(try h.room.update(alice, request, limits: ParticipantInfoLimits()))
         #expect(alice.info.name == "Al")
         #expect(alice.info.metadata == #"{"x":1}"#)
         #expect(alice.info.attributes == ["a": "1", "c": "3"])
@@ -126,7 +126,7 @@ import WireProtocol
         #expect(carolEP.frames.isEmpty, "a suspended participant hears nothing")
 
         // A later update touching only the name keeps the attributes.
-        h.apply(try h.room.update(alice, try updateRequest(#"{"type":"update","name":"Alice"}"#)))
+        h.apply(try h.room.update(alice, try updateRequest(#"{"type":"update","name":"Alice"}"#), limits: ParticipantInfoLimits()))
         #expect(alice.info.attributes == ["a": "1", "c": "3"])
         #expect(alice.info.metadata == #"{"x":1}"#)
     }
@@ -137,18 +137,18 @@ import WireProtocol
         let (ghost, ghostEP) = h.join("ghost", permissions: .init(canUpdateOwnMetadata: true, hidden: true))
         aliceEP.clear()
         ghostEP.clear()
-        h.apply(try h.room.update(ghost, try updateRequest(#"{"type":"update","name":"Boo"}"#)))
+        h.apply(try h.room.update(ghost, try updateRequest(#"{"type":"update","name":"Boo"}"#), limits: ParticipantInfoLimits()))
         #expect(aliceEP.frames.isEmpty)
         #expect(ghostEP.types == ["participant_updated"])
         #expect(ghostEP.messages.first?["participant"]?["name"] == "Boo")
     }
 
-    @Test func adminUpdateSkipsThePermissionCheck() {
+    @Test func adminUpdateSkipsThePermissionCheck() throws {
         let h = RoomHarness()
         let (alice, _) = h.join("alice")
         let (_, bobEP) = h.join("bob")
         bobEP.clear()
-        h.apply(h.room.applyUpdate(alice, name: nil, metadata: "admin", attributes: ["role": "dj"]))
+        h.apply(try h.room.applyUpdate(alice, name: nil, metadata: "admin", attributes: ["role": "dj"], limits: ParticipantInfoLimits()))
         #expect(alice.info.metadata == "admin")
         #expect(alice.info.name == "Alice")
         #expect(bobEP.messages(ofType: "participant_updated").first?["participant"]?["attributes"] == ["role": "dj"])

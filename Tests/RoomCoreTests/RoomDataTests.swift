@@ -295,13 +295,45 @@ import WireProtocol
         let (alice, _) = h.join("alice")
         let (bob, bobEP) = h.join("bob")
         _ = try h.publish("chat", from: alice).get()  // fills the subscriber cache
-        h.room.setPermissions(bob, .init(canPublishData: false, canSubscribe: false))
+        h.apply(h.room.setPermissions(bob, .init(canPublishData: false, canSubscribe: false), now: h.now))
         bobEP.clear()
         _ = try h.publish("chat", from: alice).get()
         #expect(bobEP.frames.isEmpty, "revoked canSubscribe must not be served from a stale subscriber cache")
         #expect(h.publish("chat", from: bob).failureValue?.code == "forbidden")
-        h.room.setPermissions(bob, .init())
+        h.apply(h.room.setPermissions(bob, .init(), now: h.now))
         _ = try h.publish("chat", from: alice).get()
         #expect(bobEP.dataSeqs == [3])
+    }
+
+    @Test func hidingAndUnhidingLooksLikeLeavingAndArrivingToTheOthers() throws {
+        let h = RoomHarness()
+        let (_, aliceEP) = h.join("alice")
+        let (bob, bobEP) = h.join("bob")
+        aliceEP.clear()
+        bobEP.clear()
+        h.apply(h.room.setPermissions(bob, .init(hidden: true), now: h.now))
+        #expect(aliceEP.types == ["participant_left"])
+        #expect(aliceEP.messages.first?["reason"] == "hidden")
+        #expect(bobEP.frames.isEmpty)
+        aliceEP.clear()
+        h.apply(h.room.setPermissions(bob, .init(hidden: false), now: h.now))
+        #expect(aliceEP.types == ["participant_joined"])
+        h.apply(h.room.setPermissions(bob, .init(hidden: false, roomAdmin: true), now: h.now))
+        #expect(aliceEP.types == ["participant_joined"], "no presence when visibility does not change")
+    }
+
+    @Test func participantInfoLimitsRefuseOversizedUpdatesAndChangeNothing() throws {
+        let h = RoomHarness()
+        let (alice, _) = h.join("alice", permissions: .init(canUpdateOwnMetadata: true))
+        var limits = ParticipantInfoLimits()
+        limits.maxNameBytes = 5
+        limits.maxMetadataBytes = 10
+        limits.maxAttributesBytes = 8
+        #expect(throws: ProtocolError.self) { try h.room.applyUpdate(alice, name: "toolong", metadata: nil, attributes: nil, limits: limits) }
+        #expect(throws: ProtocolError.self) { try h.room.applyUpdate(alice, name: nil, metadata: String(repeating: "m", count: 11), attributes: nil, limits: limits) }
+        _ = try h.room.applyUpdate(alice, name: "ok", metadata: nil, attributes: ["ab": "cd"], limits: limits)
+        // The merged size counts: adding "ef":"gh" would make 8 → refused, and nothing changes.
+        #expect(throws: ProtocolError.self) { try h.room.applyUpdate(alice, name: "new", metadata: nil, attributes: ["ef": "ghi"], limits: limits) }
+        #expect(alice.info.name == "ok" && alice.info.attributes == ["ab": "cd"])
     }
 }

@@ -221,10 +221,43 @@ import WireProtocol
         bobEP.clear()
         _ = try h.publish("chat", from: alice).get()
         let (carol, _) = h.join("carol", permissions: .init(canUpdateOwnMetadata: true))
-        h.apply(try h.room.update(carol, try updateRequest(#"{"type":"update","name":"C"}"#)))
+        h.apply(try h.room.update(carol, try updateRequest(#"{"type":"update","name":"C"}"#), limits: ParticipantInfoLimits()))
         h.apply(h.room.updateMetadata("new"))
         _ = h.room.leave(carol, reason: .clientLeave, now: h.now)
         #expect(bobEP.frames.isEmpty)
         #expect(bob.endpoint == nil)
+    }
+}
+
+@Suite struct RoomBudgetTests {
+    @Test func theRoomsReplayStaysWithinItsByteBudgetDroppingTheOldestFirst() throws {
+        let h = RoomHarness()
+        let (alice, _) = h.join("alice")
+        let (bob, _) = h.join("bob")
+        let limits = DataLimits(maxReplayBytesPerRoom: 2_000)
+        let pad = String(repeating: "x", count: 300)
+        // Alternate two topics; each frame is ~400 bytes, so only the newest ~5 fit.
+        for i in 0..<20 {
+            _ = try h.publish(i % 2 == 0 ? "a" : "b", #"{"n":\#(i),"p":"\#(pad)"}"#, from: alice, limits: limits).get()
+        }
+        #expect(h.room.replayBytes <= 2_000)
+        #expect(h.room.replayBytes > 1_000)
+        h.drop(bob)
+        let e = h.resume(bob, lastSeq: 0)
+        let resumed = e.messages.first { $0["type"] == "resumed" }
+        #expect(resumed?["gap"] == true)
+        #expect(resumed?["gap_topics"] == ["a", "b"])
+        // What was replayed is the newest messages, in order, across both topics.
+        let replayed = e.messages.filter { $0["type"] == "data" }.compactMap { $0["payload"]?["n"]?.int64Value }
+        #expect(!replayed.isEmpty && replayed == Array(Int64(20 - replayed.count)..<20))
+    }
+
+    @Test func aRoomRefusesTopicsBeyondItsLimit() throws {
+        let h = RoomHarness()
+        let (alice, _) = h.join("alice")
+        let limits = DataLimits(maxTopicsPerRoom: 3)
+        for t in ["a", "b", "c"] { _ = try h.publish(t, "1", from: alice, limits: limits).get() }
+        #expect(throws: ProtocolError.self) { try h.publish("d", "1", from: alice, limits: limits).get() }
+        _ = try h.publish("a", "2", from: alice, limits: limits).get()  // known topics still work
     }
 }

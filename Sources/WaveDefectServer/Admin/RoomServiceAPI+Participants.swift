@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import RoomCore
+import WebSocketCore
 import WireJSON
 import WireProtocol
 
@@ -47,20 +48,26 @@ extension RoomServiceHandlers {
     func updateParticipant(_ name: String, _ body: TwirpBody) throws(TwirpError) -> [UInt8] {
         let room = try room(name)
         let p = try participant(room, body)
+        var permissions: Participant.Permissions?
         if let permission = try body.object("permission") {
-            var permissions = p.permissions
-            if let v = try permission.bool("can_subscribe") { permissions.canSubscribe = v }
-            if let v = try permission.bool("can_publish_data") { permissions.canPublishData = v }
-            if let v = try permission.bool("can_update_metadata") { permissions.canUpdateOwnMetadata = v }
-            if let v = try permission.bool("hidden") { permissions.hidden = v }
-            room.setPermissions(p, permissions)
+            var changed = p.permissions
+            if let v = try permission.bool("can_subscribe") { changed.canSubscribe = v }
+            if let v = try permission.bool("can_publish_data") { changed.canPublishData = v }
+            if let v = try permission.bool("can_update_metadata") { changed.canUpdateOwnMetadata = v }
+            if let v = try permission.bool("hidden") { changed.hidden = v }
+            permissions = changed
         }
         let name = try body.string("name").flatMap { $0.isEmpty ? nil : $0 }
         let metadata = try body.string("metadata")
         let attributes = try body.stringMap("attributes")
         if name != nil || metadata != nil || attributes != nil {
-            server.perform(room.applyUpdate(p, name: name, metadata: metadata, attributes: attributes))
+            do {
+                server.perform(try room.applyUpdate(p, name: name, metadata: metadata, attributes: attributes, limits: server.configuration.limits.data.participantInfo))
+            } catch {
+                throw .invalidArgument(error.message)
+            }
         }
+        if let permissions { server.perform(room.setPermissions(p, permissions, now: now)) }
         return Self.participant(p)
     }
 
@@ -80,7 +87,8 @@ extension RoomServiceHandlers {
         }
         let topic = try body.string("topic").flatMap { $0.isEmpty ? nil : $0 } ?? "admin"
         let destinations = try body.strings("destination_identities").flatMap { $0.isEmpty ? nil : $0 }
-        let isJSON = (try? JSONParser.parse(data)) != nil
+        // JSON goes into a text frame, which must be UTF-8; anything else travels as binary.
+        let isJSON = data.withUnsafeBytes { UTF8Validator.isValid($0) } && (try? JSONParser.parse(data)) != nil
         var outcome: Result<[RoomAction], ProtocolError> = .success([])
         data.withUnsafeBytes { bytes in
             let publication = Room.Publication(topic: topic, reliable: reliable, destinations: destinations, body: isJSON ? .json(bytes) : .binary(bytes))

@@ -114,6 +114,9 @@ async def main():
         call("SendData", room_pb.SendDataRequest(room="admin-room", data=b"\x00\x01raw", topic="bytes", destination_identities=["bob"]), room_pb.SendDataResponse, admin)
         frame = await recv_type(bob, "binary")
         check(frame[0] == 5 and frame[1:6] == b"bytes" and frame[6] == 0 and frame[-5:] == b"\x00\x01raw", "SendData bytes arrive as a binary data frame")
+        call("SendData", room_pb.SendDataRequest(room="admin-room", data=b'"\xff\xfe"', topic="bytes", destination_identities=["bob"]), room_pb.SendDataResponse, admin)
+        frame = await recv_type(bob, "binary")
+        check(frame[-4:] == b'"\xff\xfe"', "JSON-looking bytes that are not UTF-8 go as binary, never as an invalid text frame")
 
         meta = call("UpdateRoomMetadata", room_pb.UpdateRoomMetadataRequest(room="admin-room", metadata="m2"), models.Room, admin)
         check(meta.metadata == "m2", "UpdateRoomMetadata returns the room")
