@@ -14,6 +14,11 @@ APT_PACKAGES=(
   ffmpeg
 )
 
+if [ "${1:-}" = "--list" ]; then
+  echo "${APT_PACKAGES[@]}"
+  exit 0
+fi
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
