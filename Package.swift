@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "HTTPCore"),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
-        .target(name: "WebSocketCore", dependencies: ["HTTPCore", "CryptoPrimitives"]),
+        .target(name: "WebSocketCore", dependencies: ["ByteStorage", "HTTPCore", "CryptoPrimitives"]),
         .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "WireJSON"]),
         .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
         .target(name: "RoomCore", dependencies: ["ByteStorage", "WireJSON", "WireProtocol", "WebSocketCore"]),

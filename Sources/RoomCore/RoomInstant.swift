@@ -1,3 +1,5 @@
+import ByteStorage
+
 /// The clock as the room sees it, injected on every call so tests control time: a monotonic
 /// reading for timeouts and a wall-clock reading for timestamps sent to clients.
 public struct RoomInstant: Sendable, Equatable {
@@ -11,12 +13,10 @@ public struct RoomInstant: Sendable, Equatable {
         self.wallMilliseconds = wallMilliseconds
     }
 
-    /// Seconds as nanoseconds, saturating: a configured timeout of a billion years must not
-    /// trap, it just never fires.
+    /// Seconds as nanoseconds, saturating (a timeout of a billion years never fires, it
+    /// does not trap).
     static func nanoseconds(_ seconds: Double) -> UInt64 {
-        guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? UInt64(Int64.max) : 0 }
-        let ns = seconds * 1e9
-        return ns >= 9.2e18 ? UInt64(Int64.max) : UInt64(ns)
+        MonotonicClock.nanoseconds(fromSeconds: seconds)
     }
 
     /// `monotonic + seconds`, saturating.

@@ -1,3 +1,5 @@
+import ByteStorage
+
 /// The life of an open WebSocket after the handshake: keepalive pings, the idle timeout and
 /// the close handshake (RFC 6455 §7), as a pure state machine. Times are monotonic
 /// nanoseconds passed in by the caller, so tests drive the clock.
@@ -13,16 +15,9 @@ public struct WebSocketConnectionStateMachine: Sendable {
         public let closeTimeout: UInt64
 
         public init(pingIntervalSeconds: Double = 15, idleTimeoutSeconds: Double = 45, closeTimeoutSeconds: Double = 5) {
-            pingInterval = Self.nanoseconds(pingIntervalSeconds)
-            idleTimeout = Self.nanoseconds(idleTimeoutSeconds)
-            closeTimeout = Self.nanoseconds(closeTimeoutSeconds)
-        }
-
-        /// Saturating: negative or NaN is 0, absurdly large is "never".
-        static func nanoseconds(_ seconds: Double) -> UInt64 {
-            guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? UInt64(Int64.max) : 0 }
-            let ns = seconds * 1e9
-            return ns >= 9.2e18 ? UInt64(Int64.max) : UInt64(ns)
+            pingInterval = MonotonicClock.nanoseconds(fromSeconds: pingIntervalSeconds)
+            idleTimeout = MonotonicClock.nanoseconds(fromSeconds: idleTimeoutSeconds)
+            closeTimeout = MonotonicClock.nanoseconds(fromSeconds: closeTimeoutSeconds)
         }
 
         public static func == (a: Configuration, b: Configuration) -> Bool {
