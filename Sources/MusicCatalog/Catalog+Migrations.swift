@@ -37,6 +37,27 @@ extension Catalog {
         """
         CREATE INDEX tracks_by_source ON tracks(source);
         """,
+        // 3: fuzzy text search over title, artist and album (Catalog+Search.swift). An FTS5 index
+        // with the trigram tokenizer over the tracks table itself (external content, so the text
+        // is stored once), kept in step by triggers and filled from the tracks already there.
+        """
+        CREATE VIRTUAL TABLE track_search USING fts5(
+            title, artist, album, content = 'tracks', content_rowid = 'id', tokenize = 'trigram'
+        );
+        CREATE TRIGGER track_search_insert AFTER INSERT ON tracks BEGIN
+            INSERT INTO track_search (rowid, title, artist, album) VALUES (new.id, new.title, new.artist, new.album);
+        END;
+        CREATE TRIGGER track_search_delete AFTER DELETE ON tracks BEGIN
+            INSERT INTO track_search (track_search, rowid, title, artist, album)
+                VALUES ('delete', old.id, old.title, old.artist, old.album);
+        END;
+        CREATE TRIGGER track_search_update AFTER UPDATE OF title, artist, album ON tracks BEGIN
+            INSERT INTO track_search (track_search, rowid, title, artist, album)
+                VALUES ('delete', old.id, old.title, old.artist, old.album);
+            INSERT INTO track_search (rowid, title, artist, album) VALUES (new.id, new.title, new.artist, new.album);
+        END;
+        INSERT INTO track_search (track_search) VALUES ('rebuild');
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

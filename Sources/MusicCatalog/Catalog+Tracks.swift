@@ -22,7 +22,7 @@ extension Catalog {
     }
 
     private static func insert(_ db: SQLiteConnection, _ track: Track) throws -> Track {
-        try db.prepare(
+        try db.cachedStatement(
             "INSERT INTO tracks (title, artist, album, source, duration, content_hash) VALUES (?, ?, ?, ?, ?, ?)"
         ).bind(
             .optional(track.title), .optional(track.artist), .optional(track.album), .text(track.source),
@@ -69,15 +69,15 @@ extension Catalog {
 
     /// Removes a track with its vectors and external ids.
     public func removeTrack(id: Int64) throws {
-        try locked { db in try db.prepare("DELETE FROM tracks WHERE id = ?").bind(.integer(id)).run() }
+        try locked { db in try db.cachedStatement("DELETE FROM tracks WHERE id = ?").bind(.integer(id)).run() }
     }
 
     static func trackExists(_ db: SQLiteConnection, _ id: Int64) throws -> Bool {
-        try db.prepare("SELECT 1 FROM tracks WHERE id = ?").bind(.integer(id)).step()
+        try db.cachedStatement("SELECT 1 FROM tracks WHERE id = ?").bind(.integer(id)).step()
     }
 
     private static func writeExternalIDs(_ db: SQLiteConnection, trackID: Int64, _ ids: [String: String]) throws {
-        let insert = try db.prepare(
+        let insert = try db.cachedStatement(
             "INSERT INTO external_ids (track_id, service, external_id) VALUES (?, ?, ?) "
                 + "ON CONFLICT (track_id, service) DO UPDATE SET external_id = excluded.external_id")
         for (service, value) in ids.sorted(by: { $0.key < $1.key }) {
@@ -85,8 +85,8 @@ extension Catalog {
         }
     }
 
-    private static func readTracks(_ db: SQLiteConnection, where condition: String, _ values: [SQLiteValue]) throws -> [Track] {
-        let select = try db.prepare(
+    static func readTracks(_ db: SQLiteConnection, where condition: String, _ values: [SQLiteValue]) throws -> [Track] {
+        let select = try db.cachedStatement(
             "SELECT id, title, artist, album, source, duration, content_hash FROM tracks WHERE \(condition) ORDER BY id"
         ).bind(values)
         var tracks: [Track] = []
@@ -100,9 +100,15 @@ extension Catalog {
                     contentHash: select.string(6)))
         }
         guard !tracks.isEmpty else { return [] }
-        let ids = tracks.count == 1 ? "track_id = \(tracks[0].id)" : "track_id IN (SELECT id FROM tracks WHERE \(condition))"
-        let external = try db.prepare("SELECT track_id, service, external_id FROM external_ids WHERE \(ids)")
-        if tracks.count > 1 { try external.bind(values) }
+        let external: SQLiteStatement
+        if tracks.count == 1 {
+            external = try db.cachedStatement("SELECT track_id, service, external_id FROM external_ids WHERE track_id = ?")
+                .bind(.integer(tracks[0].id))
+        } else {
+            external = try db.cachedStatement(
+                "SELECT track_id, service, external_id FROM external_ids WHERE track_id IN (SELECT id FROM tracks WHERE \(condition))"
+            ).bind(values)
+        }
         while try external.step() {
             if let i = index[external.int64(0)], let service = external.string(1), let value = external.string(2) {
                 tracks[i].externalIDs[service] = value

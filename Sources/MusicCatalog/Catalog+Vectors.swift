@@ -27,7 +27,7 @@ extension Catalog {
 
     public func vector(trackID: Int64, model: String) throws -> [Float]? {
         try locked { db in
-            let select = try db.prepare("SELECT vector FROM vectors WHERE model = ? AND track_id = ?")
+            let select = try db.cachedStatement("SELECT vector FROM vectors WHERE model = ? AND track_id = ?")
                 .bind(.text(model), .integer(trackID))
             return try select.step() ? select.floats(0) : nil
         }
@@ -37,7 +37,7 @@ extension Catalog {
     public func vectors(model: String) throws -> VectorTable? {
         try locked { db in
             guard let dimension = try Self.dimension(db, model) else { return nil }
-            let select = try db.prepare("SELECT track_id, vector FROM vectors WHERE model = ? ORDER BY track_id")
+            let select = try db.cachedStatement("SELECT track_id, vector FROM vectors WHERE model = ? ORDER BY track_id")
                 .bind(.text(model))
             var table = VectorTable(model: model, dimension: dimension)
             while try select.step() {
@@ -54,7 +54,7 @@ extension Catalog {
 
     public func models() throws -> [Model] {
         try locked { db in
-            let select = try db.prepare(
+            let select = try db.cachedStatement(
                 "SELECT name, dimension, description, (SELECT count(*) FROM vectors v WHERE v.model = m.name) FROM models m ORDER BY name")
             var models: [Model] = []
             while try select.step() {
@@ -72,8 +72,8 @@ extension Catalog {
         try locked { db in
             try db.transaction {
                 try Self.registerModel(db, table.model, dimension: table.dimension, description: description)
-                let exists = try db.prepare("SELECT 1 FROM tracks WHERE id = ?")
-                let upsert = try db.prepare(
+                let exists = try db.cachedStatement("SELECT 1 FROM tracks WHERE id = ?")
+                let upsert = try db.cachedStatement(
                     "INSERT INTO vectors (track_id, model, vector) VALUES (?, ?, ?) "
                         + "ON CONFLICT (model, track_id) DO UPDATE SET vector = excluded.vector")
                 for (i, id) in table.ids.enumerated() {
@@ -89,14 +89,14 @@ extension Catalog {
     static func writeVector(_ db: SQLiteConnection, trackID: Int64, vector: [Float], model: String) throws {
         guard vector.allSatisfy(\.isFinite) else { throw CatalogError.nonFiniteVector(trackID: trackID) }
         try registerModel(db, model, dimension: vector.count, description: nil)
-        try db.prepare(
+        try db.cachedStatement(
             "INSERT INTO vectors (track_id, model, vector) VALUES (?, ?, ?) "
                 + "ON CONFLICT (model, track_id) DO UPDATE SET vector = excluded.vector"
         ).bind(.integer(trackID), .text(model), .vector(vector)).run()
     }
 
     static func dimension(_ db: SQLiteConnection, _ model: String) throws -> Int? {
-        let select = try db.prepare("SELECT dimension FROM models WHERE name = ?").bind(.text(model))
+        let select = try db.cachedStatement("SELECT dimension FROM models WHERE name = ?").bind(.text(model))
         return try select.step() ? Int(select.int64(0)) : nil
     }
 
@@ -109,7 +109,7 @@ extension Catalog {
             return
         }
         guard dimension > 0 else { throw CatalogError.dimensionMismatch(model: name, expected: 1, got: dimension) }
-        try db.prepare("INSERT INTO models (name, dimension, description) VALUES (?, ?, ?)")
+        try db.cachedStatement("INSERT INTO models (name, dimension, description) VALUES (?, ?, ?)")
             .bind(.text(name), .integer(Int64(dimension)), .optional(description)).run()
     }
 

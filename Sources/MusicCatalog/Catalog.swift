@@ -33,7 +33,8 @@ public final class Catalog: Sendable {
     /// Runs `body` holding the connection lock.
     func locked<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         try lockedConnection.withLock { box in
-            try body(box.connection)
+            defer { box.connection.resetCachedStatements() }
+            return try body(box.connection)
         }
     }
 }

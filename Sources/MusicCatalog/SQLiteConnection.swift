@@ -2,12 +2,22 @@ import CSQLite
 
 /// A thin owner of one `sqlite3*`: open, execute, prepare, transactions. Not thread-safe by
 /// itself; `Catalog` serializes access to it behind a mutex.
+///
+/// Statements run again and again (every catalog call) are prepared once and cached by their
+/// SQL, as GRDB's `cachedStatement(sql:)` does: parsing and planning a statement costs more
+/// than running most of ours.
 final class SQLiteConnection {
     let handle: OpaquePointer
+    private var statementCache: [String: SQLiteStatement] = [:]
+    /// Cached statements handed out since the last `resetCachedStatements()`.
+    private var statementsInUse: [SQLiteStatement] = []
 
-    init(path: String) throws(SQLiteError) {
+    /// Opens `path`; `readOnly` never creates or writes the file (a missing file is an error,
+    /// `SQLITE_CANTOPEN`).
+    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let flags = access | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &db, flags, nil)
         guard status == SQLITE_OK, let db else {
             let error = SQLiteError(code: status, connection: db)
@@ -19,7 +29,11 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(db, 5000)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        statementCache.removeAll()
+        statementsInUse.removeAll()
+        sqlite3_close_v2(handle)
+    }
 
     /// Runs one or more statements that return no rows.
     func execute(_ sql: String) throws(SQLiteError) {
@@ -32,9 +46,33 @@ final class SQLiteConnection {
         }
     }
 
+    /// A statement of its own, finalized when released: for SQL built at run time.
     func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         try SQLiteStatement(connection: self, sql: sql)
     }
+
+    /// The cached statement for `sql`, prepared on first use. The caller binds and steps it;
+    /// `resetCachedStatements()` (run after every `Catalog` call) ends what was left mid-row.
+    func cachedStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        let statement: SQLiteStatement
+        if let cached = statementCache[sql] {
+            statement = cached
+        } else {
+            statement = try SQLiteStatement(connection: self, sql: sql, persistent: true)
+            statementCache[sql] = statement
+        }
+        statementsInUse.append(statement)
+        return statement
+    }
+
+    /// Resets every cached statement used since the last call, so none keeps a read
+    /// transaction (and with it an old WAL snapshot) open while the connection is idle.
+    func resetCachedStatements() {
+        for statement in statementsInUse { statement.reset() }
+        statementsInUse.removeAll(keepingCapacity: true)
+    }
+
+    var cachedStatementCount: Int { statementCache.count }
 
     /// Runs `body` in a transaction; any error rolls everything back.
     func transaction<T>(_ body: () throws -> T) throws -> T {
@@ -53,8 +91,8 @@ final class SQLiteConnection {
     var changes: Int { Int(sqlite3_changes(handle)) }
 
     func scalarInt(_ sql: String) throws(SQLiteError) -> Int64 {
-        let statement = try prepare(sql)
-        guard try statement.step() else { return 0 }
+        let statement = try cachedStatement(sql)
+        guard try statement.bind([]).step() else { return 0 }
         return statement.int64(0)
     }
 }

@@ -1,23 +1,33 @@
 import CSQLite
 
 /// A prepared statement with 1-based binding and 0-based column reads, finalized on `deinit`.
+///
+/// It keeps the raw `sqlite3*` rather than its `SQLiteConnection`, because the connection owns
+/// its cached statements: a strong reference back would be a cycle.
 final class SQLiteStatement {
-    private let connection: SQLiteConnection
+    private let database: OpaquePointer
     private let handle: OpaquePointer
-    private let sql: String
+    let sql: String
 
-    init(connection: SQLiteConnection, sql: String) throws(SQLiteError) {
+    init(connection: SQLiteConnection, sql: String, persistent: Bool = false) throws(SQLiteError) {
         var statement: OpaquePointer?
-        let status = sqlite3_prepare_v2(connection.handle, sql, -1, &statement, nil)
+        // PERSISTENT tells SQLite the statement lives long (cached), so it allocates it where
+        // long-lived memory belongs instead of from its lookaside buffers.
+        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let status = sqlite3_prepare_v3(connection.handle, sql, -1, flags, &statement, nil)
         guard status == SQLITE_OK, let statement else {
             throw SQLiteError(code: status, connection: connection.handle, sql: sql)
         }
-        self.connection = connection
+        self.database = connection.handle
         self.handle = statement
         self.sql = sql
     }
 
     deinit { sqlite3_finalize(handle) }
+
+    /// Ends any row iteration in progress, so the statement holds no read transaction open
+    /// between uses (bindings stay until the next `bind`).
+    func reset() { sqlite3_reset(handle) }
 
     @discardableResult
     func bind(_ values: SQLiteValue...) throws(SQLiteError) -> SQLiteStatement {
@@ -42,7 +52,7 @@ final class SQLiteStatement {
                     sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), wd_sqlite_transient())
                 }
             }
-            guard status == SQLITE_OK else { throw SQLiteError(code: status, connection: connection.handle, sql: sql) }
+            guard status == SQLITE_OK else { throw SQLiteError(code: status, connection: database, sql: sql) }
         }
         return self
     }
@@ -52,7 +62,7 @@ final class SQLiteStatement {
         let status = sqlite3_step(handle)
         if status == SQLITE_ROW { return true }
         if status == SQLITE_DONE { return false }
-        throw SQLiteError(code: status, connection: connection.handle, sql: sql)
+        throw SQLiteError(code: status, connection: database, sql: sql)
     }
 
     /// Runs a statement that returns no rows.
