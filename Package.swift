@@ -43,18 +43,21 @@ let package = Package(
         .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "WireJSON"]),
         .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
         .target(name: "RoomCore", dependencies: ["ByteStorage", "WireJSON", "WireProtocol", "WebSocketCore"]),
+        .target(name: "AgentKit", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
         .target(name: "EventLoop", dependencies: ["ByteStorage", "CLibUV", "CCurl", logging]),
 
         .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "WebSocketCore"]),
+        // Agents on a loop: supervision off the loop thread, bots and workers over WebSockets.
+        .target(name: "AgentRuntime", dependencies: ["AgentKit", "EventLoop", "WireJSON", logging]),
         .target(name: "WaveDefectBench", dependencies: ["AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore"]),
 
         // The server: HTTP routing, WebSocket sessions, rooms on the loop.
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicCatalog", "MusicIndex", "RoomCore",
+                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicCatalog", "MusicIndex", "RoomCore",
                 "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, .product(name: "Yams", package: "Yams"),
             ]
@@ -93,6 +96,7 @@ let package = Package(
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "WireJSON"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "WireJSON", "WireProtocol"]),
+        .testTarget(name: "AgentKitTests", dependencies: ["AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "ByteStorage", "HTTPCore"]),
         .testTarget(
             name: "IntegrationTests",

@@ -17,6 +17,9 @@ public struct AccessTokenClaims: Sendable, Equatable {
     /// Base64 SHA-256 of a webhook body (LiveKit's webhook signature).
     public var sha256: String?
     public var jwtID: String?
+    /// LiveKit's `roomConfig.agents`: agents to dispatch when this token's join creates the
+    /// room (`[{"agentName":…,"metadata":…}]`).
+    public var roomAgents: [RoomAgentDispatch] = []
 
     public init(
         issuer: String, identity: String, expiresAt: Int64, notBefore: Int64? = nil, name: String? = nil,
@@ -54,6 +57,18 @@ public struct AccessTokenClaims: Sendable, Equatable {
             guard let map = attrs.stringMapValue else { throw .malformed("attributes must be an object of strings") }
             attributes = map
         }
+        if let config = json["roomConfig"], !config.isNull {
+            guard config.objectValue != nil else { throw .malformed("roomConfig is not an object") }
+            if let agents = config["agents"], !agents.isNull {
+                guard let list = agents.arrayValue else { throw .malformed("roomConfig.agents is not an array") }
+                roomAgents = try list.map { (a: JSONValue) throws(AccessTokenError) -> RoomAgentDispatch in
+                    guard let name = (a["agentName"] ?? a["agent_name"])?.stringValue, !name.isEmpty else {
+                        throw .malformed("roomConfig.agents entries need an agentName")
+                    }
+                    return RoomAgentDispatch(agentName: name, metadata: a["metadata"]?.stringValue ?? "")
+                }
+            }
+        }
         if let v = json["video"] {
             guard let o = v.objectValue else { throw .malformed("video grant is not an object") }
             video = VideoGrant(json: o)
@@ -90,9 +105,34 @@ public struct AccessTokenClaims: Sendable, Equatable {
             w.key("video")
             video.write(to: &w)
         }
+        if !roomAgents.isEmpty {
+            w.key("roomConfig")
+            w.beginObject()
+            w.key("agents")
+            w.beginArray()
+            for a in roomAgents {
+                w.beginObject()
+                w.key("agentName"); w.string(a.agentName)
+                if !a.metadata.isEmpty { w.key("metadata"); w.string(a.metadata) }
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
         if let sha256 { w.key("sha256"); w.string(sha256) }
         if let jwtID { w.key("jti"); w.string(jwtID) }
         w.endObject()
         return w.bytes
+    }
+}
+
+/// One entry of LiveKit's `roomConfig.agents` claim.
+public struct RoomAgentDispatch: Sendable, Equatable {
+    public var agentName: String
+    public var metadata: String
+
+    public init(agentName: String, metadata: String = "") {
+        self.agentName = agentName
+        self.metadata = metadata
     }
 }

@@ -18,6 +18,9 @@ public struct RoomConfiguration: Sendable, Equatable {
     public var agents: [String]
     /// Identity of the host, whose taste guests compare against.
     public var hostIdentity: String?
+    /// The host's taste profile as the definition lists it (track ids or "title - artist"),
+    /// compared against while the host is offline.
+    public var hostProfile: [String] = []
 
     public init(
         title: String = "", metadata: String = "", emptyTimeout: Double = 300, departureTimeout: Double = 20,

@@ -65,8 +65,8 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
         if !keepAlive { tcp.closeAfterFlush() }
     }
 
-    /// The socket now belongs to a WebSocket session.
-    func handOff(to session: WebSocketSession) {
+    /// The socket now belongs to a WebSocket session (a participant's or a worker's).
+    func handOff(to session: TCPConnectionHandler & ServerConnection) {
         handedOff = true
         tcp.handler = session
         server.connections.replace(self, with: session)

@@ -11,6 +11,8 @@ enum HTTPRouter {
         switch path {
         case "/rtc":
             RTCEndpoint.upgrade(request, on: connection, leftover: leftover)
+        case "/agent":
+            AgentWorkerEndpoint.upgrade(request, on: connection, leftover: leftover)
         case "/rtc/validate":
             guard isRead else { return connection.respond(methodNotAllowed("GET"), to: request) }
             connection.respond(RTCEndpoint.validate(request, server: server), to: request)

@@ -105,6 +105,8 @@ extension WaveDefectServer {
             for (url, counters) in webhookCountersByURL { p.sample(name, [("url", url)], Double(value(counters))) }
         }
 
+        writeAgentMetrics(to: &p)
+
         let h = loop.writeLatency
         p.metric("wavedefect_publish_write_latency_seconds", "histogram", "Time from a message's encoding to its bytes reaching the kernel.")
         for bound in PrometheusExposition.latencyBounds {

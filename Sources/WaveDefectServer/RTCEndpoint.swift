@@ -62,6 +62,10 @@ enum RTCEndpoint {
         let participant = Participant(info: info, permissions: permissions, resumeToken: server.registry.makeResumeToken())
         let session = accept(connection, key: key, room: room, participant: participant)
         server.perform(created + room.join(participant, endpoint: session, now: now))
+        // LiveKit's `roomConfig.agents` claim applies to the join that creates the room.
+        if !created.isEmpty {
+            for a in claims.roomAgents { server.agentDispatcher.run(dispatchID: server.agentDispatcher.makeDispatchID(), agentName: a.agentName, metadata: a.metadata, in: room) }
+        }
         server.logger.info("joined", metadata: ["room": "\(room.name)", "identity": "\(claims.identity)", "sid": "\(info.sid)"])
         finish(session, leftover: leftover)
     }

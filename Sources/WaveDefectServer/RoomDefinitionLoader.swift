@@ -6,7 +6,7 @@ import RoomCore
 public enum RoomDefinitionLoader {
     static let fields: Set<String> = [
         "name", "title", "metadata", "empty_timeout", "departure_timeout", "max_participants", "replay_buffer",
-        "host", "agents", "topics", "default_topic",
+        "host", "host_profile", "agents", "topics", "default_topic",
     ]
     static let topicFields: Set<String> = ["reliable", "replay", "publishers"]
 
@@ -51,6 +51,7 @@ public enum RoomDefinitionLoader {
         if let n = m["replay_buffer"] { c.replayBufferSize = try n.int(min: 0) }
         c.hostIdentity = try m["host"]?.string()
         c.agents = try m["agents"]?.strings() ?? []
+        c.hostProfile = try m["host_profile"]?.strings() ?? []
         if let n = m["default_topic"] { c.defaultTopic = try topic(n, base: c.defaultTopic) }
         if let n = m["topics"] {
             for (topicName, node) in try n.entries() {

@@ -1,3 +1,4 @@
+import AgentKit
 import HTTPCore
 import RoomCore
 import WebSocketCore
@@ -23,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// Whether joining an unknown room creates it.
     public var autoCreateRooms = true
     public var webhooks = WebhookSettings()
+    /// How in-process agents are supervised (docs/agents.md#failures-and-restarts).
+    public var agents = AgentSettings()
 
     public init() {}
 
@@ -70,6 +73,13 @@ public struct ServerConfiguration: Sendable {
         public var timeout: Double = 5
         /// Events waiting per URL; older ones are dropped (and counted) beyond it.
         public var maxQueue = 1000
+
+        public init() {}
+    }
+
+    public struct AgentSettings: Sendable, Equatable {
+        /// Deadline per event, restart backoff and queue length of every in-process agent.
+        public var policy = AgentSupervisor.Policy()
 
         public init() {}
     }

@@ -1,4 +1,6 @@
 import AccessToken
+import AgentKit
+import AgentRuntime
 import Glibc
 import ByteStorage
 import EventLoop
@@ -31,10 +33,15 @@ public final class WaveDefectServer {
     private var shutdownDeadline: UInt64 = 0
     private var pendingActions: [RoomAction] = []
     private var performing = false
+    /// Agents: who runs where (in-process or on workers), and their counters.
+    var agentDispatcher: AgentDispatcher!
+    var workers: WorkerPool!
+    public let agentMetrics = AgentMetrics()
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// `agents` are the agents this process can run itself (docs/agents.md).
+    public init(configuration: ServerConfiguration, logger: Logger, agents: AgentFactory = AgentFactory()) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
@@ -46,6 +53,8 @@ public final class WaveDefectServer {
         staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
         connectionConfiguration = configuration.makeConnectionConfiguration()
         backpressure = BackpressurePolicy(lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes)
+        agentDispatcher = AgentDispatcher(server: self, factory: agents)
+        workers = WorkerPool(server: self)
         if !definitions.isEmpty {
             logger.info("room definitions loaded", metadata: ["rooms": "\(definitions.keys.sorted())", "dir": "\(configuration.roomsDirectory)"])
         }
@@ -129,6 +138,13 @@ public final class WaveDefectServer {
             case .disconnect(let endpoint, let code, let reason):
                 endpoint.disconnect(code: code, reason: reason)
             case .webhook(let event):
+                // Room lifecycle drives dispatch: every way a room starts (a join, the admin
+                // API, a dispatch) and ends (timeout, deletion) passes through here.
+                switch event.kind {
+                case .roomStarted: agentDispatcher.roomStarted(event.room.name)
+                case .roomFinished: agentDispatcher.roomFinished(event.room.name)
+                default: break
+                }
                 webhookSink?(event)
             }
         }

@@ -1,0 +1,85 @@
+import AgentKit
+import AgentRuntime
+import ByteStorage
+import RoomCore
+import WireJSON
+import WireProtocol
+
+/// An agent running inside the server: a participant whose endpoint is not a socket. The
+/// room delivers it the same frames a WebSocket client gets; it unwraps them, hands them to
+/// its `AgentHost`, and publishes what the agent returns as that participant.
+final class InProcessAgent: RoomEndpoint {
+    unowned let server: WaveDefectServer
+    let room: Room
+    let participant: Participant
+    let jobID: String
+    private(set) var host: AgentHost!
+    private var stopped = false
+
+    init(server: WaveDefectServer, room: Room, participant: Participant, jobID: String, setup: AgentSetup, make: @escaping AgentFactory.Make) {
+        self.server = server
+        self.room = room
+        self.participant = participant
+        self.jobID = jobID
+        host = AgentHost(
+            setup: setup, make: make, loop: server.loop, policy: server.configuration.agents.policy,
+            metrics: server.agentMetrics, logger: server.logger
+        ) { [unowned self] publications in
+            self.publish(publications)
+        }
+    }
+
+    // MARK: RoomEndpoint
+
+    func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
+        guard !stopped, let text = Self.textPayload(of: frame) else { return }
+        guard let message = try? JSONParser.parse(text) else { return }
+        host.receive(message)
+    }
+
+    func disconnect(code: UInt16, reason: String) {
+        stop()
+        server.agentDispatcher.inProcessAgentDisconnected(jobID: jobID, room: room.name)
+    }
+
+    /// Stops the agent without touching the room (the room is closing or the agent leaves).
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        host.stop()
+    }
+
+    /// Leaves the room (dispatch deleted, or handed to a worker).
+    func leave() {
+        stop()
+        server.perform(room.leave(participant, reason: .clientLeave, now: ServerClock.now))
+    }
+
+    private func publish(_ publications: [AgentPublication]) {
+        guard !stopped, room.participant(identity: participant.identity) === participant else { return }
+        for p in publications {
+            p.payload.withUnsafeBytes { payload in
+                let publication = Room.Publication(topic: p.topic, reliable: p.reliable, destinations: p.destinations, body: .json(payload))
+                do {
+                    server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: ServerClock.now))
+                } catch {
+                    server.agentMetrics.refusedPublications[host.setup.agentName, default: 0] += 1
+                    server.logger.warning("agent publication refused", metadata: [
+                        "agent": "\(host.setup.agentName)", "room": "\(room.name)", "topic": "\(p.topic)", "error": "\(error)",
+                    ])
+                }
+            }
+        }
+    }
+
+    /// The payload of an unmasked server text frame (binary frames carry audio, which the
+    /// agents here do not listen to).
+    static func textPayload(of frame: SharedBytes) -> UnsafeRawBufferPointer? {
+        let b = frame.bytes
+        guard b.count >= 2, b[0] & 0x0F == 0x1 else { return nil }
+        let length7 = Int(b[1] & 0x7F)
+        let header = length7 < 126 ? 2 : (length7 == 126 ? 4 : 10)
+        guard b.count >= header else { return nil }
+        return UnsafeRawBufferPointer(rebasing: b[header...])
+    }
+}

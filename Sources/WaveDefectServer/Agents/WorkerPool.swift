@@ -1,0 +1,83 @@
+import AccessToken
+import RoomCore
+
+/// Registered agent workers and the jobs they run. A dispatch goes to the least loaded
+/// worker offering its agent name (fewest jobs, ties to the earliest registered); a worker
+/// that disconnects has its jobs dispatched again, to another worker or in-process.
+final class WorkerPool {
+    unowned let server: WaveDefectServer
+    private(set) var workers: [WorkerConnection] = []
+    private var ids = IDGenerator()
+    /// Jobs moved after their worker disappeared (for /metrics).
+    private(set) var redispatchedJobs = 0
+
+    init(server: WaveDefectServer) {
+        self.server = server
+    }
+
+    func makeWorkerID() -> String { ids.make(prefix: "AW_") }
+
+    func registered(_ worker: WorkerConnection) {
+        workers.append(worker)
+    }
+
+    var jobCount: Int { workers.reduce(0) { $0 + $1.jobs.count } }
+
+    /// Sends `record` to the least loaded worker that runs its agent. False when none can.
+    func assign(_ job: AgentJob) -> Bool {
+        let candidates = workers.filter { $0.agentNames.contains(job.agentName) && $0.jobs.count < $0.maxJobs && !$0.tcp.isClosing }
+        guard let worker = candidates.min(by: { $0.jobs.count < $1.jobs.count }),
+              let secret = server.verifier.keys[worker.apiKey] else { return false }
+        let identity = AgentDispatcher.identity(for: job.agentName)
+        let now = ServerClock.wallSeconds
+        var grant = VideoGrant(room: job.room, roomJoin: true)
+        grant.canPublishData = true
+        grant.canSubscribe = true
+        grant.canUpdateOwnMetadata = true
+        grant.agent = true
+        let claims = AccessTokenClaims(
+            issuer: worker.apiKey, identity: identity, expiresAt: now + 24 * 3600, notBefore: now - 1, name: job.agentName,
+            attributes: ["agent.name": job.agentName], kind: "agent", video: grant
+        )
+        worker.jobs[job.id] = job
+        job.runner = .worker(worker)
+        worker.sendAssignment(job, identity: identity, token: AccessTokenMinter.mint(claims, secret: secret))
+        server.logger.info("agent started on a worker", metadata: [
+            "agent": "\(job.agentName)", "room": "\(job.room)", "worker": "\(worker.id)", "job": "\(job.id)",
+        ])
+        return true
+    }
+
+    /// The dispatch was deleted or its room closed: the worker's agent leaves.
+    func terminate(_ job: AgentJob, on worker: WorkerConnection) {
+        guard worker.jobs.removeValue(forKey: job.id) != nil else { return }
+        worker.sendTermination(jobID: job.id, reason: "dispatch ended")
+    }
+
+    /// The worker reports that a job's agent left the room. An agent that could not join
+    /// (`failed`) is run in-process instead; one that left because the room closed or it was
+    /// replaced is simply done.
+    func jobEnded(_ jobID: String, on worker: WorkerConnection, reason: String) {
+        guard let job = worker.jobs.removeValue(forKey: jobID) else { return }
+        if case .worker(let w)? = job.runner, w === worker { job.runner = nil }
+        guard reason == "failed", !job.ended, let room = server.registry.room(named: job.room) else { return }
+        server.agentDispatcher.startLocal(job, in: room)
+    }
+
+    /// The worker is gone: each of its jobs is dispatched again.
+    func disconnected(_ worker: WorkerConnection) {
+        workers.removeAll { $0 === worker }
+        let orphans = worker.jobs.values.sorted { $0.createdAtMilliseconds < $1.createdAtMilliseconds }
+        worker.jobs.removeAll()
+        if worker.isRegistered {
+            server.logger.info("agent worker left", metadata: ["worker": "\(worker.id)", "jobs": "\(orphans.count)"])
+        }
+        guard !server.isShuttingDown else { return }
+        for job in orphans {
+            job.runner = nil
+            guard !job.ended, let room = server.registry.room(named: job.room) else { continue }
+            redispatchedJobs += 1
+            server.agentDispatcher.start(job, in: room)
+        }
+    }
+}
