@@ -70,6 +70,8 @@ let package = Package(
         .target(name: "DemoAudio", swiftSettings: optimized),
         .target(name: "AudioDecoding", dependencies: ["CFFmpeg"]),
         .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
+        // Taste comparison and recommendations (issue 8): pure maths over the index's vectors.
+        .target(name: "TasteCore", dependencies: ["VectorSearch", "WireJSON"], swiftSettings: optimized),
         .target(
             name: "MusicIndex",
             dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "COpenSSL"]
@@ -103,6 +105,7 @@ let package = Package(
             dependencies: ["AccessToken", "CryptoPrimitives", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
+        .testTarget(name: "TasteCoreTests", dependencies: ["TasteCore", "VectorSearch", "WireJSON"]),
         .testTarget(
             name: "MusicIndexTests",
             dependencies: [

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An in-memory matrix of unit vectors for exact cosine search.
 ///
 /// Rows are stored in blocks of 16, dimension-major inside a block: element `j` of the rows
@@ -23,6 +25,14 @@ public struct VectorIndex: Sendable {
     /// Rows the standardization was learned from; it is re-learned when the index has doubled
     /// since, so a catalog that starts empty (and fills by ingest) is standardized too.
     private(set) var learnedFromCount = 0
+
+    /// A value no other index state has had: taken afresh by every init and every mutation,
+    /// so a cache derived from one snapshot (per-anchor scores of a recommender) can tell
+    /// cheaply whether the snapshot it is handed is still the one it was computed from.
+    public private(set) var version: UInt64 = VectorIndex.nextVersion()
+
+    private static let versions = Atomic<UInt64>(0)
+    private static func nextVersion() -> UInt64 { versions.add(1, ordering: .relaxed).newValue }
 
     public var count: Int { ids.count }
 
@@ -71,6 +81,7 @@ public struct VectorIndex: Sendable {
     /// from all rows (amortized O(1) per insert).
     public mutating func upsert(id: Int64, vector: [Float]) {
         precondition(vector.count == dimension)
+        version = Self.nextVersion()
         if let row = rowOfID[id] {
             write(prepare(vector), row: row)
             if standardization != nil { raw.replaceSubrange((row * dimension)..<((row + 1) * dimension), with: vector) }
@@ -83,6 +94,7 @@ public struct VectorIndex: Sendable {
     /// Removes `id` by moving the last row into its place.
     public mutating func remove(id: Int64) {
         guard let row = rowOfID.removeValue(forKey: id) else { return }
+        version = Self.nextVersion()
         let last = count - 1
         if row != last {
             write(unitVector(row: last), row: row)
