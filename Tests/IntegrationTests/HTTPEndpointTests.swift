@@ -2,17 +2,19 @@ import Foundation
 import Testing
 import WireJSON
 
-@Suite(.serialized) struct HTTPEndpointTests {
+/// One server for the suite; no test here joins a room.
+@Suite(.sharedServer(config: """
+    limits:
+      header_timeout: 1
+      max_body_bytes: 100
+      max_head_bytes: 1024
+      max_request_line_bytes: 200
+    """))
+struct HTTPEndpointTests {
     let server: ServerProcess
 
     init() throws {
-        server = try ServerProcess(config: """
-            limits:
-              header_timeout: 1
-              max_body_bytes: 100
-              max_head_bytes: 1024
-              max_request_line_bytes: 200
-            """)
+        server = try .shared
     }
 
     @Test func healthz() throws {

@@ -3,15 +3,47 @@ import Testing
 import WebSocketCore
 import WireJSON
 
-@Suite struct ResumeTests {
+/// One server for the suite: `gap` keeps 3 messages for replay and `depart` lets a dropped
+/// participant go after 1 s; the first test has an auto-created room of its own.
+@Suite(.sharedServer(rooms: [
+    "gap.yaml": "name: gap\nreplay_buffer: 3\n",
+    "depart.yaml": "name: depart\ndeparture_timeout: 1\n",
+]))
+struct ResumeTests {
+    let server: ServerProcess
+
+    init() throws {
+        server = try .shared
+    }
+
+    /// Publishes `payloads` on `topic`, each with an id, and waits for every ack: the
+    /// messages are then in the room (and its replay buffer).
+    func publishAndAwaitAcks(_ ws: TestWebSocket, topic: String, _ payloads: Range<Int>) throws {
+        for i in payloads { try ws.send(json: ["type": "publish", "topic": .string(topic), "payload": .number(Double(i)), "id": .number(Double(i))]) }
+        for i in payloads { #expect(try ws.next(type: "ack")["id"]?.int64Value == Int64(i)) }
+    }
+
+    /// Waits until the server has noticed that `identity`'s connection dropped: `watcher`
+    /// asks for metrics until they report it `lost`.
+    func awaitLost(_ identity: String, seenBy watcher: TestWebSocket) throws {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            try watcher.send(json: ["type": "metrics", "interval_ms": 60000])
+            let metrics = try watcher.next(type: "metrics")
+            let entry = metrics["participants"]?.arrayValue?.first { $0["identity"]?.stringValue == identity }
+            if entry?["quality"] == "lost" { return }
+        }
+        Issue.record("the server never noticed that \(identity) dropped")
+    }
+
     @Test func resumeAfterADroppedConnectionMissesNothingAndNobodySeesIt() throws {
-        let server = try ServerProcess()
-        let token = server.token("phoenix")
+        let room = ServerProcess.uniqueRoom()
+        let token = server.token("phoenix", room: room)
         let phoenix = try TestWebSocket(port: server.port, token: token)
         let joined = try phoenix.nextJSON()
         let resumeToken = try #require(joined["resume_token"]?.stringValue)
         let sid = joined["participant"]?["sid"]
-        let other = try TestWebSocket(port: server.port, token: server.token("other"))
+        let other = try TestWebSocket(port: server.port, token: server.token("other", room: room))
         _ = try other.nextJSON()
         _ = try phoenix.next(type: "participant_joined")
 
@@ -24,9 +56,8 @@ import WireJSON
         }
         // The connection vanishes (RST, no close frame).
         phoenix.socket.abort()
-        Thread.sleep(forTimeInterval: 0.2)
-        for i in 10..<20 { try other.send(json: ["type": "publish", "topic": "t", "payload": .number(Double(i))]) }
-        Thread.sleep(forTimeInterval: 0.1)
+        try awaitLost("phoenix", seenBy: other)
+        try publishAndAwaitAcks(other, topic: "t", 10..<20)
 
         let back = try TestWebSocket(port: server.port, token: token, query: "&resume=\(resumeToken)&last_seq=\(lastSeq)")
         let rejoined = try back.nextJSON()
@@ -45,20 +76,22 @@ import WireJSON
         #expect(try back.next(type: "data")["payload"] == 99)
         // The other participant never saw phoenix leave or join again.
         try other.send(text: #"{"type":"ping","id":"o"}"#)
-        #expect(try other.nextJSON()["type"] == "pong")
+        while true {
+            let next = try other.nextJSON()
+            #expect(next["type"] != "participant_left" && next["type"] != "participant_joined")
+            if next["type"] == "pong" { break }
+        }
     }
 
     @Test func aGapOlderThanTheReplayBufferIsReportedExplicitly() throws {
-        let server = try ServerProcess(rooms: ["lab.yaml": "name: lab\nreplay_buffer: 3\n"])
-        let token = server.token("gappy")
+        let token = server.token("gappy", room: "gap")
         let gappy = try TestWebSocket(port: server.port, token: token)
         let resumeToken = try #require(try gappy.nextJSON()["resume_token"]?.stringValue)
-        let other = try TestWebSocket(port: server.port, token: server.token("other"))
+        let other = try TestWebSocket(port: server.port, token: server.token("other", room: "gap"))
         _ = try other.nextJSON()
         gappy.socket.abort()
-        Thread.sleep(forTimeInterval: 0.2)
-        for i in 0..<8 { try other.send(json: ["type": "publish", "topic": "news", "payload": .number(Double(i))]) }
-        Thread.sleep(forTimeInterval: 0.1)
+        try awaitLost("gappy", seenBy: other)
+        try publishAndAwaitAcks(other, topic: "news", 0..<8)
         let back = try TestWebSocket(port: server.port, token: token, query: "&resume=\(resumeToken)&last_seq=0")
         #expect(try back.nextJSON()["resumed"] == true)
         let resumed = try back.nextJSON()
@@ -69,10 +102,9 @@ import WireJSON
     }
 
     @Test func droppedParticipantLeavesAfterTheDepartureTimeout() throws {
-        let server = try ServerProcess(rooms: ["lab.yaml": "name: lab\ndeparture_timeout: 1\n"])
-        let watcher = try TestWebSocket(port: server.port, token: server.token("watcher"))
+        let watcher = try TestWebSocket(port: server.port, token: server.token("watcher", room: "depart"))
         _ = try watcher.nextJSON()
-        let dropper = try TestWebSocket(port: server.port, token: server.token("dropper"))
+        let dropper = try TestWebSocket(port: server.port, token: server.token("dropper", room: "depart"))
         _ = try dropper.nextJSON()
         _ = try watcher.next(type: "participant_joined")
         dropper.socket.abort()

@@ -3,25 +3,30 @@ import Testing
 import WebSocketCore
 import WireJSON
 
-/// Rooms over real sockets with several clients.
-@Suite struct RoomIntegrationTests {
+/// Rooms over real sockets with several clients. One server for the suite; each test has a
+/// room of its own (`lab`, with a host and topic policies, is `grantsAndTopicPolicies`'s).
+@Suite(.sharedServer(rooms: [
+    "lab.yaml": """
+        name: lab
+        host: hostess
+        topics:
+          now-playing:
+            publishers: ["@host", "@agents"]
+          cursor:
+            reliable: false
+        """,
+]))
+struct RoomIntegrationTests {
     let server: ServerProcess
+    /// This test's room: tests share the server and run in parallel.
+    let room = ServerProcess.uniqueRoom()
 
     init() throws {
-        server = try ServerProcess(rooms: [
-            "lab.yaml": """
-                name: lab
-                host: hostess
-                topics:
-                  now-playing:
-                    publishers: ["@host", "@agents"]
-                  cursor:
-                    reliable: false
-                """,
-        ])
+        server = try .shared
     }
 
-    func join(_ identity: String, room: String = "lab", _ configure: (inout TokenSpec) -> Void = { _ in }) throws -> (TestWebSocket, JSONValue) {
+    func join(_ identity: String, room: String? = nil, _ configure: (inout TokenSpec) -> Void = { _ in }) throws -> (TestWebSocket, JSONValue) {
+        let room = room ?? self.room
         let ws = try TestWebSocket(port: server.port, token: server.token(identity, room: room, configure: configure))
         let joined = try ws.nextJSON()
         #expect(joined["type"] == "joined")
@@ -94,10 +99,10 @@ import WireJSON
     }
 
     @Test func grantsAndTopicPolicies() throws {
-        let (host, _) = try join("hostess")
-        let (guest, _) = try join("guest")
-        let (mute, _) = try join("mute") { $0.grant.canPublishData = false }
-        let (deaf, _) = try join("deaf") { $0.grant.canSubscribe = false }
+        let (host, _) = try join("hostess", room: "lab")
+        let (guest, _) = try join("guest", room: "lab")
+        let (mute, _) = try join("mute", room: "lab") { $0.grant.canPublishData = false }
+        let (deaf, _) = try join("deaf", room: "lab") { $0.grant.canSubscribe = false }
         try publish(mute, topic: "chat", 1, extra: [("id", "m")])
         let e = try mute.next(type: "error")
         #expect(e["code"] == "forbidden" && e["id"] == "m")
@@ -169,18 +174,29 @@ import WireJSON
 
 @Suite struct FlushWindowTests {
     /// With a write-batching window, broadcasts wait for the window but direct answers do not.
+    /// The first deferred batch after a quiet spell goes out at once, so the test sends one
+    /// broadcast first: the next ones must then wait out the window.
     @Test func broadcastsWaitForTheWindowAnswersDoNot() throws {
-        let server = try ServerProcess(config: "limits:\n  flush_interval_ms: 1000\n")
+        let window = 1.0
+        let server = try ServerProcess(config: "limits:\n  flush_interval_ms: \(Int(window * 1000))\n")
         let a = try TestWebSocket(port: server.port, token: server.token("a"))
         _ = try a.nextJSON()
         let b = try TestWebSocket(port: server.port, token: server.token("b"))
         _ = try b.nextJSON()
         _ = try a.next(type: "participant_joined", timeout: 3)
-        for i in 0..<5 { try a.send(json: ["type": "publish", "topic": "t", "payload": .number(Double(i))]) }
-        let start = Date()
+        try a.send(json: ["type": "publish", "topic": "t", "payload": "opens the window"])
+        #expect(try b.next(type: "data", timeout: 3)["payload"] == "opens the window")
+        let windowOpened = Date()
+        for i in 0..<5 { try a.send(json: ["type": "publish", "topic": "t", "payload": .number(Double(i)), "id": .number(Double(i))]) }
         try a.send(text: #"{"type":"ping","id":"now"}"#)
+        // Acks and the pong are direct answers: they come at once, inside the window.
+        for i in 0..<5 { #expect(try a.next(type: "ack", timeout: 0.5)["id"]?.int64Value == Int64(i)) }
         #expect(try a.next(type: "pong", timeout: 0.5)["id"] == "now")
-        #expect(Date().timeIntervalSince(start) < 0.5)
-        for i in 0..<5 { #expect(try b.next(type: "data", timeout: 3)["payload"]?.int64Value == Int64(i)) }
+        #expect(Date().timeIntervalSince(windowOpened) < window / 2)
+        // The broadcasts wait for the window to close, then leave together.
+        #expect(try b.next(type: "data", timeout: 3)["payload"]?.int64Value == 0)
+        let waited = Date().timeIntervalSince(windowOpened)
+        #expect(waited >= window * 0.8, "the batch left \(waited) s after the previous one, inside a \(window) s window")
+        for i in 1..<5 { #expect(try b.next(type: "data", timeout: 0.2)["payload"]?.int64Value == Int64(i)) }
     }
 }

@@ -1,8 +1,30 @@
 import Foundation
 import Testing
 
-/// A real `wavedefect serve` process on an ephemeral loopback port, started for a test and
-/// stopped (SIGTERM) when the test is done.
+/// A real `wavedefect serve` process on an ephemeral loopback port.
+///
+/// ONE SERVER PER SUITE. Swift Testing makes a new suite instance for every test (and every
+/// argument of a parameterized test), so a server started in a suite's `init()` is a server per
+/// test. Instead, give the suite the `.sharedServer(…)` trait and read the server with
+/// `ServerProcess.shared`:
+///
+///     @Suite(.sharedServer(config: "limits:\n  max_payload_bytes: 1000\n"))
+///     struct MyTests {
+///         let server: ServerProcess
+///         init() throws { server = try .shared }
+///         @Test func something() throws {
+///             let room = ServerProcess.uniqueRoom()   // tests run in parallel: one room each
+///             let ws = try TestWebSocket(port: server.port, token: server.token("a", room: room))
+///             …
+///         }
+///     }
+///
+/// The trait starts the server before the suite's first test and stops it (SIGTERM, expecting
+/// exit status 0) after its last. The suite's tests run in parallel against it, so each test
+/// works in its own room (or with its own identities) and never asserts server-wide counters
+/// another test could move. Only tests that need a configuration of their own (or that stop or
+/// crash the server) start a `ServerProcess(…)` themselves. Wait on what the server answers
+/// (acks, pongs, presence), never on fixed sleeps.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
@@ -62,6 +84,7 @@ final class ServerProcess: @unchecked Sendable {
             if !chunk.isEmpty { buffer.append(chunk) }
         }
         try process.run()
+        Self.recordStart(pid: process.processIdentifier)
         let deadline = Date().addingTimeInterval(15)
         var port = 0
         while Date() < deadline {
@@ -79,6 +102,17 @@ final class ServerProcess: @unchecked Sendable {
             throw ServerStartError(log: logBuffer.text)
         }
         self.port = port
+    }
+
+    /// Appends one line per started server to `$WAVEDEFECT_TEST_SERVER_LOG` (when set), so a
+    /// run can count how many server processes it started.
+    static func recordStart(pid: Int32) {
+        guard let path = ProcessInfo.processInfo.environment["WAVEDEFECT_TEST_SERVER_LOG"] else { return }
+        let line = Array("\(pid) \(Test.current?.name ?? "?")\n".utf8)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { return }
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     struct ServerStartError: Error, CustomStringConvertible {
@@ -111,11 +145,98 @@ final class ServerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// One sample of `GET /metrics`: the value of `name` with exactly `labels`, or nil when the
+    /// series is absent.
+    func metric(_ name: String, _ labels: [String: String] = [:]) throws -> Double? {
+        let text = try TestSocket.get(port: port, "/metrics").bodyText
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " ") else { continue }
+            let series = line[..<space]
+            let value = Double(line[line.index(after: space)...])
+            let seriesName = series.prefix { $0 != "{" }
+            guard seriesName == name else { continue }
+            var found: [String: String] = [:]
+            if let open = series.firstIndex(of: "{") {
+                for pair in series[series.index(after: open)..<series.index(before: series.endIndex)].split(separator: ",") {
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    guard parts.count == 2 else { continue }
+                    found[String(parts[0])] = String(parts[1].dropFirst().dropLast())
+                }
+            }
+            if found == labels { return value }
+        }
+        return nil
+    }
+
+    /// Polls `/metrics` until `name{labels}` satisfies `done` (or `timeout` passes); returns
+    /// the last value seen.
+    @discardableResult
+    func awaitMetric(_ name: String, _ labels: [String: String] = [:], timeout: Double = 20, until done: (Double) -> Bool) throws -> Double? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var value = try metric(name, labels)
+        while !(value.map(done) ?? false) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            value = try metric(name, labels)
+        }
+        return value
+    }
+
     /// Mints a join token with the dev key.
     func token(_ identity: String, room: String = "lab", configure: (inout TokenSpec) -> Void = { _ in }) -> String {
         var spec = TokenSpec(identity: identity, room: room)
         configure(&spec)
         return spec.mint()
+    }
+}
+
+/// The one server of a suite; see `ServerProcess`.
+struct SharedServer: SuiteTrait, TestScoping {
+    let config: String?
+    let arguments: [String]
+    let rooms: [String: String]?
+    let environment: [String: String]
+
+    var isRecursive: Bool { false }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let server = try ServerProcess(config: config, arguments: arguments, rooms: rooms, environment: environment)
+        do {
+            try await ServerProcess.$suiteServer.withValue(server) { try await function() }
+        } catch {
+            server.stop()
+            throw error
+        }
+        // A crash (or a hang at shutdown) during the suite fails the suite.
+        let status = server.stop()
+        #expect(status == 0, "the suite's server exited with \(status)\n--- server log ---\n\(server.log.suffix(3000))")
+    }
+}
+
+extension Trait where Self == SharedServer {
+    /// One server for the whole suite, with the same options as `ServerProcess.init`.
+    static func sharedServer(config: String? = nil, arguments: [String] = [], rooms: [String: String]? = nil, environment: [String: String] = [:]) -> SharedServer {
+        SharedServer(config: config, arguments: arguments, rooms: rooms, environment: environment)
+    }
+}
+
+extension ServerProcess {
+    @TaskLocal static var suiteServer: ServerProcess?
+
+    struct NoSharedServer: Error, CustomStringConvertible {
+        var description: String { "ServerProcess.shared used in a suite without the .sharedServer trait" }
+    }
+
+    /// The server of the running suite (`.sharedServer` trait).
+    static var shared: ServerProcess {
+        get throws {
+            guard let server = suiteServer else { throw NoSharedServer() }
+            return server
+        }
+    }
+
+    /// A room name no other test uses, for tests sharing a server.
+    static func uniqueRoom(_ prefix: String = "room") -> String {
+        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 }
 

@@ -125,6 +125,19 @@ final class TestWebSocket {
         }
     }
 
+    /// Waits for the server's close frame (skipping messages) and returns it whole, code and
+    /// reason; `.disconnected` when the connection ended without one.
+    func expectCloseFrame(timeout: Double = 5) throws -> Received {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let frame = try next(timeout: max(0.001, deadline.timeIntervalSinceNow))
+            switch frame {
+            case .close, .disconnected: return frame
+            default: continue
+            }
+        }
+    }
+
     /// Asserts nothing arrives within `timeout` (skipping server pings).
     func expectSilence(_ timeout: Double = 0.3) throws -> Received? {
         do {

@@ -4,16 +4,18 @@ import Foundation
 import Testing
 import WireJSON
 
-@Suite struct UpgradeTests {
+/// One server for the suite. Only `joinsAndReceivesJoinedFirst` joins `lab` and only
+/// `fullRoomIs403` joins `tiny`, so the parallel tests cannot see each other.
+@Suite(.sharedServer(config: "auto_create_rooms: false\n", rooms: [
+    "lab.yaml": "name: lab\ntitle: The Lab\nhost: hoster\n",
+    "tiny.yaml": "name: tiny\nmax_participants: 1\n",
+    "bearer.yaml": "name: bearer\n",
+]))
+struct UpgradeTests {
     let server: ServerProcess
 
     init() throws {
-        server = try ServerProcess(config: """
-            auto_create_rooms: false
-            """, rooms: [
-                "lab.yaml": "name: lab\ntitle: The Lab\nhost: hoster\n",
-                "tiny.yaml": "name: tiny\nmax_participants: 1\n",
-            ])
+        server = try .shared
     }
 
     func refusal(_ path: String, headers: String = "", key: String = TestWebSocket.sampleKey) throws -> TestHTTPResponse {
@@ -94,8 +96,10 @@ import WireJSON
     }
 
     @Test func bearerHeaderIsAccepted() throws {
-        let ws = try TestWebSocket(port: server.port, path: "/rtc", extraHeaders: "Authorization: Bearer \(server.token("bearer"))\r\n")
-        #expect(try ws.nextJSON()["type"] == "joined")
+        let ws = try TestWebSocket(port: server.port, path: "/rtc", extraHeaders: "Authorization: Bearer \(server.token("bearer", room: "bearer"))\r\n")
+        let joined = try ws.nextJSON()
+        #expect(joined["type"] == "joined")
+        #expect(joined["room"]?["name"] == "bearer")
     }
 
     @Test func missingRoomJoinIs403() throws {
@@ -119,9 +123,20 @@ import WireJSON
     }
 }
 
-@Suite struct ValidateEndpointTests {
+/// One server for the suite: `tiny` is `validateAnswersWhatTheUpgradeWould`'s and `acks` is
+/// `publishAckCarriesTheSeq`'s.
+@Suite(.sharedServer(config: "auto_create_rooms: false\n", rooms: [
+    "tiny.yaml": "name: tiny\nmax_participants: 1\n",
+    "acks.yaml": "name: acks\n",
+]))
+struct ValidateEndpointTests {
+    let server: ServerProcess
+
+    init() throws {
+        server = try .shared
+    }
+
     @Test func validateAnswersWhatTheUpgradeWould() throws {
-        let server = try ServerProcess(config: "auto_create_rooms: false\n", rooms: ["tiny.yaml": "name: tiny\nmax_participants: 1\n"])
         func validate(_ token: String) throws -> TestHTTPResponse {
             try TestSocket.get(port: server.port, "/rtc/validate?access_token=\(token)")
         }
@@ -139,7 +154,6 @@ import WireJSON
     }
 
     @Test func absurdTokenTimesAre401AndTheServerStaysUp() throws {
-        let server = try ServerProcess()
         for exp in ["1e300", "9223372036854775807"] {
             let header = Base64Url.encode(#"{"alg":"HS256","typ":"JWT"}"#)
             let payload = Base64Url.encode(#"{"iss":"devkey","sub":"x","exp":\#(exp),"video":{"roomJoin":true,"room":"lab"}}"#)
@@ -151,8 +165,7 @@ import WireJSON
     }
 
     @Test func publishAckCarriesTheSeq() throws {
-        let server = try ServerProcess()
-        let a = try TestWebSocket(port: server.port, token: server.token("a"))
+        let a = try TestWebSocket(port: server.port, token: server.token("a", room: "acks"))
         _ = try a.nextJSON()
         try a.send(json: ["type": "publish", "topic": "t", "payload": 1, "id": "p1"])
         let ack = try a.next(type: "ack")

@@ -3,21 +3,24 @@ import Testing
 import WebSocketCore
 import WireJSON
 
-/// RFC 6455 over a real socket against the real server.
-@Suite struct WebSocketWireTests {
+/// RFC 6455 over a real socket against the real server: one server for the suite, a room per
+/// test.
+@Suite(.sharedServer(config: """
+    limits:
+      max_frame_bytes: 4096
+      max_message_bytes: 8192
+      max_payload_bytes: 1000
+    """))
+struct WebSocketWireTests {
     let server: ServerProcess
+    let room = ServerProcess.uniqueRoom()
 
     init() throws {
-        server = try ServerProcess(config: """
-            limits:
-              max_frame_bytes: 4096
-              max_message_bytes: 8192
-              max_payload_bytes: 1000
-            """)
+        server = try .shared
     }
 
     func join(_ identity: String = "w") throws -> TestWebSocket {
-        let ws = try TestWebSocket(port: server.port, token: server.token(identity))
+        let ws = try TestWebSocket(port: server.port, token: server.token(identity, room: room))
         #expect(try ws.nextJSON()["type"] == "joined")
         return ws
     }
@@ -77,19 +80,21 @@ import WireJSON
         #expect(try ws.next() == .disconnected)
     }
 
+    /// Each violation closes with 1002 and the reason naming the exact rule broken.
     @Test(arguments: [
-        ("unmasked", WebSocketFrameEncoder.frame(.text, payload: Array("{}".utf8))),
-        ("reserved opcode", WebSocketFrameEncoder.frame(.text, payload: [], maskKey: 1).replacing(at: 0, with: 0x83)),
-        ("rsv1", WebSocketFrameEncoder.frame(.text, payload: Array("{}".utf8), maskKey: 7).replacing(at: 0, with: 0xC1)),
-        ("fragmented ping", WebSocketFrameEncoder.frame(.ping, payload: [1], fin: false, maskKey: 7)),
-        ("long ping", WebSocketFrameEncoder.frame(.ping, payload: [UInt8](repeating: 0, count: 126), maskKey: 7)),
-        ("orphan continuation", WebSocketFrameEncoder.frame(.continuation, payload: [1], maskKey: 7)),
-        ("bad close code", WebSocketFrameEncoder.frame(.close, payload: [0x03, 0xED], maskKey: 7)),
-    ] as [(String, [UInt8])])
-    func protocolViolationsClose1002(_ name: String, _ frame: [UInt8]) throws {
+        ("unmasked", WebSocketFrameEncoder.frame(.text, payload: Array("{}".utf8)), "client frames must be masked"),
+        ("reserved opcode", WebSocketFrameEncoder.frame(.text, payload: [], maskKey: 1).replacing(at: 0, with: 0x83), "reserved opcode 3"),
+        ("rsv1", WebSocketFrameEncoder.frame(.text, payload: Array("{}".utf8), maskKey: 7).replacing(at: 0, with: 0xC1),
+         "reserved bits set without a negotiated extension"),
+        ("fragmented ping", WebSocketFrameEncoder.frame(.ping, payload: [1], fin: false, maskKey: 7), "control frames must not be fragmented"),
+        ("long ping", WebSocketFrameEncoder.frame(.ping, payload: [UInt8](repeating: 0, count: 126), maskKey: 7), "control frame payload over 125 bytes"),
+        ("orphan continuation", WebSocketFrameEncoder.frame(.continuation, payload: [1], maskKey: 7), "continuation frame without a message to continue"),
+        ("bad close code", WebSocketFrameEncoder.frame(.close, payload: [0x03, 0xED], maskKey: 7), "invalid close code 1005"),
+    ] as [(String, [UInt8], String)])
+    func protocolViolationsClose1002(_ name: String, _ frame: [UInt8], _ reason: String) throws {
         let ws = try join(name.replacingOccurrences(of: " ", with: "-"))
         try ws.sendRaw(frame)
-        #expect(try ws.expectClose() == 1002, "\(name)")
+        #expect(try ws.expectCloseFrame() == .close(1002, reason), "\(name)")
         #expect(try ws.next() == .disconnected)
     }
 
@@ -97,7 +102,7 @@ import WireJSON
         let ws = try join()
         try ws.send(.text, [0x7B, 0xE2], fin: false)  // "{" and the start of a 3-byte character
         try ws.send(.continuation, [0x28], fin: false)  // not a continuation byte
-        #expect(try ws.expectClose() == 1007)
+        #expect(try ws.expectCloseFrame() == .close(1007, "text message is not valid UTF-8"))
     }
 
     @Test func validUTF8SplitAcrossFragmentsIsAccepted() throws {
@@ -114,7 +119,7 @@ import WireJSON
         // Only the header of a 5000-byte frame: no payload is ever sent.
         let header = Array(WebSocketFrameEncoder.frame(.binary, payload: [UInt8](repeating: 0, count: 5000), maskKey: 3).prefix(8))
         try ws.sendRaw(header)
-        #expect(try ws.expectClose() == 1009)
+        #expect(try ws.expectCloseFrame() == .close(1009, "frame larger than 4096 bytes"))
     }
 
     @Test func oversizedMessageCloses1009OnTheRunningTotal() throws {
@@ -123,7 +128,7 @@ import WireJSON
         try ws.send(.text, chunk, fin: false)
         try ws.send(.continuation, chunk, fin: false)
         try ws.sendRaw(Array(WebSocketFrameEncoder.frame(.continuation, payload: chunk, fin: false, maskKey: 3).prefix(8)))
-        #expect(try ws.expectClose() == 1009)
+        #expect(try ws.expectCloseFrame() == .close(1009, "message larger than 8192 bytes"))
     }
 
     @Test func otherParticipantsSurviveAProtocolError() throws {
@@ -131,7 +136,7 @@ import WireJSON
         let bad = try join("bad")
         _ = try good.next(type: "participant_joined")
         try bad.sendRaw([0x81, 0x02, 0x7B, 0x7D])  // unmasked
-        #expect(try bad.expectClose() == 1002)
+        #expect(try bad.expectCloseFrame() == .close(1002, "client frames must be masked"))
         try good.send(text: #"{"type":"ping","id":5}"#)
         #expect(try good.next(type: "pong")["id"] == 5)
     }
