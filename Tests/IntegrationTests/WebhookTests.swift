@@ -66,9 +66,15 @@ import WireJSON
         #expect(records[2].event["participant"]?["identity"] == "alice")
         #expect(records[2].event["participant"]?["state"] == "DISCONNECTED")
         #expect(records[3].event["participant"] == Optional<JSONValue>.none, "room_finished names no participant")
-        // The query string (where receivers put their own tokens) stays out of the log.
+        // The counters agree, and the query string (where receivers put their own tokens)
+        // stays out of both the log and /metrics.
+        let url = ["url": receiver.url]
+        #expect(try server.awaitMetric("wavedefect_webhooks_delivered_total", url) { $0 >= 4 } == 4)
+        #expect(try server.metric("wavedefect_webhooks_failed_total", url) == 0)
+        #expect(try server.metric("wavedefect_webhooks_retries_total", url) == 0)
+        #expect(try server.metric("wavedefect_webhooks_queued", url) == 0)
         #expect(!server.log.contains("query-secret"))
-        #expect(server.log.contains("webhooks enabled"))
+        #expect(!(try TestSocket.get(port: server.port, "/metrics").bodyText.contains("query-secret")))
     }
 
     @Test func serverErrorsAreRetriedWithBackoff() throws {
@@ -83,7 +89,10 @@ import WireJSON
         #expect(Set(records[0..<3].compactMap { $0.event["id"]?.stringValue }).count == 1)
         #expect(records.filter { $0.status == 200 }.map(\.kind) == Self.lifecycle)
         #expect(records.allSatisfy { $0.valid })
-        #expect(server.log.contains("will retry"))
+        let url = ["url": receiver.url]
+        #expect(try server.awaitMetric("wavedefect_webhooks_delivered_total", url) { $0 >= 4 } == 4)
+        #expect(try server.metric("wavedefect_webhooks_retries_total", url) == 2)
+        #expect(try server.metric("wavedefect_webhooks_failed_total", url) == 0)
     }
 
     @Test func deadReceiversNeitherBlockTheRoomNorOtherURLs() throws {
@@ -104,9 +113,17 @@ import WireJSON
         let records = live.waitFor { $0.count >= 6 }
         #expect(records.map(\.kind) == ["room_started", "participant_joined", "participant_joined", "participant_left", "participant_left", "room_finished"])
         #expect(records.allSatisfy { $0.valid && $0.status == 200 })
-        // Shutdown does not wait on the dead receivers beyond the close timeout.
+        #expect(try server.awaitMetric("wavedefect_webhooks_delivered_total", ["url": live.url]) { $0 >= 6 } == 6)
+        // Every event to the refusing URL is tried max_attempts times, then given up on.
+        let dead = ["url": deadURL]
+        #expect(try server.awaitMetric("wavedefect_webhooks_failed_total", dead) { $0 >= 6 } == 6)
+        #expect(try server.metric("wavedefect_webhooks_retries_total", dead) == 12)
+        #expect(try server.metric("wavedefect_webhooks_delivered_total", dead) == 0)
+        #expect(try server.metric("wavedefect_webhooks_delivered_total", ["url": blackhole.url]) == 0)
+        // Shutdown does not wait on the hanging receiver beyond the close timeout (1 s).
+        let stopping = Date()
         #expect(server.stop() == 0)
-        #expect(server.log.contains("dead"), "failures are logged")
+        #expect(Date().timeIntervalSince(stopping) < 4)
     }
 
     @Test func clientErrorsAreNotRetried() throws {
@@ -117,27 +134,27 @@ import WireJSON
         // One attempt per event, each refused, and the queue moves on.
         #expect(records.map(\.kind) == Self.lifecycle)
         #expect(records.allSatisfy { $0.valid && $0.status == 400 })
-        #expect(server.log.contains("webhook refused, dropped"))
-        #expect(!server.log.contains("will retry"))
+        let url = ["url": receiver.url]
+        #expect(try server.awaitMetric("wavedefect_webhooks_failed_total", url) { $0 >= 4 } == 4)
+        #expect(try server.metric("wavedefect_webhooks_retries_total", url) == 0)
+        #expect(try server.metric("wavedefect_webhooks_delivered_total", url) == 0)
     }
 
     @Test func aFullQueueDropsTheOldestEvents() throws {
-        let blackhole = try WebhookReceiverProcess(blackhole: true)
-        let server = try ServerProcess(config: serverConfig(
-            urls: [blackhole.url], webhooks: ["max_queue: 1", "timeout: 30"], limits: ["close_timeout: 1"]
-        ))
-        // room_started is in flight (and hangs); of the events behind it only the newest is
-        // kept: participant_left pushes participant_joined out.
+        let slow = try WebhookReceiverProcess(delayFirst: 1.5)
+        let server = try ServerProcess(config: serverConfig(urls: [slow.url], webhooks: ["max_queue: 1", "timeout: 30"]))
+        // room_started is in flight while the receiver holds it; of the events behind it only
+        // the newest is kept: participant_left pushes participant_joined out, room_finished
+        // pushes participant_left out.
         try leave(try join(server, "eve", room: "overflow"))
-        let deadline = Date().addingTimeInterval(15)
-        while !server.log.contains("webhook queue full") && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(server.log.contains("webhook queue full, dropping oldest events"))
-        #expect(server.log.contains("event=participant_joined"))
-        // At exit room_started is still in flight and room_finished (which pushed
-        // participant_left out) waits: shutdown gives up on them after the close timeout.
-        #expect(server.stop() == 0)
-        #expect(server.log.contains("undelivered=2"), "\(server.log.suffix(2000))")
-        #expect(server.log.contains("dropped=2"))
+        let records = slow.waitFor { $0.count >= 2 }
+        #expect(records.map(\.kind) == ["room_started", "room_finished"])
+        #expect(records.allSatisfy { $0.valid && $0.status == 200 })
+        let url = ["url": slow.url]
+        #expect(try server.awaitMetric("wavedefect_webhooks_delivered_total", url) { $0 >= 2 } == 2)
+        #expect(try server.metric("wavedefect_webhooks_dropped_total", url) == 2)
+        #expect(try server.metric("wavedefect_webhooks_queued", url) == 0)
+        #expect(slow.records.count == 2, "nothing else arrived")
     }
 
     @Test func shutdownFlushesTheLastEvents() throws {
@@ -185,14 +202,14 @@ final class WebhookReceiverProcess: @unchecked Sendable {
         var description: String { "\(status) \(kind) valid=\(valid)" }
     }
 
-    init(failFirst: Int = 0, status: Int = 200, blackhole: Bool = false) throws {
+    init(failFirst: Int = 0, status: Int = 200, delayFirst: Double = 0, blackhole: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-hook-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let portFile = directory.appendingPathComponent("port")
         logFile = directory.appendingPathComponent("events.jsonl")
         let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/webhook_receiver.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, portFile.path, logFile.path, "--fail-first", String(failFirst), "--status", String(status)] + (blackhole ? ["--blackhole"] : [])
+        process.arguments = ["python3", script.path, portFile.path, logFile.path, "--fail-first", String(failFirst), "--status", String(status), "--delay-first", String(delayFirst)] + (blackhole ? ["--blackhole"] : [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -2,13 +2,15 @@
 Python SDK (livekit-api's WebhookReceiver: JWT signature, issuer, expiry, body SHA-256, and
 parsing into LiveKit's protobuf WebhookEvent).
 
-    webhook_receiver.py PORT_FILE LOG_FILE [--key K --secret S] [--fail-first N] [--status CODE] [--blackhole]
+    webhook_receiver.py PORT_FILE LOG_FILE [--key K --secret S] [--fail-first N] [--status CODE]
+                        [--delay-first SECONDS] [--blackhole]
 
 Binds 127.0.0.1 on an ephemeral port and writes it to PORT_FILE. Each request appends one
 JSON line to LOG_FILE: the status returned, whether LiveKit's receiver accepted it, and the
 parsed event. The first N requests are answered 500 (to exercise retries), the others CODE
-(default 200). --blackhole
-listens but never accepts, like a receiver that hangs.
+(default 200). --delay-first holds the answer to the first request that long (a slow
+receiver, so events queue up behind it). --blackhole listens but never accepts, like a
+receiver that hangs.
 """
 
 import argparse
@@ -31,6 +33,7 @@ def main() -> None:
     parser.add_argument("--secret", default="secret")
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--status", type=int, default=200)
+    parser.add_argument("--delay-first", type=float, default=0)
     parser.add_argument("--blackhole", action="store_true")
     args = parser.parse_args()
 
@@ -68,6 +71,8 @@ def main() -> None:
                 record["valid"] = False
                 record["error"] = f"{type(error).__name__}: {error}"
                 record["body"] = body.decode("utf-8", "replace")
+            if n == 1 and args.delay_first > 0:
+                time.sleep(args.delay_first)
             status = 500 if n <= args.fail_first else args.status
             record["status"] = status
             with open(args.log_file, "a", encoding="utf-8") as log:
