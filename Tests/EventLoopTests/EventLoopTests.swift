@@ -72,14 +72,28 @@ import Testing
         }
         #expect(runLoop(loop) { client != nil && !accepted.isEmpty })
         let message = SharedBytes(Array("hello ".utf8))
+        // The loop runs on this thread, so this thread's write system calls are the loop's.
+        let writesBefore = try threadWriteCalls()
         for _ in 0..<100 { client!.write(message) }
         #expect(client!.bufferedBytes == 600, "queued, not yet written: the flush happens at the end of the turn")
+        #expect(try threadWriteCalls() == writesBefore, "nothing written before the turn ends")
         #expect(runLoop(loop) { sink.received.count == 600 })
+        #expect(try threadWriteCalls() - writesBefore == 1, "the 100 writes of one turn leave in one writev")
         #expect(client!.bufferedBytes == 0)
-        #expect(String(decoding: sink.received.prefix(12), as: UTF8.self) == "hello hello ")
+        #expect(sink.received == Array(String(repeating: "hello ", count: 100).utf8))
         client!.close()
         listener.close()
     }
+}
+
+/// Write-family system calls (write, writev, …) made so far by the calling thread, from
+/// `/proc/thread-self/io` (`syscw`): what a test counts to know how many writes the loop made.
+func threadWriteCalls() throws -> Int {
+    let text = try String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8)
+    for line in text.split(separator: "\n") where line.hasPrefix("syscw:") {
+        if let n = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) { return n }
+    }
+    throw CocoaError(.fileReadCorruptFile)
 }
 
 /// Collects what a connection reads.
