@@ -31,7 +31,9 @@ struct ConfigNode {
             guard let key = k.string else { throw error("keys must be strings") }
             let child = ConfigNode(node: v, file: file, path: path.isEmpty ? key : "\(path).\(key)")
             guard allowed.contains(key) else {
-                throw child.error("unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+                // Point at the key's line: a block value starts on the next one.
+                throw ConfigNode(node: k, file: file, path: child.path)
+                    .error("unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
             }
             out[key] = child
         }
