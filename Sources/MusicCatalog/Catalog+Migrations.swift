@@ -58,6 +58,24 @@ extension Catalog {
         END;
         INSERT INTO track_search (track_search) VALUES ('rebuild');
         """,
+        // 4: taste profiles by participant identity (Catalog+Profiles.swift), and who hosts each
+        // room, so a room's host profile is found while the host is offline.
+        """
+        CREATE TABLE profile_tracks (
+            identity TEXT NOT NULL,
+            track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+            weight REAL NOT NULL CHECK (weight > 0),
+            source TEXT NOT NULL,
+            added_at REAL NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (identity, track_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX profile_tracks_by_track ON profile_tracks(track_id);
+        CREATE TABLE room_hosts (
+            room TEXT PRIMARY KEY,
+            identity TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

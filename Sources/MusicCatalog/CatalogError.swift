@@ -7,6 +7,8 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     case dimensionMismatch(model: String, expected: Int, got: Int)
     case invalidModelName(String)
     case nonFiniteVector(trackID: Int64)
+    /// A profile track with a weight that is not a positive finite number, or a non-finite time.
+    case invalidProfileTrack(Int64)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "model \(model) has dimension \(expected), got a vector of \(got)"
         case .invalidModelName(let name): return "invalid model name \"\(name)\" (use 1–64 characters of [A-Za-z0-9._-])"
         case .nonFiniteVector(let id): return "vector for track \(id) contains NaN or infinity"
+        case .invalidProfileTrack(let id): return "profile entry for track \(id) needs a positive finite weight and a finite time"
         }
     }
 }
