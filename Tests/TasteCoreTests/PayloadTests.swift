@@ -93,3 +93,25 @@ import WireJSON
         #expect(p.trackIDs == [9] && p.contains(9) && !p.contains(2))
     }
 }
+
+@Suite struct TrackTextMatcherTests {
+    let hits = [
+        TrackInfo(id: 1, title: "Bossa Nova 1", artist: "WaveDefect Demo Band", album: "Bossa Nova"),
+        TrackInfo(id: 2, title: "Bossa Nova", artist: "Someone Else"),
+        TrackInfo(id: 3, title: "bossa nova", artist: "WaveDefect Demo Band"),
+    ]
+
+    @Test func theArtistDecidesAmongTitleHits() {
+        #expect(TrackTextMatcher.pick(title: "Bossa Nova", artist: "wavedefect demo band", hits: hits) == 3)
+        #expect(TrackTextMatcher.pick(title: "Bossa Nova", artist: "Someone Else ", hits: hits) == 2)
+        #expect(TrackTextMatcher.pick(title: "Bossa Nova", artist: "Demo Band", hits: hits) == 3)
+        #expect(TrackTextMatcher.pick(title: "Bossa Nova 1", artist: "Demo", hits: hits) == 1)
+        #expect(TrackTextMatcher.pick(title: "Bossa Nova", artist: "Nobody", hits: hits) == nil)
+    }
+
+    @Test func withoutAnArtistAnEqualTitleWinsElseTheBestHit() {
+        #expect(TrackTextMatcher.pick(title: "BOSSA NOVA", artist: nil, hits: hits) == 2)
+        #expect(TrackTextMatcher.pick(title: "Bossa", artist: "", hits: hits) == 1)
+        #expect(TrackTextMatcher.pick(title: "x", artist: nil, hits: []) == nil)
+    }
+}
