@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "MusicCommands",
             dependencies: [
-                "MusicIndex", "WireJSON",
+                "MusicIndex", "TasteCore", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -106,6 +106,12 @@ public struct Recommender: Sendable {
         return try recommend(index: index, more: false)
     }
 
+    /// Frees the per-anchor scores (anchors × catalog rows × 4 bytes), for a participant gone
+    /// idle; the next list rescans every anchor.
+    public mutating func dropCachedScores() {
+        cache = AnchorScoreCache()
+    }
+
     /// Makes the participant's taste profile part of the model (at `profileWeight`).
     public mutating func useProfile(_ profile: TasteProfile) {
         profileAnchors = profile.entries.filter { !thumbsDown.contains($0.trackID) }.map {

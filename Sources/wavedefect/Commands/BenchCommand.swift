@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
         subcommands: [
-            BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self,
+            BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self, BenchRerankCommand.self,
         ]
     )
 }
