@@ -40,9 +40,9 @@ let package = Package(
         .target(name: "HTTPCore"),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         .target(name: "WebSocketCore", dependencies: ["ByteStorage", "HTTPCore", "CryptoPrimitives"]),
-        .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "WireJSON"]),
+        .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
-        .target(name: "RoomCore", dependencies: ["ByteStorage", "WireJSON", "WireProtocol", "WebSocketCore"]),
+        .target(name: "RoomCore", dependencies: ["ByteStorage", "HTTPCore", "WireJSON", "WireProtocol", "WebSocketCore"]),
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
@@ -96,11 +96,11 @@ let package = Package(
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
-        .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "WireJSON"]),
+        .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
         .testTarget(name: "WaveDefectServerTests", dependencies: ["WaveDefectServer"]),
-        .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "WireJSON", "WireProtocol"]),
+        .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "ByteStorage", "HTTPCore"]),
         .testTarget(

@@ -1,6 +1,8 @@
+import HTTPCore
+
 /// Why a token was refused. Every case but `missingGrant` is answered with 401; a valid
 /// token that does not allow the action is answered with 403.
-public struct AccessTokenError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct AccessTokenError: HTTPResponseError, Sendable, Equatable {
     private enum Code: Sendable, Equatable {
         case missing, malformed, unsupportedAlgorithm, unknownKey, badSignature, expired, notYetValid, missingGrant
     }
@@ -25,7 +27,7 @@ public struct AccessTokenError: Error, Sendable, Equatable, CustomStringConverti
     public static func missingGrant(_ why: String) -> AccessTokenError { .init(.missingGrant, why) }
 
     /// 403 for a valid token lacking a permission, 401 otherwise.
-    public var httpStatus: Int { code == .missingGrant ? 403 : 401 }
+    public var status: HTTPStatus { code == .missingGrant ? .forbidden : .unauthorized }
 
     public var description: String { message }
 }

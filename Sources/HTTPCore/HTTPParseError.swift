@@ -1,6 +1,6 @@
 /// Why a request was refused, and which status answers it. The connection is closed after
 /// the error response because the byte stream can no longer be trusted.
-public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct HTTPParseError: HTTPResponseError, Sendable, Equatable {
     private enum Code: Sendable, Equatable {
         case malformed
         case uriTooLong
@@ -37,24 +37,5 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case .unsupportedTransferEncoding: .notImplemented
         case .unsupportedVersion: .httpVersionNotSupported
         }
-    }
-
-    public var description: String { "\(status.code) \(message)" }
-}
-
-/// Size limits of the request parser; each is configurable from the command line.
-public struct HTTPLimits: Sendable, Equatable {
-    /// Longest request line (method, target, version).
-    public var maxRequestLineBytes: Int
-    /// Request line plus all header lines.
-    public var maxHeadBytes: Int
-    public var maxHeaderCount: Int
-    public var maxBodyBytes: Int
-
-    public init(maxRequestLineBytes: Int = 8 * 1024, maxHeadBytes: Int = 16 * 1024, maxHeaderCount: Int = 100, maxBodyBytes: Int = 1 << 20) {
-        self.maxRequestLineBytes = maxRequestLineBytes
-        self.maxHeadBytes = maxHeadBytes
-        self.maxHeaderCount = maxHeaderCount
-        self.maxBodyBytes = maxBodyBytes
     }
 }

@@ -17,14 +17,8 @@ public final class RoomRegistry {
         self.ids = ids
     }
 
-    /// Why a join is refused before the upgrade, with the HTTP status that says so.
-    public struct JoinRefusal: Error, Sendable, Equatable {
-        public let status: Int
-        public let message: String
-
-        public static func roomNotFound(_ name: String) -> JoinRefusal { .init(status: 404, message: "room '\(name)' does not exist") }
-        public static func roomFull(_ name: String) -> JoinRefusal { .init(status: 403, message: "room '\(name)' is full") }
-    }
+    /// Identities travel in every envelope, and as a 1-byte length in binary frames.
+    public static let maxIdentityBytes = 255
 
     public func room(named name: String) -> Room? {
         rooms[name]
@@ -47,6 +41,8 @@ public final class RoomRegistry {
 
     /// Whether a participant could join `name` now, without creating anything.
     public func checkAdmission(_ name: String, identity: String, isAgent: Bool) throws(JoinRefusal) {
+        guard RoomName.isValid(name) else { throw .invalidRoomName }
+        guard identity.utf8.count <= Self.maxIdentityBytes else { throw .identityTooLong }
         if let existing = rooms[name], !existing.isClosed {
             guard existing.admits(identity: identity, isAgent: isAgent) else { throw .roomFull(name) }
         } else {

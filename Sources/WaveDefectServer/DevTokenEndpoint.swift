@@ -1,5 +1,6 @@
 import AccessToken
 import HTTPCore
+import RoomCore
 import WireJSON
 
 /// `GET /dev/token?identity=…&name=…&room=…` — dev mode only: mints a join token with the

@@ -24,7 +24,7 @@ enum RTCEndpoint {
         let claims: AccessTokenClaims
         switch authorize(request, server: server) {
         case .success(let c): claims = c
-        case .failure(let refusal): return refuse(refusal.response, refusal.message)
+        case .failure(let error): return refuse(error.response, error.message)
         }
         let roomName = claims.grant.room ?? ""
         let grant = claims.grant
@@ -48,7 +48,7 @@ enum RTCEndpoint {
         do {
             (room, created) = try server.registry.roomForJoin(roomName, identity: claims.identity, isAgent: isAgent, now: now)
         } catch {
-            return refuse(Refusal(error).response, error.message)
+            return refuse(error.response, error.message)
         }
         let info = ParticipantInfo(
             sid: server.registry.makeParticipantSID(), identity: claims.identity, name: claims.name ?? "",
@@ -70,36 +70,11 @@ enum RTCEndpoint {
         finish(session, leftover: leftover)
     }
 
-    /// An HTTP refusal: status and a one-line reason.
-    struct Refusal: Error {
-        let status: HTTPStatus
-        let message: String
-
-        init(_ status: HTTPStatus, _ message: String) {
-            self.status = status
-            self.message = message
-        }
-
-        init(_ error: RoomRegistry.JoinRefusal) {
-            self.init(HTTPStatus(error.status, error.status == 404 ? "Not Found" : "Forbidden"), error.message)
-        }
-
-        var response: HTTPResponse { .text(status, message) }
-    }
-
-    /// The token checks of a join: present, valid, `roomJoin` for a valid room name.
-    static func authorize(_ request: HTTPRequest, server: WaveDefectServer) -> Result<AccessTokenClaims, Refusal> {
+    /// The token checks of a join: present, valid, `roomJoin`. The room name and identity
+    /// rules are the registry's (`checkAdmission`).
+    static func authorize(_ request: HTTPRequest, server: WaveDefectServer) -> Result<AccessTokenClaims, AccessTokenError> {
         let token = request.query("access_token") ?? bearerToken(request.headers)
-        let claims: AccessTokenClaims
-        do {
-            claims = try server.verifier.verifyJoin(token ?? "", now: ServerClock.wallSeconds)
-        } catch {
-            return .failure(Refusal(HTTPStatus(error.httpStatus, error.httpStatus == 403 ? "Forbidden" : "Unauthorized"), error.message))
-        }
-        guard RoomName.isValid(claims.grant.room ?? "") else { return .failure(Refusal(.badRequest, "invalid room name in token")) }
-        // Identities travel in every envelope (and a 1-byte length in binary frames).
-        guard claims.identity.utf8.count <= 255 else { return .failure(Refusal(.badRequest, "identity longer than 255 bytes")) }
-        return .success(claims)
+        return Result { () throws(AccessTokenError) in try server.verifier.verifyJoin(token ?? "", now: ServerClock.wallSeconds) }
     }
 
     /// `GET /rtc/validate?access_token=JWT`, as LiveKit's: a browser cannot read why a
@@ -107,14 +82,14 @@ enum RTCEndpoint {
     /// upgrade would get (200 `success` when it would be accepted). Nothing is created.
     static func validate(_ request: HTTPRequest, server: WaveDefectServer) -> HTTPResponse {
         switch authorize(request, server: server) {
-        case .failure(let refusal):
-            return refusal.response
+        case .failure(let error):
+            return error.response
         case .success(let claims):
             let isAgent = claims.kind == "agent" || claims.grant.agent
             do {
                 try server.registry.checkAdmission(claims.grant.room ?? "", identity: claims.identity, isAgent: isAgent)
             } catch {
-                return Refusal(error).response
+                return error.response
             }
             return .text(.ok, "success")
         }

@@ -41,7 +41,7 @@ public enum RoomDefinitionLoader {
         let m = try root.members(allowed: fields)
         guard let nameNode = m["name"] else { throw root.error("missing required field 'name'") }
         let name = try nameNode.string()
-        guard RoomName.isValid(name) else { throw nameNode.error("room names are 1–128 characters of letters, digits, '-', '_' and '.'") }
+        guard RoomName.isValid(name) else { throw nameNode.error(RoomName.rule) }
         var c = defaults
         c.title = try m["title"]?.string() ?? name
         c.metadata = try m["metadata"]?.string() ?? ""
@@ -78,14 +78,5 @@ public enum RoomDefinitionLoader {
             }
         }
         return policy
-    }
-}
-
-/// Room names travel in URLs, tokens and file names: keep them to a safe alphabet.
-public enum RoomName {
-    public static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 128 && name.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
-        }
     }
 }

@@ -1,5 +1,5 @@
 /// Why the connection must be failed, with the close code to send (RFC 6455 §7.1.7).
-public struct WebSocketError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct WebSocketError: WebSocketCloseError, Sendable, Equatable {
     private enum Code: Sendable, Equatable {
         case reservedBitsSet
         case reservedOpcode
@@ -50,6 +50,4 @@ public struct WebSocketError: Error, Sendable, Equatable, CustomStringConvertibl
         default: .protocolError
         }
     }
-
-    public var description: String { "\(closeCode.rawValue) \(reason)" }
 }

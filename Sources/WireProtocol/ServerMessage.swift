@@ -33,7 +33,7 @@ public enum ServerMessage {
         frame { w in
             w.beginObject()
             w.key("type"); w.string("error")
-            w.key("code"); w.string(error.code)
+            w.key("code"); w.string(error.wireCode)
             w.key("message"); w.string(error.message)
             if let id { w.key("id"); w.raw(id) }
             w.endObject()

@@ -1,4 +1,5 @@
 import CryptoPrimitives
+import HTTPCore
 import Testing
 import WireJSON
 @testable import AccessToken
@@ -80,7 +81,7 @@ import WireJSON
             _ = try verifier.verify(token, now: now)
             Issue.record("accepted \(token)")
         } catch {
-            #expect(error.httpStatus == 401)
+            #expect(error.status.code == 401)
         }
     }
 
@@ -107,7 +108,7 @@ import WireJSON
             _ = try verifier.verifyJoin(noJoin, now: now)
             Issue.record("joined without roomJoin")
         } catch {
-            #expect(error.httpStatus == 403)
+            #expect(error.status.code == 403)
         }
         let noVideo = AccessTokenMinter.mint(claims(video: nil), secret: "secret")
         #expect(throws: AccessTokenError.self) { try verifier.verifyJoin(noVideo, now: now) }

@@ -26,7 +26,7 @@ import Testing
 
     @Test func postSendsTheExactBodyWithoutExpectContinue() throws {
         let f = try ClientFixture { request in
-            .respond(HTTPResponse(status: HTTPStatus(201, "Created"), body: request.body))
+            .respond(HTTPResponse(status: .created, body: request.body))
         }
         var body = [UInt8](repeating: 0, count: 200_000)
         for i in body.indices { body[i] = UInt8(truncatingIfNeeded: i &* 7) }
@@ -63,9 +63,9 @@ import Testing
     @Test func errorStatusesAreResponses() throws {
         let f = try ClientFixture { request in
             switch request.target {
-            case "/missing": .respond(.text(HTTPStatus(404, "Not Found"), "no"))
-            case "/busy": .respond(HTTPResponse(status: HTTPStatus(429, "Too Many Requests"), headers: HTTPHeaders([("Retry-After", "3")])))
-            default: .respond(.text(HTTPStatus(503, "Service Unavailable"), "later"))
+            case "/missing": .respond(.text(.notFound, "no"))
+            case "/busy": .respond(HTTPResponse(status: .tooManyRequests, headers: HTTPHeaders([("Retry-After", "3")])))
+            default: .respond(.text(.serviceUnavailable, "later"))
             }
         }
         let missing = try #require(try f.fetch(HTTPClientRequest(url: f.url("/missing")))?.get())

@@ -89,8 +89,8 @@ import Testing
 
     @Test func reportsTheLineOfInvalidJSON() {
         #expect { try VectorFile.parseJSONLines(Array("{\"id\": 1, \"vector\": [1]}\n{oops".utf8), model: "m") } throws: { error in
-            if case .line(2, let message) = error as? VectorFileError { return message.hasPrefix("invalid JSON") }
-            return false
+            guard let error = error as? VectorFileError else { return false }
+            return error.lineNumber == 2 && error.message.hasPrefix("invalid JSON")
         }
     }
 }

@@ -90,7 +90,7 @@ import WireProtocol
         let limits = DataLimits(maxDestinations: 2)
         _ = try h.publish("chat", from: alice, destinations: ["a", "b", "a"], limits: limits).get()
         let error = h.publish("chat", from: alice, destinations: ["a", "b", "c"], limits: limits).failureValue
-        #expect(error?.code == "bad_message")
+        #expect(error?.wireCode == "bad_message")
         #expect(h.room.seq == 1)
     }
 
@@ -156,10 +156,10 @@ import WireProtocol
         let (_, bobEP) = h.join("bob")
         bobEP.clear()
         let result = h.publish("chat", from: mute)
-        #expect(result.failureValue?.code == "forbidden")
+        #expect(result.failureValue?.wireCode == "forbidden")
         #expect(result.failureValue == ProtocolError.forbidden("token does not grant canPublishData"))
         let binary = h.publishBinary("audio", [1], from: mute)
-        #expect(binary.failureValue?.code == "forbidden")
+        #expect(binary.failureValue?.wireCode == "forbidden")
         #expect(bobEP.frames.isEmpty)
         #expect(h.room.seq == 0)
         #expect(h.room.topicStats.isEmpty)
@@ -195,7 +195,7 @@ import WireProtocol
                 #expect(result.failureValue == nil, "\(sender.identity) → \(topic)")
                 #expect(listenerEP.frames.count == before + 1, "\(sender.identity) → \(topic)")
             } else {
-                #expect(result.failureValue?.code == "forbidden", "\(sender.identity) → \(topic)")
+                #expect(result.failureValue?.wireCode == "forbidden", "\(sender.identity) → \(topic)")
                 #expect(listenerEP.frames.count == before, "\(sender.identity) → \(topic)")
             }
         }
@@ -219,10 +219,10 @@ import WireProtocol
         let limits = DataLimits(maxPayloadBytes: 10)
         #expect(h.publish("chat", #""12345678""#, from: alice, limits: limits).failureValue == nil)  // 10 bytes
         let tooLarge = h.publish("chat", #""123456789""#, from: alice, limits: limits).failureValue  // 11 bytes
-        #expect(tooLarge?.code == "payload_too_large")
+        #expect(tooLarge?.wireCode == "payload_too_large")
         #expect(tooLarge == ProtocolError.payloadTooLarge(10))
-        #expect(h.publishBinary("audio", [UInt8](repeating: 7, count: 11), from: alice, limits: limits).failureValue?.code == "payload_too_large")
-        #expect(h.publish("chat", #""123456789""#, from: nil, limits: limits).failureValue?.code == "payload_too_large")
+        #expect(h.publishBinary("audio", [UInt8](repeating: 7, count: 11), from: alice, limits: limits).failureValue?.wireCode == "payload_too_large")
+        #expect(h.publish("chat", #""123456789""#, from: nil, limits: limits).failureValue?.wireCode == "payload_too_large")
         #expect(bobEP.dataSeqs == [1])
         #expect(h.room.seq == 1)
     }
@@ -230,9 +230,9 @@ import WireProtocol
     @Test func topicMustBeOneTo255Bytes() throws {
         let h = RoomHarness()
         let (alice, _) = h.join("alice")
-        #expect(h.publish("", from: alice).failureValue?.code == "bad_message")
-        #expect(h.publish(String(repeating: "t", count: 256), from: alice).failureValue?.code == "bad_message")
-        #expect(h.publish(String(repeating: "é", count: 128), from: alice).failureValue?.code == "bad_message", "256 UTF-8 bytes")
+        #expect(h.publish("", from: alice).failureValue?.wireCode == "bad_message")
+        #expect(h.publish(String(repeating: "t", count: 256), from: alice).failureValue?.wireCode == "bad_message")
+        #expect(h.publish(String(repeating: "é", count: 128), from: alice).failureValue?.wireCode == "bad_message", "256 UTF-8 bytes")
         #expect(h.publish(String(repeating: "t", count: 255), from: alice).failureValue == nil)
         #expect(h.room.seq == 1)
     }
@@ -299,7 +299,7 @@ import WireProtocol
         bobEP.clear()
         _ = try h.publish("chat", from: alice).get()
         #expect(bobEP.frames.isEmpty, "revoked canSubscribe must not be served from a stale subscriber cache")
-        #expect(h.publish("chat", from: bob).failureValue?.code == "forbidden")
+        #expect(h.publish("chat", from: bob).failureValue?.wireCode == "forbidden")
         h.apply(h.room.setPermissions(bob, .init(), now: h.now))
         _ = try h.publish("chat", from: alice).get()
         #expect(bobEP.dataSeqs == [3])

@@ -1,4 +1,5 @@
 import Testing
+import HTTPCore
 import WireJSON
 import WireProtocol
 
@@ -182,7 +183,7 @@ import WireProtocol
         #expect(throws: RoomRegistry.JoinRefusal.roomNotFound("nowhere")) {
             try join(r, "nowhere", "alice", now: origin, webhooks: &hooks)
         }
-        #expect(RoomRegistry.JoinRefusal.roomNotFound("x").status == 404)
+        #expect(RoomRegistry.JoinRefusal.roomNotFound("x").status.code == 404)
         #expect(r.room(named: "nowhere") == nil)
         #expect(hooks.isEmpty)
         try join(r, "lab", "alice", now: origin, webhooks: &hooks)
@@ -196,7 +197,7 @@ import WireProtocol
         #expect(throws: RoomRegistry.JoinRefusal.roomFull("lab")) {
             try join(r, "lab", "bob", now: origin, webhooks: &hooks)
         }
-        #expect(RoomRegistry.JoinRefusal.roomFull("lab").status == 403)
+        #expect(RoomRegistry.JoinRefusal.roomFull("lab").status.code == 403)
         try join(r, "lab", "alice", now: origin, webhooks: &hooks)
         #expect(first.disconnectCodes == [4000])
         try join(r, "lab", "taster", isAgent: true, now: origin, webhooks: &hooks)

@@ -97,7 +97,7 @@ import WireProtocol
     @Test(arguments: ["nope", "[1,2]", "\"ping\"", "", #"{"type":"ping""#, #"{"type":"ping",}"#, #"{"type":"ping"} x"#])
     func notAJSONObjectIsBadJSON(_ text: String) {
         let e = Parsed(text).error
-        #expect(e?.code == "bad_json", "\(text.debugDescription) → \(String(describing: e))")
+        #expect(e?.wireCode == "bad_json", "\(text.debugDescription) → \(String(describing: e))")
         #expect(e?.message.hasPrefix("malformed JSON: ") == true)
     }
 
@@ -131,7 +131,7 @@ import WireProtocol
     }
 
     @Test func unknownTypeMessageNamesTheType() {
-        #expect(Parsed(#"{"type":"zap"}"#).error?.code == "unknown_type")
+        #expect(Parsed(#"{"type":"zap"}"#).error?.wireCode == "unknown_type")
         #expect(Parsed(#"{"type":"zap"}"#).error?.message == "unknown message type 'zap'")
     }
 

@@ -14,7 +14,7 @@ enum RoomServiceAPI {
         do {
             return .json(.ok, try dispatch(request, server: server))
         } catch {
-            server.logger.debug("admin API error", metadata: ["path": "\(request.path)", "code": "\(error.code)", "msg": "\(error.message)"])
+            server.logger.debug("admin API error", metadata: ["path": "\(request.path)", "code": "\(error.wireCode)", "msg": "\(error.message)"])
             return error.response
         }
     }
@@ -94,7 +94,7 @@ struct RoomServiceHandlers {
 
     func createRoom(_ body: TwirpBody) throws(TwirpError) -> [UInt8] {
         let name = try body.requiredString("name")
-        guard RoomName.isValid(name) else { throw .invalidArgument("room names are 1–128 characters of letters, digits, '-', '_' and '.'") }
+        guard RoomName.isValid(name) else { throw .invalidArgument(RoomName.rule) }
         let emptyTimeout = try body.uint32("empty_timeout")
         let departureTimeout = try body.uint32("departure_timeout")
         let maxParticipants = try body.uint32("max_participants")

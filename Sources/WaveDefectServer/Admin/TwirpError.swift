@@ -1,125 +1,80 @@
 import HTTPCore
 import WireJSON
 
-/// A Twirp error: `{"code":…,"msg":…}` with the HTTP status Twirp assigns to the code.
-struct TwirpError: Error {
-    let code: String
+/// A Twirp error: `{"code":…,"msg":…}` with the HTTP status the Twirp spec assigns to the
+/// code (https://twitchtv.github.io/twirp/docs/spec_v7.html#error-codes).
+struct TwirpError: HTTPResponseError, Sendable, Equatable {
+    private enum Code: String, Sendable, Equatable {
+        case canceled, unknown, malformed, unavailable, aborted
+        case internalError = "internal"
+        case invalidArgument = "invalid_argument"
+        case deadlineExceeded = "deadline_exceeded"
+        case notFound = "not_found"
+        case badRoute = "bad_route"
+        case alreadyExists = "already_exists"
+        case permissionDenied = "permission_denied"
+        case unauthenticated
+        case resourceExhausted = "resource_exhausted"
+        case failedPrecondition = "failed_precondition"
+        case outOfRange = "out_of_range"
+        case unimplemented
+        case dataLoss = "dataloss"
+    }
+
+    private let code: Code
     let message: String
 
-    static func unauthenticated(_ m: String) -> TwirpError { .init(code: "unauthenticated", message: m) }
-    static func permissionDenied(_ m: String) -> TwirpError { .init(code: "permission_denied", message: m) }
-    static func notFound(_ m: String) -> TwirpError { .init(code: "not_found", message: m) }
-    static func invalidArgument(_ m: String) -> TwirpError { .init(code: "invalid_argument", message: m) }
-    static func malformed(_ m: String) -> TwirpError { .init(code: "malformed", message: m) }
-    static func badRoute(_ m: String) -> TwirpError { .init(code: "bad_route", message: m) }
+    private init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    static func canceled(_ m: String) -> TwirpError { .init(.canceled, m) }
+    static func unknown(_ m: String) -> TwirpError { .init(.unknown, m) }
+    static func invalidArgument(_ m: String) -> TwirpError { .init(.invalidArgument, m) }
+    static func malformed(_ m: String) -> TwirpError { .init(.malformed, m) }
+    static func deadlineExceeded(_ m: String) -> TwirpError { .init(.deadlineExceeded, m) }
+    static func notFound(_ m: String) -> TwirpError { .init(.notFound, m) }
+    static func badRoute(_ m: String) -> TwirpError { .init(.badRoute, m) }
+    static func alreadyExists(_ m: String) -> TwirpError { .init(.alreadyExists, m) }
+    static func permissionDenied(_ m: String) -> TwirpError { .init(.permissionDenied, m) }
+    static func unauthenticated(_ m: String) -> TwirpError { .init(.unauthenticated, m) }
+    static func resourceExhausted(_ m: String) -> TwirpError { .init(.resourceExhausted, m) }
+    static func failedPrecondition(_ m: String) -> TwirpError { .init(.failedPrecondition, m) }
+    static func aborted(_ m: String) -> TwirpError { .init(.aborted, m) }
+    static func outOfRange(_ m: String) -> TwirpError { .init(.outOfRange, m) }
+    static func unimplemented(_ m: String) -> TwirpError { .init(.unimplemented, m) }
+    static func `internal`(_ m: String) -> TwirpError { .init(.internalError, m) }
+    static func unavailable(_ m: String) -> TwirpError { .init(.unavailable, m) }
+    static func dataLoss(_ m: String) -> TwirpError { .init(.dataLoss, m) }
+
+    /// The `code` member of the body: Twirp's wire name.
+    var wireCode: String { code.rawValue }
 
     var status: HTTPStatus {
         switch code {
-        case "unauthenticated": .unauthorized
-        case "permission_denied": .forbidden
-        case "not_found", "bad_route": .notFound
-        case "invalid_argument", "malformed": .badRequest
-        default: .internalServerError
+        case .canceled, .deadlineExceeded: .requestTimeout
+        case .invalidArgument, .malformed, .outOfRange: .badRequest
+        case .notFound, .badRoute: .notFound
+        case .alreadyExists, .aborted: .conflict
+        case .permissionDenied: .forbidden
+        case .unauthenticated: .unauthorized
+        case .resourceExhausted: .tooManyRequests
+        case .failedPrecondition: .preconditionFailed
+        case .unimplemented: .notImplemented
+        case .unavailable: .serviceUnavailable
+        case .unknown, .internalError, .dataLoss: .internalServerError
         }
     }
 
     var response: HTTPResponse {
         var w = JSONWriter()
         w.beginObject()
-        w.key("code"); w.string(code)
+        w.key("code"); w.string(wireCode)
         w.key("msg"); w.string(message)
         w.endObject()
         return .json(status, w.bytes)
     }
-}
 
-/// A Twirp JSON request body. protojson accepts both the proto field name (snake_case) and
-/// its lowerCamelCase JSON name, so lookups try both.
-struct TwirpBody {
-    let object: JSONObject
-
-    init(_ bytes: [UInt8]) throws(TwirpError) {
-        if bytes.isEmpty {
-            object = JSONObject()
-            return
-        }
-        guard let value = try? JSONParser.parse(bytes), let o = value.objectValue else {
-            throw .malformed("request body is not a JSON object")
-        }
-        object = o
-    }
-
-    func value(_ name: String) -> JSONValue? {
-        if let v = object[name], !v.isNull { return v }
-        if let v = object[Self.camelCase(name)], !v.isNull { return v }
-        return nil
-    }
-
-    func string(_ name: String) throws(TwirpError) -> String? {
-        guard let v = value(name) else { return nil }
-        guard let s = v.stringValue else { throw .malformed("\(name) must be a string") }
-        return s
-    }
-
-    func requiredString(_ name: String) throws(TwirpError) -> String {
-        guard let s = try string(name), !s.isEmpty else { throw .invalidArgument("\(name) is required") }
-        return s
-    }
-
-    /// uint32 and int64 fields: protojson writes int64 as strings, accept both.
-    func int(_ name: String) throws(TwirpError) -> Int? {
-        guard let v = value(name) else { return nil }
-        if let i = v.int64Value, let n = Int(exactly: i), n >= 0 { return n }
-        if let s = v.stringValue, let n = Int(s), n >= 0 { return n }
-        throw .malformed("\(name) must be a non-negative integer")
-    }
-
-    /// A uint32 field (LiveKit's timeouts and counts): larger values are refused.
-    func uint32(_ name: String) throws(TwirpError) -> Int? {
-        guard let n = try int(name) else { return nil }
-        guard n <= Int(UInt32.max) else { throw .invalidArgument("\(name) must be at most \(UInt32.max)") }
-        return n
-    }
-
-    func bool(_ name: String) throws(TwirpError) -> Bool? {
-        guard let v = value(name) else { return nil }
-        guard let b = v.boolValue else { throw .malformed("\(name) must be a boolean") }
-        return b
-    }
-
-    func strings(_ name: String) throws(TwirpError) -> [String]? {
-        guard let v = value(name) else { return nil }
-        guard let a = v.stringArrayValue else { throw .malformed("\(name) must be an array of strings") }
-        return a
-    }
-
-    func stringMap(_ name: String) throws(TwirpError) -> [String: String]? {
-        guard let v = value(name) else { return nil }
-        guard let m = v.stringMapValue else { throw .malformed("\(name) must be an object of strings") }
-        return m
-    }
-
-    func object(_ name: String) throws(TwirpError) -> TwirpBody? {
-        guard let v = value(name) else { return nil }
-        guard let o = v.objectValue else { throw .malformed("\(name) must be an object") }
-        return try TwirpBody(o.json)
-    }
-
-    static func camelCase(_ snake: String) -> String {
-        var out = ""
-        var upper = false
-        for c in snake {
-            if c == "_" {
-                upper = true
-            } else {
-                out.append(upper ? Character(c.uppercased()) : c)
-                upper = false
-            }
-        }
-        return out
-    }
-}
-
-extension JSONObject {
-    var json: [UInt8] { JSONValue.object(self).serialized }
+    var description: String { "\(wireCode): \(message)" }
 }

@@ -22,10 +22,10 @@ enum AgentWorkerEndpoint {
         do {
             claims = try server.verifier.verify(token, now: ServerClock.wallSeconds)
         } catch {
-            return refuse(.text(HTTPStatus(error.httpStatus, error.httpStatus == 403 ? "Forbidden" : "Unauthorized"), error.message))
+            return refuse(error.response)
         }
         guard claims.grant.agent else { return refuse(.text(.forbidden, "token does not grant agent")) }
-        guard !server.isShuttingDown else { return refuse(.text(HTTPStatus(503, "Service Unavailable"), "server shutting down")) }
+        guard !server.isShuttingDown else { return refuse(.text(.serviceUnavailable, "server shutting down")) }
         server.stats.upgrades += 1
         connection.tcp.write(WebSocketHandshake.acceptResponse(forKey: key))
         let worker = WorkerConnection(server: server, tcp: connection.tcp, apiKey: claims.issuer, id: server.workers.makeWorkerID())
