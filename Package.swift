@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "WebSocketCore", dependencies: ["ByteStorage", "HTTPCore", "CryptoPrimitives"]),
         .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
-        .target(name: "RoomCore", dependencies: ["ByteStorage", "HTTPCore", "WireJSON", "WireProtocol", "WebSocketCore"]),
+        .target(name: "RoomCore", dependencies: ["ByteStorage", "HTTPCore", "WireJSON", "WireProtocol"]),
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.

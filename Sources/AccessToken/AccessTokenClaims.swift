@@ -40,6 +40,10 @@ public struct AccessTokenClaims: Sendable, Equatable {
     /// The grants, or an empty grant (nothing allowed that needs asking) when absent.
     public var grant: VideoGrant { video ?? VideoGrant() }
 
+    /// Whether the bearer joins as an agent: LiveKit's participant kind `agent`, or the
+    /// `agent` video grant. Agents get in past a room's participant limit.
+    public var isAgent: Bool { kind == "agent" || grant.agent }
+
     init(json: JSONObject) throws(AccessTokenError) {
         guard let iss = json["iss"]?.stringValue, !iss.isEmpty else { throw .malformed("token has no issuer (iss)") }
         guard let exp = json["exp"] else { throw .malformed("token has no expiry (exp)") }

@@ -1,5 +1,4 @@
 import ByteStorage
-import WebSocketCore
 import WireJSON
 import WireProtocol
 
@@ -98,9 +97,9 @@ extension Room {
         let frame: SharedBytes
         switch publication.body {
         case .json(let payload):
-            frame = Self.dataMessage(topic: publication.topic, from: sender?.identity, seq: seq, payload: payload, reliable: reliable, ts: now.wallMilliseconds)
+            frame = ServerMessage.data(topic: publication.topic, from: sender?.identity, seq: seq, payload: payload, reliable: reliable, ts: now.wallMilliseconds)
         case .binary(let payload):
-            frame = Self.binaryDataMessage(topic: publication.topic, from: sender?.identity ?? "", seq: seq, payload: payload, ts: now.wallMilliseconds)
+            frame = ServerMessage.binaryData(topic: publication.topic, from: sender?.identity ?? "", seq: seq, payload: payload, ts: now.wallMilliseconds)
         }
 
         var counters = topicStats[publication.topic, default: TopicCounters()]
@@ -113,7 +112,7 @@ extension Room {
             replayBytes += frame.count - freed
             trimReplay(to: limits.maxReplayBytesPerRoom)
         }
-        // The cached subscriber list is handed out as is (no copy); the sender is skipped at delivery.
+        // The cached subscriber list is handed out as is (no copy); `Recipients` skips the sender.
         var recipients = subscribers(of: publication.topic)
         if let destinations {
             recipients = recipients.filter { destinations.contains($0.identity) }
@@ -121,7 +120,7 @@ extension Room {
         let senderIncluded = sender.map { s in recipients.contains { $0 === s } } ?? false
         counters.deliveries += recipients.count - (senderIncluded ? 1 : 0)
         topicStats[publication.topic] = counters
-        return recipients.isEmpty ? [] : [.broadcast(frame, to: recipients, except: sender, lossy: !reliable)]
+        return recipients.isEmpty ? [] : [.broadcast(frame, to: Recipients(recipients, excluding: sender), lossy: !reliable)]
     }
 
     /// Drops the room's oldest replayable messages, whatever their topic, until the room
@@ -143,13 +142,27 @@ extension Room {
     }
 
     public func subscribe(_ participant: Participant, topics: [String]) throws(ProtocolError) {
+        try Self.checkTopics(topics)
         guard participant.subscription.subscribe(topics) else { throw Self.tooManyPatterns }
         invalidateSubscribers()
     }
 
     public func unsubscribe(_ participant: Participant, topics: [String]) throws(ProtocolError) {
+        try Self.checkTopics(topics)
         guard participant.subscription.unsubscribe(topics) else { throw Self.tooManyPatterns }
         invalidateSubscribers()
+    }
+
+    /// Most topics (or patterns) one subscribe or unsubscribe request may name.
+    public static let maxTopicsPerRequest = 256
+
+    /// The topics of one subscribe or unsubscribe request: at most `maxTopicsPerRequest`,
+    /// each 1 to 255 bytes (the length byte of binary frames).
+    static func checkTopics(_ topics: [String]) throws(ProtocolError) {
+        guard topics.count <= maxTopicsPerRequest else { throw .badMessage("at most \(maxTopicsPerRequest) topics per request") }
+        for t in topics where t.isEmpty || t.utf8.count > 255 {
+            throw .badMessage("topics must be 1 to 255 bytes")
+        }
     }
 
     static let tooManyPatterns = ProtocolError.badMessage("more than \(TopicSubscription.maxRules) distinct subscription patterns")
@@ -177,7 +190,7 @@ extension Room {
         let frame = ServerMessage.participantUpdated(participant.info.json)
         // The participant hears its own update too, so it learns the merged state.
         let recipients = participant.isHidden ? [participant] : activeParticipants
-        return [.broadcast(frame, to: recipients.filter(\.isActive), except: nil, lossy: false)]
+        return [.broadcast(frame, to: Recipients(recipients.filter(\.isActive)), lossy: false)]
     }
 
     /// Replaces a participant's permissions (the admin API's UpdateParticipant). Becoming
@@ -191,7 +204,7 @@ extension Room {
         let frame = permissions.hidden
             ? ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: LeaveReason.hidden.rawValue)
             : ServerMessage.participantJoined(participant.info.json)
-        return [.broadcast(frame, to: activeParticipants, except: participant, lossy: false)]
+        return [.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false)]
     }
 
     /// Changes the room's metadata; everyone hears `room_updated`.
@@ -200,39 +213,6 @@ extension Room {
         let frame = ServerMessage.typed("room_updated") { w in
             w.key("room"); writeInfo(to: &w)
         }
-        return [.broadcast(frame, to: activeParticipants, except: nil, lossy: false)]
-    }
-
-    // MARK: Envelopes
-
-    /// `{"type":"data","topic":…,"from":…,"seq":…,"payload":…,"reliable":…,"ts":…}`
-    static func dataMessage(topic: String, from: String?, seq: UInt64, payload: UnsafeRawBufferPointer, reliable: Bool, ts: Int64) -> SharedBytes {
-        ServerMessage.typed("data", capacity: payload.count + topic.utf8.count + 128) { w in
-            w.key("topic"); w.string(topic)
-            w.key("from")
-            if let from { w.string(from) } else { w.null() }
-            w.key("seq"); w.uint(seq)
-            w.key("payload"); w.raw(payload)
-            w.key("reliable"); w.bool(reliable)
-            w.key("ts"); w.int(ts)
-        }
-    }
-
-    /// Binary data frame: `u8 topic length, topic, u8 sender length, sender, u64 seq,
-    /// i64 ts (ms), payload`, integers big-endian (docs/protocol.md).
-    static func binaryDataMessage(topic: String, from: String, seq: UInt64, payload: UnsafeRawBufferPointer, ts: Int64) -> SharedBytes {
-        let topicBytes = Array(topic.utf8.prefix(255))
-        let fromBytes = Array(from.utf8.prefix(255))
-        var body = [UInt8](repeating: 0, count: WebSocketFrameEncoder.maxHeaderLength)
-        body.reserveCapacity(body.count + 18 + topicBytes.count + fromBytes.count + payload.count)
-        body.append(UInt8(topicBytes.count))
-        body += topicBytes
-        body.append(UInt8(fromBytes.count))
-        body += fromBytes
-        withUnsafeBytes(of: seq.bigEndian) { body.append(contentsOf: $0) }
-        withUnsafeBytes(of: ts.bigEndian) { body.append(contentsOf: $0) }
-        body.append(contentsOf: payload)
-        let start = WebSocketFrameEncoder.frameInPlace(&body, opcode: .binary)
-        return SharedBytes(body, from: start)
+        return [.broadcast(frame, to: Recipients(activeParticipants), lossy: false)]
     }
 }

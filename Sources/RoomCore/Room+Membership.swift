@@ -38,7 +38,7 @@ extension Room {
         actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
         if !participant.isHidden {
             let frame = ServerMessage.participantJoined(participant.info.json)
-            actions.append(.broadcast(frame, to: activeParticipants, except: participant, lossy: false))
+            actions.append(.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false))
         }
         actions.append(webhook(.participantJoined, participant, now: now))
         return actions
@@ -95,7 +95,7 @@ extension Room {
         var actions: [RoomAction] = []
         if !participant.isHidden {
             let frame = ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: reason.rawValue)
-            actions.append(.broadcast(frame, to: activeParticipants, except: nil, lossy: false))
+            actions.append(.broadcast(frame, to: Recipients(activeParticipants), lossy: false))
         }
         actions.append(webhook(.participantLeft, participant, now: now))
         return actions

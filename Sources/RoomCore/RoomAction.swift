@@ -4,9 +4,9 @@ import ByteStorage
 public enum RoomAction {
     /// Write a frame to one participant's connection.
     case send(SharedBytes, to: Participant)
-    /// Write the same frame to each recipient but `except`. `lossy` frames may be dropped for
-    /// a slow recipient; reliable ones may not.
-    case broadcast(SharedBytes, to: [Participant], except: Participant?, lossy: Bool)
+    /// Write the same frame to each of `recipients` (never the sender: `Recipients` already
+    /// leaves it out). `lossy` frames may be dropped for a slow recipient; reliable ones may not.
+    case broadcast(SharedBytes, to: Recipients, lossy: Bool)
     /// Close a connection (a participant's endpoint) with a WebSocket close code.
     case disconnect(RoomEndpoint, code: UInt16, reason: String)
     case webhook(WebhookEvent)

@@ -28,7 +28,7 @@ enum RTCEndpoint {
         }
         let roomName = claims.grant.room ?? ""
         let grant = claims.grant
-        let isAgent = claims.kind == "agent" || grant.agent
+        let isAgent = claims.isAgent
         let now = ServerClock.now
 
         // Resume: the same identity presenting the token from its `joined` message.
@@ -85,7 +85,7 @@ enum RTCEndpoint {
         case .failure(let error):
             return error.response
         case .success(let claims):
-            let isAgent = claims.kind == "agent" || claims.grant.agent
+            let isAgent = claims.isAgent
             do {
                 try server.registry.checkAdmission(claims.grant.room ?? "", identity: claims.identity, isAgent: isAgent)
             } catch {

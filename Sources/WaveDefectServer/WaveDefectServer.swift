@@ -130,9 +130,9 @@ public final class WaveDefectServer {
             switch action {
             case .send(let frame, let participant):
                 participant.endpoint?.deliver(frame, lossy: false, broadcast: false)
-            case .broadcast(let frame, let recipients, let except, let lossy):
+            case .broadcast(let frame, let recipients, let lossy):
                 stats.broadcasts += 1
-                for p in recipients where p !== except {
+                for p in recipients {
                     p.endpoint?.deliver(frame, lossy: lossy, broadcast: true)
                 }
             case .disconnect(let endpoint, let code, let reason):

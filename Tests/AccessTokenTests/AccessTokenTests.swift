@@ -134,3 +134,21 @@ import WireJSON
         #expect(Base64.decode("Zm=8") == nil)
     }
 }
+
+/// Who joins as an agent, value by value: the participant kind or the `agent` grant.
+@Suite struct AgentClaimTests {
+    @Test(arguments: [
+        ("agent", false, true), ("agent", true, true), (nil, true, true), ("standard", true, true),
+        (nil, false, false), ("standard", false, false), ("Agent", false, false), ("", false, false),
+    ] as [(String?, Bool, Bool)])
+    func isAgent(_ kind: String?, _ agentGrant: Bool, _ expected: Bool) {
+        var grant = VideoGrant(room: "lab", roomJoin: true)
+        grant.agent = agentGrant
+        let claims = AccessTokenClaims(issuer: "k", identity: "i", expiresAt: 1, kind: kind, video: grant)
+        #expect(claims.isAgent == expected)
+    }
+
+    @Test func noGrantAndNoKindIsNotAnAgent() {
+        #expect(!AccessTokenClaims(issuer: "k", identity: "i", expiresAt: 1).isAgent)
+    }
+}

@@ -54,7 +54,7 @@ import WireProtocol
         let (alice, _) = h.join("alice")
         let (_, bobEP) = h.join("bob")
         let actions = try h.publishBinary("audio", [1, 2], from: alice).get()
-        guard case .broadcast(_, _, _, let lossy)? = actions.first else {
+        guard case .broadcast(_, _, let lossy)? = actions.first else {
             Issue.record("expected a broadcast")
             return
         }
@@ -71,7 +71,7 @@ import WireProtocol
         let limits = DataLimits(maxPayloadBytes: 1 << 20)
         let payload = (0..<payloadCount).map { UInt8(truncatingIfNeeded: $0) }
         let actions = try h.publishBinary("t", payload, from: alice, limits: limits).get()
-        guard case .broadcast(let frame, _, _, _)? = actions.first else {
+        guard case .broadcast(let frame, _, _)? = actions.first else {
             Issue.record("expected a broadcast")
             return
         }

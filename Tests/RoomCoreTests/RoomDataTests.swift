@@ -14,13 +14,14 @@ import WireProtocol
 
         let actions = try h.publish("chat", #"{"text":"hi"}"#, from: alice).get()
         #expect(actions.count == 1)
-        guard case .broadcast(_, let to, let except, let lossy)? = actions.first else {
+        guard case .broadcast(_, let to, let lossy)? = actions.first else {
             Issue.record("expected one broadcast, got \(actions)")
             return
         }
-        #expect(except === alice)
+        #expect(to.sender === alice)
         #expect(lossy == false)
-        #expect(to.map(\.identity).sorted() == ["alice", "bob", "carol"], "cached list handed out; sender skipped at delivery")
+        #expect(to.participants.map(\.identity).sorted() == ["alice", "bob", "carol"], "cached list handed out, not copied")
+        #expect(to.map(\.identity).sorted() == ["bob", "carol"], "the sender is not a recipient")
         #expect(aliceEP.frames.isEmpty)
         #expect(bobEP.dataSeqs == [1])
         #expect(carolEP.dataSeqs == [1])
@@ -262,7 +263,7 @@ import WireProtocol
         let cases: [(String, Bool?, Bool)] = [("chat", nil, true), ("misc", nil, false), ("chat", false, false), ("misc", true, true)]
         for (i, (topic, override, reliable)) in cases.enumerated() {
             let actions = try h.publish(topic, from: alice, reliable: override).get()
-            guard case .broadcast(_, _, _, let lossy)? = actions.first else {
+            guard case .broadcast(_, _, let lossy)? = actions.first else {
                 Issue.record("no broadcast for \(topic)")
                 continue
             }

@@ -246,35 +246,6 @@ import Testing
     }
 }
 
-@Suite struct BinaryPublicationTests {
-    func parse(_ bytes: [UInt8]) -> (topic: String, payload: [UInt8])? {
-        bytes.withUnsafeBytes { buf in
-            BinaryPublication.parse(buf).map { ($0.topic, Array($0.payload)) }
-        }
-    }
-
-    @Test func acceptsATopicHeaderAndPayload() throws {
-        let ok = try #require(parse([5] + Array("audio".utf8) + [0, 1, 255]))
-        #expect(ok.topic == "audio")
-        #expect(ok.payload == [0, 1, 255])
-        let empty = try #require(parse([1, UInt8(ascii: "a")]))
-        #expect(empty.topic == "a")
-        #expect(empty.payload.isEmpty)
-        let accented = try #require(parse([2, 0xC3, 0xA9, 9]))
-        #expect(accented.topic == "é")
-        #expect(accented.payload == [9])
-        let longest = try #require(parse([255] + [UInt8](repeating: UInt8(ascii: "t"), count: 255)))
-        #expect(longest.topic.count == 255)
-    }
-
-    @Test(arguments: [
-        [], [0], [0, 1, 2], [5, 97, 98], [1], [1, 0xFF, 1], [1, 0xC3, 0xA9], [2, 0xE2, 0x82],
-    ] as [[UInt8]])
-    func rejectsFramesWithoutAValidTopic(_ bytes: [UInt8]) {
-        #expect(parse(bytes) == nil)
-    }
-}
-
 @Suite struct RoomInstantTests {
     @Test func addingMovesBothClocks() {
         let t = origin.adding(seconds: 1.5)

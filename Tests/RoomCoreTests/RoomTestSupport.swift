@@ -133,7 +133,7 @@ extension RoomInstant {
 
 /// A room plus the endpoints and webhooks its actions reach. Every call applies the actions
 /// the way the I/O layer does: `send` to the participant's current endpoint, `broadcast` to
-/// every recipient but `except`, `disconnect` to the named endpoint, webhooks recorded.
+/// every recipient (`Recipients` already leaves the sender out), `disconnect` to the named endpoint, webhooks recorded.
 final class RoomHarness {
     let room: Room
     var now: RoomInstant
@@ -160,8 +160,8 @@ final class RoomHarness {
             switch action {
             case .send(let frame, let participant):
                 participant.endpoint?.deliver(frame, lossy: false, broadcast: false)
-            case .broadcast(let frame, let recipients, let except, let lossy):
-                for p in recipients where p !== except {
+            case .broadcast(let frame, let recipients, let lossy):
+                for p in recipients {
                     p.endpoint?.deliver(frame, lossy: lossy, broadcast: true)
                 }
             case .disconnect(let endpoint, let code, let reason):
