@@ -1,7 +1,10 @@
 # The two commands of the README: `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test build release deps test-deps clean
+.PHONY: run test build release install deps test-deps clean
+
+# Where `make install` puts the binary: $(PREFIX)/bin/wavedefect.
+PREFIX ?= $(HOME)/.local
 
 deps:
 	@scripts/install-deps.sh
@@ -14,6 +17,11 @@ release: deps
 
 build: deps
 	$(SWIFT) build
+
+install: release
+	install -D -m 755 .build/release/wavedefect $(DESTDIR)$(PREFIX)/bin/wavedefect
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/wavedefect"; case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; \
+	  *) echo "note: $(PREFIX)/bin is not on PATH; add it, or run make install PREFIX=/usr/local as root";; esac
 
 run: release
 	.build/release/wavedefect serve --dev

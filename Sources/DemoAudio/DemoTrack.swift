@@ -22,8 +22,12 @@ public struct DemoTrack: Sendable, Equatable {
 
     public func render() -> [Float] { style.render(variant: variant, duration: duration, sampleRate: sampleRate) }
 
-    /// 16-bit mono WAV bytes of `render()`.
-    public func wavBytes() -> [UInt8] { WAVEncoder.encode(channels: [render()], sampleRate: sampleRate) }
+    /// 16-bit mono WAV bytes of `render()`, tagged with the title, artist and album: the
+    /// catalog names a demo track from its file alone, whoever ingests it (`serve`, or
+    /// `ingest data/demo`).
+    public func wavBytes() -> [UInt8] { WAVEncoder.encode(channels: [render()], sampleRate: sampleRate, tags: tags) }
+
+    public var tags: WAVEncoder.Tags { WAVEncoder.Tags(title: title, artist: Self.artist, album: album, genre: style.title) }
 
     /// The default demo catalog: every style, `variantsPerStyle` tracks each.
     public static func catalog(variantsPerStyle: Int = 4, duration: Double = 10, sampleRate: Int = 22_050) -> [DemoTrack] {

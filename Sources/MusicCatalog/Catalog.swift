@@ -14,18 +14,31 @@ public final class Catalog: Sendable {
     private let lockedConnection: Mutex<SQLiteConnectionBox>
     public let path: String
 
+    /// Where the server and the music commands keep the catalog unless told otherwise.
+    public static let defaultPath = "data/wavedefect.sqlite"
+
     /// Opens (creating if needed) the catalog at `path` and brings its schema up to date.
     /// `":memory:"` gives a private in-memory catalog.
-    public init(path: String) throws {
-        let connection = try SQLiteConnection(path: path)
+    ///
+    /// `readOnly` is for commands that only look (`similar`): the file must exist and already
+    /// have this build's schema; nothing is created, migrated or written, so a mistyped path
+    /// is an error instead of a new empty catalog.
+    public init(path: String, readOnly: Bool = false) throws {
+        let connection = try SQLiteConnection(path: path, readOnly: readOnly)
         try connection.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:" {
-            // WAL with synchronous=NORMAL: a commit is durable against a crash of the process
-            // and costs no fsync (only checkpoints sync); with FULL, every ingested track would
-            // wait for the disk and serialize the ingest workers behind it.
-            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+        if readOnly {
+            let found = Int(try connection.scalarInt("PRAGMA user_version"))
+            guard found <= Self.migrations.count else { throw CatalogError.schemaTooNew(found: found, known: Self.migrations.count) }
+            guard found == Self.migrations.count else { throw CatalogError.schemaTooOld(found: found, known: Self.migrations.count) }
+        } else {
+            if path != ":memory:" {
+                // WAL with synchronous=NORMAL: a commit is durable against a crash of the process
+                // and costs no fsync (only checkpoints sync); with FULL, every ingested track would
+                // wait for the disk and serialize the ingest workers behind it.
+                try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            }
+            try Self.migrate(connection)
         }
-        try Self.migrate(connection)
         self.path = path
         lockedConnection = Mutex(SQLiteConnectionBox(connection))
     }

@@ -1,7 +1,7 @@
 /// Catalog failures other than raw SQLite errors.
 public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     private enum Code: Sendable, Equatable {
-        case schemaTooNew, unknownTrack, dimensionMismatch, invalidModelName, nonFiniteVector, invalidProfileTrack
+        case schemaTooNew, schemaTooOld, unknownTrack, dimensionMismatch, invalidModelName, nonFiniteVector, invalidProfileTrack
     }
 
     private let code: Code
@@ -15,6 +15,11 @@ public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The file was written by a newer WaveDefect with schema versions this build does not know.
     public static func schemaTooNew(found: Int, known: Int) -> CatalogError {
         .init(.schemaTooNew, "catalog schema version \(found) is newer than this build knows (\(known)); upgrade wavedefect")
+    }
+    /// A read-only open met a file of an older schema, which only a writer may migrate.
+    public static func schemaTooOld(found: Int, known: Int) -> CatalogError {
+        .init(.schemaTooOld, "catalog schema version \(found) is older than this build's (\(known)); "
+            + "open it once with a command that writes (`wavedefect ingest` or `serve`) to upgrade it")
     }
     public static func unknownTrack(_ id: Int64) -> CatalogError { .init(.unknownTrack, "no track with id \(id) in the catalog") }
     /// A vector's length does not match its model's registered dimension.

@@ -43,7 +43,7 @@ public struct ImportVectorsCommand: ParsableCommand {
         } else {
             table = try VectorFile.parseJSONLines(bytes, model: model)
         }
-        let catalog = try self.catalog.open()
+        let catalog = try self.catalog.openForWriting()
         try catalog.importVectors(table, description: description)
         print("imported \(table.count) vectors of dimension \(table.dimension) as model \(model)")
     }

@@ -4,7 +4,7 @@ import MusicCatalog
 import MusicIndex
 import Synchronization
 
-/// `wavedefect ingest PATH... --db DB`.
+/// `wavedefect ingest PATH... [--db DB]`.
 public struct IngestCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ingest",
@@ -20,19 +20,25 @@ public struct IngestCommand: ParsableCommand {
     @OptionGroup public var catalog: CatalogOptions
     @OptionGroup public var limits: DecodeLimitOptions
 
-    @Option(help: "Files decoded in parallel (default: all cores).")
-    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Optional rather than defaulted to the core count: a default value would be printed by
+    /// `--help` as this machine's number, next to the help's own "(default: all cores)".
+    @Option(help: ArgumentHelp("Files decoded in parallel (default: all cores).", valueName: "n"))
+    public var threads: Int?
 
     @Flag(help: "No progress bar, only the summary.")
     public var quiet = false
 
     public init() {}
 
+    public func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
     public func run() throws {
-        let catalog = try self.catalog.open()
+        let catalog = try self.catalog.openForWriting()
         let (files, missing) = AudioFileWalker.expand(paths)
         for path in missing { writeToStderr("ingest: \(path): no such file or directory") }
-        let ingestor = Ingestor(embedder: TrackEmbedder(limits: limits.decodeLimits), threads: threads)
+        let ingestor = Ingestor(embedder: TrackEmbedder(limits: limits.decodeLimits), threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let report = ingestor.ingest(files: files, into: catalog) { progress in
             if case .failed(let message) = progress.outcome { bar.interrupt("ingest: \(message)") }

@@ -5,7 +5,7 @@ import MusicIndex
 import VectorSearch
 import WireJSON
 
-/// `wavedefect similar --db DB --seed ID_OR_FILE [--seed …] [-k 10] [--mmr λ] [--json]`.
+/// `wavedefect similar [--db DB] --seed ID_OR_FILE [--seed …] [-k 10] [--mmr λ] [--json]`.
 public struct SimilarCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "similar",
@@ -52,9 +52,9 @@ public struct SimilarCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let catalog = try self.catalog.open()
+        let catalog = try self.catalog.openForReading()
         let index = try VectorIndex.load(from: catalog, model: model)
-        guard index.count > 0 else { throw CommandError("the catalog has no \(model) vectors; run `wavedefect ingest` first") }
+        guard index.count > 0 else { throw CommandError(Self.noVectorsMessage(model: model, catalog: catalog)) }
         let resolver = SeedResolver()
         let seeds = try seed.map { try resolver.resolve($0, catalog: catalog, index: index, model: model) }
         let query = SimilarityQuery(
@@ -72,6 +72,17 @@ public struct SimilarCommand: ParsableCommand {
                     + "\(track?.displayName ?? "?")  [\(result.id)]  \(result.why(seedCount: seeds.count))")
             }
         }
+    }
+
+    /// MFCC vectors come from `ingest`; every other model's from `import-vectors`. Names the
+    /// models the catalog does have, in case the name was mistyped.
+    static func noVectorsMessage(model: String, catalog: Catalog) -> String {
+        let how = model == TrackEmbedder.modelName
+            ? "run `wavedefect ingest --db \(catalog.path) FILES…` first"
+            : "store them with `wavedefect import-vectors --db \(catalog.path) --model \(model) FILE`"
+        let known = ((try? catalog.models()) ?? []).filter { $0.vectorCount > 0 }.map(\.name)
+        return "the catalog has no \(model) vectors; \(how)"
+            + (known.isEmpty ? "" : " (models with vectors: \(known.joined(separator: ", ")))")
     }
 
     static func json(_ results: [SearchResult], tracks: [Int64: Track], seedCount: Int) -> String {

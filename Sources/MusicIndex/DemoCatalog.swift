@@ -42,11 +42,8 @@ public enum DemoCatalog {
         }
         if let failure = failures.withLock({ $0.first }) { throw DemoCatalogError(message: "cannot write demo track \(failure)") }
 
-        var metadata: [String: Track] = [:]
-        for (track, path) in zip(tracks, paths) {
-            metadata[path] = Track(title: track.title, artist: DemoTrack.artist, album: track.album, source: path)
-        }
-        let report = ingestor.ingest(files: paths, into: catalog, index: index, metadata: metadata)
+        // Titles, artists and albums come from the files' own tags, as for `wavedefect ingest`.
+        let report = ingestor.ingest(files: paths, into: catalog, index: index)
         if let failure = report.failures.first {
             throw DemoCatalogError(message: "cannot ingest demo track \(failure.path): \(failure.message)")
         }

@@ -1,5 +1,6 @@
 import AgentKit
 import HTTPCore
+import MusicCatalog
 import RoomCore
 import WebSocketCore
 
@@ -13,7 +14,7 @@ public struct ServerConfiguration: Sendable {
     public var dev = false
     /// API key → secret.
     public var keys: [String: String] = [:]
-    public var databasePath = "data/wavedefect.sqlite"
+    public var databasePath = Catalog.defaultPath
     /// Write and ingest the synthesized demo tracks (`demo/` next to the database) when
     /// they are missing.
     public var demoCatalog = true
@@ -103,4 +104,19 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension ServerConfiguration {
+    /// The address to open in a browser: `http://127.0.0.1:7880/`. A wildcard host (0.0.0.0,
+    /// ::) is reached through loopback; an IPv6 literal goes in brackets.
+    public func browserURL(port: Int) -> String {
+        let reachable: String
+        switch host {
+        case "0.0.0.0", "": reachable = "127.0.0.1"
+        case "::", "[::]": reachable = "::1"
+        default: reachable = host
+        }
+        let bracketed = reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable
+        return "http://\(bracketed):\(port)/"
+    }
 }

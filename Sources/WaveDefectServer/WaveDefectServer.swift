@@ -80,7 +80,7 @@ public final class WaveDefectServer {
         }
         loop.addSweeper { [unowned self] now in self.sweep(now: now) }
         logger.notice("listening", metadata: [
-            "address": "\(configuration.host):\(listener.port)", "dev": "\(configuration.dev)", "open_files": "\(limit)",
+            "url": "\(configuration.browserURL(port: listener.port))", "dev": "\(configuration.dev)", "open_files": "\(limit)",
         ])
         return listener.port
     }
@@ -139,10 +139,16 @@ public final class WaveDefectServer {
                 endpoint.disconnect(code: code, reason: reason)
             case .webhook(let event):
                 // Room lifecycle drives dispatch: every way a room starts (a join, the admin
-                // API, a dispatch) and ends (timeout, deletion) passes through here.
+                // API, a dispatch) and ends (timeout, deletion) passes through here. Every way
+                // out of a room (leave, lost connection, removal, room closed) ends in
+                // participantLeft, so the log pairs each "joined" with one "left".
                 switch event.kind {
                 case .roomStarted: agentDispatcher.roomStarted(event.room.name)
                 case .roomFinished: agentDispatcher.roomFinished(event.room.name)
+                case .participantLeft:
+                    if let p = event.participant {
+                        logger.info("left", metadata: ["room": "\(event.room.name)", "identity": "\(p.identity)", "sid": "\(p.sid)"])
+                    }
                 default: break
                 }
                 webhookSink?(event)

@@ -1,6 +1,10 @@
+import DemoAudio
 import Foundation
+import MusicIndex
 import Testing
 import WireJSON
+
+@testable import MusicCatalog
 
 /// Runs the built `wavedefect` binary the way a user would.
 @Suite struct CommandLineTests {
@@ -16,11 +20,17 @@ import WireJSON
         Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("wavedefect").path
     }
 
-    static func run(_ arguments: [String]) throws -> Run {
+    /// Runs the binary with `arguments`, in `directory` when given, with the test's
+    /// environment minus `removingEnvironment`.
+    static func run(_ arguments: [String], in directory: String? = nil, removingEnvironment: [String] = []) throws -> Run {
         #expect(FileManager.default.isExecutableFile(atPath: binary), "build the wavedefect product first: \(binary)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        for name in removingEnvironment { environment[name] = nil }
+        process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -127,13 +137,111 @@ import WireJSON
     @Test func similarExplainsBadSeeds() throws {
         let dir = try TemporaryDirectory()
         let db = dir.file("c.sqlite")
+        _ = try Catalog(path: db)  // a catalog with no tracks yet
         let empty = try Self.run(["similar", "--db", db, "--seed", "1"])
-        #expect(empty.status != 0 && empty.stderr.contains("run `wavedefect ingest` first"))
+        #expect(empty.status != 0 && empty.stderr.contains("run `wavedefect ingest --db \(db) FILES…` first"), "\(empty.stderr)")
         _ = try Self.run(["ingest", "--db", db, Fixtures.path("tone.flac"), Fixtures.path("tone.ogg")])
         let missing = try Self.run(["similar", "--db", db, "--seed", "77"])
         #expect(missing.status != 0 && missing.stderr.contains("track 77"))
         let lambda = try Self.run(["similar", "--db", db, "--seed", "1", "--mmr", "2"])
         #expect(lambda.status != 0 && lambda.stderr.contains("--mmr"))
+    }
+}
+
+extension CommandLineTests {
+    @Test func similarNeverCreatesACatalogAndSaysHowOneIsMade() throws {
+        let dir = try TemporaryDirectory()
+        let typo = dir.file("typo.sqlite")
+        let missing = try Self.run(["similar", "--db", typo, "--seed", "1"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no catalog at \(typo)"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("wavedefect ingest"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        // A file that is not a catalog is reported and left exactly as it was.
+        let text = try dir.write("notes.txt", Array("just some notes, not SQLite\n".utf8))
+        let notDatabase = try Self.run(["similar", "--db", text, "--seed", "1"])
+        #expect(notDatabase.status == 1 && notDatabase.stderr.contains("cannot open catalog \(text)"), "\(notDatabase.stderr)")
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: text))) == Array("just some notes, not SQLite\n".utf8))
+        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["notes.txt"])
+    }
+
+    @Test func aReadOnlyOpenRefusesAnOlderSchemaInsteadOfMigratingIt() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("old.sqlite")
+        do {
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute(Catalog.migrations[0])
+            try connection.execute("PRAGMA user_version = 1")
+        }
+        #expect(throws: CatalogError.schemaTooOld(found: 1, known: Catalog.migrations.count)) { try Catalog(path: path, readOnly: true) }
+        #expect(try Catalog(path: path).schemaVersion == Catalog.migrations.count)  // a writer migrates it
+        #expect(try Catalog(path: path, readOnly: true).trackCount() == 0)
+        #expect(throws: SQLiteError.self) { try Catalog(path: dir.file("absent.sqlite"), readOnly: true) }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("absent.sqlite")))
+    }
+
+    @Test func musicCommandsDefaultToTheServersCatalog() throws {
+        let dir = try TemporaryDirectory()
+        let ingest = try Self.run(["ingest", Fixtures.path("tone.flac"), Fixtures.path("tone.ogg"), "--quiet"], in: dir.path)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("data/wavedefect.sqlite")))
+        let similar = try Self.run(["similar", "--seed", "1", "--json"], in: dir.path)
+        #expect(similar.status == 0, "\(similar.stderr)")
+        #expect(try JSONParser.parse(similar.stdout)["results"]?.arrayValue?.first?["id"]?.int64Value == 2)
+        let help = try Self.run(["similar", "--help"])
+        #expect(help.stdout.contains("(default: data/wavedefect.sqlite)"))
+    }
+
+    @Test func otherModelsPointToImportVectorsNotIngest() throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.file("c.sqlite")
+        _ = try Self.run(["ingest", "--db", db, Fixtures.path("tone.flac"), "--quiet"])
+        let clap = try Self.run(["similar", "--db", db, "--model", "clap", "--seed", "1"])
+        #expect(clap.status == 1)
+        #expect(clap.stderr.contains("no clap vectors; store them with `wavedefect import-vectors --db \(db) --model clap FILE`"), "\(clap.stderr)")
+        #expect(clap.stderr.contains("models with vectors: mfcc"))
+        #expect(!clap.stderr.contains("run `wavedefect ingest"))
+    }
+
+    @Test func ingestHelpStatesEachDefaultOnce() throws {
+        let help = try Self.run(["ingest", "--help"])
+        #expect(help.status == 0)
+        let threads = try #require(help.stdout.split(separator: "\n").first { $0.contains("--threads <n>") && !$0.contains("USAGE") })
+        #expect(threads.contains("(default: all cores)"))
+        #expect(help.stdout.components(separatedBy: "(default:").count - 1 == help.stdout.components(separatedBy: "\n").filter { $0.contains("(default:") }.count)
+        #expect(!help.stdout.contains("all cores). (default"))
+        let zero = try Self.run(["ingest", "--threads", "0", Fixtures.path("tone.flac")])
+        #expect(zero.status == 64 && zero.stderr.contains("--threads must be at least 1"))
+    }
+
+    @Test func tokenMistakesShowTheTokenUsage() throws {
+        let noKey = try Self.run(["token", "--identity", "alice", "--room", "lab"], removingEnvironment: ["WAVEDEFECT_KEYS"])
+        #expect(noKey.status == 64)
+        #expect(noKey.stderr.contains("no signing key: pass --dev, --api-key/--api-secret, or set WAVEDEFECT_KEYS"))
+        #expect(noKey.stderr.contains("Usage: wavedefect token"), "\(noKey.stderr)")
+        #expect(!noKey.stderr.contains("wavedefect <subcommand>"))
+        let ttl = try Self.run(["token", "--dev", "--identity", "a", "--room", "lab", "--ttl", "soon"])
+        #expect(ttl.status == 64 && ttl.stderr.contains("--ttl") && ttl.stderr.contains("Usage: wavedefect token"))
+        let ok = try Self.run(["token", "--dev", "--identity", "a", "--room", "lab"])
+        #expect(ok.status == 0 && ok.stdout.split(separator: ".").count == 3)
+    }
+
+    @Test func ingestingTheDemoDirectoryNamesTracksAsTheServerDoes() throws {
+        let dir = try TemporaryDirectory()
+        let written = try Self.run(["demo-catalog", "--dir", dir.file("demo"), "--variants", "1", "--duration", "2"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let db = dir.file("c.sqlite")
+        let ingest = try Self.run(["ingest", "--db", db, dir.file("demo"), "--quiet"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let byCommand = try Catalog(path: db).allTracks()
+        // What the server's DemoCatalog.ensure stores for the same tracks.
+        let served = try Catalog(path: ":memory:")
+        try DemoCatalog.ensure(in: served, directory: dir.file("demo"), tracks: DemoTrack.catalog(variantsPerStyle: 1, duration: 2))
+        let byServer = try served.allTracks()
+        #expect(byCommand.count == byServer.count && !byCommand.isEmpty)
+        #expect(Set(byCommand.map { [$0.title, $0.artist, $0.album] }) == Set(byServer.map { [$0.title, $0.artist, $0.album] }))
+        #expect(Set(byCommand.compactMap(\.title)) == Set(DemoTrack.catalog(variantsPerStyle: 1, duration: 2).map(\.title)))
+        #expect(byCommand.allSatisfy { $0.title.map { !$0.hasSuffix(".wav") && !$0.hasPrefix("demo-") } ?? false })
     }
 }
 

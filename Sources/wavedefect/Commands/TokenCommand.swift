@@ -30,11 +30,19 @@ struct TokenCommand: ParsableCommand {
     @Option(help: "API secret.") var apiSecret: String?
     @Flag(help: "Use the dev key devkey/secret.") var dev = false
 
+    /// Usage mistakes are found here, not in `run()`: ArgumentParser prints this command's
+    /// usage after an error from `validate()`, but the top-level usage after one from `run()`.
+    func validate() throws {
+        _ = try signingKey()
+        _ = try lifetime()
+        _ = try attributeMap()
+        if join && room == nil { throw ValidationError("--room is required unless --no-join") }
+    }
+
     func run() throws {
         let (key, secret) = try signingKey()
-        guard let seconds = Self.parseDuration(ttl) else { throw ValidationError("--ttl: expected a duration like 90s, 30m, 6h or 2d") }
+        let seconds = try lifetime()
         var grant = VideoGrant(room: room, roomJoin: join)
-        if join && room == nil { throw ValidationError("--room is required unless --no-join") }
         grant.canPublishData = canPublishData
         grant.canSubscribe = canSubscribe
         grant.canUpdateOwnMetadata = canUpdateMetadata ? true : nil
@@ -43,18 +51,28 @@ struct TokenCommand: ParsableCommand {
         grant.roomCreate = roomCreate
         grant.roomList = roomList
         grant.agent = agent
-        var attributeMap: [String: String] = [:]
-        for a in attributes {
-            let parts = a.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { throw ValidationError("--attribute: expected key=value, got '\(a)'") }
-            attributeMap[String(parts[0])] = String(parts[1])
-        }
+        let attributeMap = try attributeMap()
         let now = Int64(Date().timeIntervalSince1970)
         let claims = AccessTokenClaims(
             issuer: key, identity: identity, expiresAt: now + seconds, notBefore: now, name: name, metadata: metadata,
             attributes: attributeMap, kind: kind, video: grant
         )
         print(AccessTokenMinter.mint(claims, secret: secret))
+    }
+
+    func lifetime() throws -> Int64 {
+        guard let seconds = Self.parseDuration(ttl) else { throw ValidationError("--ttl: expected a duration like 90s, 30m, 6h or 2d") }
+        return seconds
+    }
+
+    func attributeMap() throws -> [String: String] {
+        var map: [String: String] = [:]
+        for a in attributes {
+            let parts = a.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { throw ValidationError("--attribute: expected key=value, got '\(a)'") }
+            map[String(parts[0])] = String(parts[1])
+        }
+        return map
     }
 
     func signingKey() throws -> (String, String) {

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import WireJSON
+
+/// What the server's log tells the person who started it.
+@Suite(.serialized) struct ServerLogTests {
+    let server: ServerProcess
+
+    init() throws {
+        server = try ServerProcess()
+    }
+
+    /// Waits (up to `timeout`) until the server's log contains `text`.
+    func logEventually(contains text: String, timeout: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if server.log.contains(text) { return true }
+            usleep(10_000)
+        }
+        return server.log.contains(text)
+    }
+
+    @Test func startUpPrintsTheURLToOpenAndEveryJoinHasItsLeave() throws {
+        #expect(logEventually(contains: "url=http://127.0.0.1:\(server.port)/"), "\(server.log)")
+        #expect(!server.log.contains("address=127.0.0.1"))
+
+        let ws = try TestWebSocket(port: server.port, token: server.token("log-alice", room: "logs"))
+        let joined = try ws.nextJSON()
+        #expect(joined["type"] == "joined")
+        #expect(logEventually(contains: "identity=log-alice"))
+        try ws.close()
+        #expect(logEventually(contains: "left"))
+        let left = server.log.split(separator: "\n").filter { $0.contains(" left") && $0.contains("identity=log-alice") }
+        #expect(left.count == 1, "\(server.log)")
+        #expect(left.first?.contains("room=logs") == true)
+    }
+}
