@@ -3,11 +3,11 @@ import Testing
 import WireJSON
 
 /// What the server's log tells the person who started it.
-@Suite(.serialized) struct ServerLogTests {
+@Suite(.sharedServer()) struct ServerLogTests {
     let server: ServerProcess
 
     init() throws {
-        server = try ServerProcess()
+        server = try .shared
     }
 
     /// Waits (up to `timeout`) until the server's log contains `text`.
@@ -24,7 +24,8 @@ import WireJSON
         #expect(logEventually(contains: "url=http://127.0.0.1:\(server.port)/"), "\(server.log)")
         #expect(!server.log.contains("address=127.0.0.1"))
 
-        let ws = try TestWebSocket(port: server.port, token: server.token("log-alice", room: "logs"))
+        let room = ServerProcess.uniqueRoom()
+        let ws = try TestWebSocket(port: server.port, token: server.token("log-alice", room: room))
         let joined = try ws.nextJSON()
         #expect(joined["type"] == "joined")
         #expect(logEventually(contains: "identity=log-alice"))
@@ -32,6 +33,6 @@ import WireJSON
         #expect(logEventually(contains: "left"))
         let left = server.log.split(separator: "\n").filter { $0.contains(" left") && $0.contains("identity=log-alice") }
         #expect(left.count == 1, "\(server.log)")
-        #expect(left.first?.contains("room=logs") == true)
+        #expect(left.first?.contains("room=\(room)") == true)
     }
 }
