@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The Twirp room admin API driven with LiveKit's own protobuf message classes (Python).
-@Suite struct AdminAPITests {
+@Suite(.blocking) struct AdminAPITests {
     @Test func roomServiceWithLiveKitMessages() throws {
         let server = try ServerProcess()
         let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/admin_test.py")

@@ -97,7 +97,7 @@ struct HTTPEndpointTests {
     }
 }
 
-@Suite struct DemoCatalogServeTests {
+@Suite(.blocking) struct DemoCatalogServeTests {
     /// The default `serve` writes and ingests the demo tracks in the background while it
     /// already answers requests.
     @Test func serveBuildsTheDemoCatalogInTheBackground() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A client that is not ours: Python's `websockets` with tokens from LiveKit's Python SDK.
-@Suite struct PythonClientTests {
+@Suite(.blocking) struct PythonClientTests {
     @Test func pythonWebsocketsClientWithLiveKitTokens() throws {
         let server = try ServerProcess()
         let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/client_test.py")

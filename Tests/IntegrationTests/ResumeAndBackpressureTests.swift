@@ -113,12 +113,16 @@ struct ResumeTests {
     }
 }
 
-@Suite struct BackpressureTests {
+@Suite(.blocking) struct BackpressureTests {
     @Test func aSlowSubscriberIsCutOffWhileTheOthersKeepUp() throws {
+        // A long close timeout: the slow reader reads nothing until the 20 MB are through,
+        // and must then still find its close frame behind the data (the close timeout has
+        // its own test below).
         let server = try ServerProcess(config: """
             limits:
               max_buffered_bytes: 65536
               lossy_drop_bytes: 16384
+              close_timeout: 120
             """)
         let publisher = try TestWebSocket(port: server.port, token: server.token("pub"))
         _ = try publisher.nextJSON()
@@ -163,7 +167,7 @@ struct ResumeTests {
     }
 }
 
-@Suite struct UnreadRepliesTests {
+@Suite(.blocking) struct UnreadRepliesTests {
     /// A client that asks (pings with large echoed values) but never reads is cut off like a
     /// slow subscriber, and its socket is closed after the close timeout even though it
     /// never reads the close frame either.

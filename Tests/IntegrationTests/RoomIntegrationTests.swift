@@ -172,7 +172,7 @@ struct RoomIntegrationTests {
     }
 }
 
-@Suite struct FlushWindowTests {
+@Suite(.blocking) struct FlushWindowTests {
     /// With a write-batching window, broadcasts wait for the window but direct answers do not.
     /// The first deferred batch after a quiet spell goes out at once, so the test sends one
     /// broadcast first: the next ones must then wait out the window.

@@ -20,7 +20,8 @@ import Testing
 ///     }
 ///
 /// The trait starts the server before the suite's first test and stops it (SIGTERM, expecting
-/// exit status 0) after its last. The suite's tests run in parallel against it, so each test
+/// exit status 0) after its last, and runs the tests on `BlockingTestExecutor` (suites that
+/// start their own servers say `@Suite(.blocking)` for that). The suite's tests run in parallel against it, so each test
 /// works in its own room (or with its own identities) and never asserts server-wide counters
 /// another test could move. Only tests that need a configuration of their own (or that stop or
 /// crash the server) start a `ServerProcess(…)` themselves. Wait on what the server answers
@@ -85,7 +86,7 @@ final class ServerProcess: @unchecked Sendable {
         }
         try process.run()
         Self.recordStart(pid: process.processIdentifier)
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(60)
         var port = 0
         while Date() < deadline {
             if let text = try? String(contentsOf: portFile, encoding: .utf8), let p = Int(text) {
@@ -199,16 +200,19 @@ struct SharedServer: SuiteTrait, TestScoping {
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let server = try ServerProcess(config: config, arguments: arguments, rooms: rooms, environment: environment)
-        do {
-            try await ServerProcess.$suiteServer.withValue(server) { try await function() }
-        } catch {
-            server.stop()
-            throw error
+        // Off the cooperative pool: starting the server and the tests themselves block.
+        try await withTaskExecutorPreference(BlockingTestExecutor.shared) {
+            let server = try ServerProcess(config: config, arguments: arguments, rooms: rooms, environment: environment)
+            do {
+                try await ServerProcess.$suiteServer.withValue(server) { try await function() }
+            } catch {
+                server.stop()
+                throw error
+            }
+            // A crash (or a hang at shutdown) during the suite fails the suite.
+            let status = server.stop()
+            #expect(status == 0, "the suite's server exited with \(status)\n--- server log ---\n\(server.log.suffix(3000))")
         }
-        // A crash (or a hang at shutdown) during the suite fails the suite.
-        let status = server.stop()
-        #expect(status == 0, "the suite's server exited with \(status)\n--- server log ---\n\(server.log.suffix(3000))")
     }
 }
 

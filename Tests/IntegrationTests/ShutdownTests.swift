@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite struct ShutdownTests {
+@Suite(.blocking) struct ShutdownTests {
     @Test func sigtermClosesEveryClientWith1001AndExitsZero() throws {
         let server = try ServerProcess()
         let a = try TestWebSocket(port: server.port, token: server.token("a"))
@@ -46,7 +46,7 @@ import Testing
     }
 }
 
-@Suite struct IdleShutdownTests {
+@Suite(.blocking) struct IdleShutdownTests {
     @Test func sigtermWithNoClientsExitsZero() throws {
         let server = try ServerProcess()
         _ = try TestSocket.get(port: server.port, "/healthz")

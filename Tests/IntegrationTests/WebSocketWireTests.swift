@@ -154,7 +154,7 @@ struct WebSocketWireTests {
     }
 }
 
-@Suite struct WebSocketTimeoutTests {
+@Suite(.blocking) struct WebSocketTimeoutTests {
     @Test func idleClientIsClosedWith1001() throws {
         let server = try ServerProcess(config: """
             limits:

@@ -5,7 +5,7 @@ import WireJSON
 /// Webhooks from a real `wavedefect serve`, received by a Python server that checks each one
 /// with LiveKit's own SDK (`livekit.api.WebhookReceiver`: signature, body hash, protobuf
 /// parse).
-@Suite struct WebhookTests {
+@Suite(.blocking) struct WebhookTests {
     static let lifecycle = ["room_started", "participant_joined", "participant_left", "room_finished"]
 
     /// Rooms close as soon as they are empty; retries start at 0.1 s.
@@ -213,7 +213,9 @@ final class WebhookReceiverProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
+        // Generous: importing livekit-api takes seconds on a loaded machine, and the suite's
+        // tests start their receivers at the same time.
+        let deadline = Date().addingTimeInterval(90)
         var port = 0
         while Date() < deadline && process.isRunning {
             if let text = try? String(contentsOf: portFile, encoding: .utf8), let p = Int(text) {
@@ -240,9 +242,9 @@ final class WebhookReceiverProcess: @unchecked Sendable {
         return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.map(Record.init)
     }
 
-    /// Polls the log until `done` holds (or 20 s pass) and returns what was recorded.
+    /// Polls the log until `done` holds (or 30 s pass) and returns what was recorded.
     func waitFor(_ done: ([Record]) -> Bool) -> [Record] {
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(30)
         var current = records
         while !done(current) && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
