@@ -51,13 +51,17 @@ let package = Package(
         .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "WebSocketCore"]),
         // Agents on a loop: supervision off the loop thread, bots and workers over WebSockets.
         .target(name: "AgentRuntime", dependencies: ["AgentKit", "EventLoop", "WireJSON", logging]),
+        .target(
+            name: "AgentClient",
+            dependencies: ["AccessToken", "AgentKit", "AgentRuntime", "CryptoPrimitives", "EventLoop", "LoopWebSocketClient", "WireJSON", logging]
+        ),
         .target(name: "WaveDefectBench", dependencies: ["AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore"]),
 
         // The server: HTTP routing, WebSocket sessions, rooms on the loop.
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicCatalog", "MusicIndex", "RoomCore",
+                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore",
                 "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, .product(name: "Yams", package: "Yams"),
             ]
@@ -76,6 +80,7 @@ let package = Package(
             name: "MusicIndex",
             dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "COpenSSL"]
         ),
+        .target(name: "MusicAgents", dependencies: ["AgentKit", "MusicCatalog", "MusicIndex", "TasteCore", "VectorSearch", "WireJSON", logging]),
         .target(
             name: "MusicCommands",
             dependencies: [
@@ -87,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "AccessToken", "EventLoop", "MusicCommands", "WaveDefectBench", "WaveDefectServer", "WireJSON",
+                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "EventLoop", "MusicAgents", "MusicCommands", "WaveDefectBench", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]

@@ -1,5 +1,7 @@
 import Foundation
+import MusicAgents
 import MusicCatalog
+import TasteCore
 import MusicIndex
 
 /// The music index the server carries: the SQLite catalog, the in-memory vector index, and
@@ -31,22 +33,55 @@ extension WaveDefectServer {
             throw ConfigurationError("database \(configuration.databasePath): \(error)")
         }
         music = library
+        // The shipped agents run over the server's own catalog and index; agents given to
+        // `init` (embedders, tests) keep precedence.
+        let context = MusicContext(catalog: library.catalog, index: library.index, profiles: ProfileStore())
+        musicContext = context
+        let shipped = StandardAgents.factory(context: context)
+        for name in shipped.names where agentDispatcher.factory.maker(for: name) == nil {
+            agentDispatcher.factory.register(name, shipped.maker(for: name)!)
+        }
         logger.info("music catalog opened", metadata: ["db": "\(configuration.databasePath)", "tracks": "\(library.index.count)"])
-        guard configuration.demoCatalog else { return }
+        guard configuration.demoCatalog else { return storeHostProfiles() }
         let directory = MusicLibrary.demoDirectory(for: configuration.databasePath)
         loop.submit(work: { () -> Result<Int, MusicLibraryError> in
             do {
-                return .success(try DemoCatalog.ensure(in: library.catalog, directory: directory, index: library.index).tracksAdded)
+                let added = try DemoCatalog.ensure(in: library.catalog, directory: directory, index: library.index).tracksAdded
+                // Learn the standardization from the whole catalog, as an index loaded from it
+                // does: agents run by bots and workers (which load it) then agree with ours.
+                if added > 0 { library.index.relearnStandardization() }
+                return .success(added)
             } catch {
                 return .failure(MusicLibraryError(message: "\(error)"))
             }
-        }, then: { [logger] result in
+        }, then: { [logger, unowned self] result in
             switch result {
             case .success(let added):
                 logger.info("demo catalog ready", metadata: ["added": "\(added)", "tracks": "\(library.index.count)", "dir": "\(directory)"])
             case .failure(let error):
                 logger.error("demo catalog failed", metadata: ["error": "\(error.message)"])
             }
+            self.storeHostProfiles()
+        })
+    }
+
+    /// Stores the `host_profile` of every room definition as its host's profile (source
+    /// `host_profile`, replacing what an earlier start stored; what the host published
+    /// itself stays), so the taste agent compares guests with it even while the host is
+    /// offline. Runs once the catalog is complete, on the thread pool.
+    func storeHostProfiles() {
+        guard let context = musicContext else { return }
+        let wanted = registry.definitions.compactMap { name, c in c.hostIdentity.map { (room: name, host: $0, entries: c.hostProfile) } }
+            .filter { !$0.entries.isEmpty }.sorted { $0.room < $1.room }
+        guard !wanted.isEmpty else { return }
+        loop.submit(work: { () -> [String] in
+            wanted.map { w in
+                let resolution = HostProfiles.store(w.entries, host: w.host, in: context)
+                let missing = resolution.unresolved.map { "\($0.item): \($0.reason)" }
+                return "room \(w.room): host \(w.host) has \(resolution.trackIDs.count) tracks" + (missing.isEmpty ? "" : "; unresolved: \(missing)")
+            }
+        }, then: { [logger] lines in
+            for line in lines { logger.info("host profile stored", metadata: ["detail": "\(line)"]) }
         })
     }
 }

@@ -5,6 +5,7 @@ import Glibc
 import ByteStorage
 import EventLoop
 import Logging
+import MusicAgents
 import RoomCore
 import WebSocketCore
 
@@ -27,6 +28,8 @@ public final class WaveDefectServer {
     public internal(set) var stats = ServerStats()
     /// The catalog and vector index, opened by `start()`.
     var music: MusicLibrary?
+    /// The catalog, index and profile store the shipped agents share.
+    var musicContext: MusicContext?
     var topicRates = TopicRateTracker()
     var memory = HeapTrimmer()
     private(set) var isShuttingDown = false

@@ -12,6 +12,7 @@ struct WaveDefectCommand: ParsableCommand {
             ServeCommand.self,
             BenchCommand.self,
             TokenCommand.self,
+            AgentCommand.self,
             VersionCommand.self,
             EmbedCommand.self,
             IngestCommand.self,

@@ -14,6 +14,8 @@ struct TokenSpec {
     var secret = "secret"
     var expiresIn: Int64 = 3600
     var notBeforeOffset: Int64 = 0
+    /// LiveKit's `roomConfig.agents`.
+    var roomAgents: [RoomAgentDispatch] = []
 
     init(identity: String, room: String) {
         self.identity = identity
@@ -23,10 +25,11 @@ struct TokenSpec {
 
     func mint() -> String {
         let now = Int64(Date().timeIntervalSince1970)
-        let claims = AccessTokenClaims(
+        var claims = AccessTokenClaims(
             issuer: key, identity: identity, expiresAt: now + expiresIn, notBefore: now + notBeforeOffset, name: name,
             metadata: metadata, attributes: attributes, kind: kind, video: grant
         )
+        claims.roomAgents = roomAgents
         return AccessTokenMinter.mint(claims, secret: secret)
     }
 }
