@@ -6,7 +6,7 @@ import WireJSON
 /// Agents over real sockets with the real binary: the demo room's in-process `taste` and
 /// `recommender`, the same agents as a headless bot (`agent run`) and as a worker
 /// (`agent worker`), and what happens when those processes die.
-@Suite struct AgentIntegrationTests {
+@Suite(.blocking) struct AgentIntegrationTests {
     static let demoRoom = "wave-defect-lab"
 
     /// A server with the demo catalog and the repository's rooms, once the catalog is built
