@@ -196,13 +196,14 @@ struct SharedServer: SuiteTrait, TestScoping {
     let arguments: [String]
     let rooms: [String: String]?
     let environment: [String: String]
+    var demoCatalog = false
 
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         // Off the cooperative pool: starting the server and the tests themselves block.
         try await withTaskExecutorPreference(BlockingTestExecutor.shared) {
-            let server = try ServerProcess(config: config, arguments: arguments, rooms: rooms, environment: environment)
+            let server = try ServerProcess(config: config, arguments: arguments, rooms: rooms, environment: environment, demoCatalog: demoCatalog)
             do {
                 try await ServerProcess.$suiteServer.withValue(server) { try await function() }
             } catch {
@@ -218,8 +219,8 @@ struct SharedServer: SuiteTrait, TestScoping {
 
 extension Trait where Self == SharedServer {
     /// One server for the whole suite, with the same options as `ServerProcess.init`.
-    static func sharedServer(config: String? = nil, arguments: [String] = [], rooms: [String: String]? = nil, environment: [String: String] = [:]) -> SharedServer {
-        SharedServer(config: config, arguments: arguments, rooms: rooms, environment: environment)
+    static func sharedServer(config: String? = nil, arguments: [String] = [], rooms: [String: String]? = nil, environment: [String: String] = [:], demoCatalog: Bool = false) -> SharedServer {
+        SharedServer(config: config, arguments: arguments, rooms: rooms, environment: environment, demoCatalog: demoCatalog)
     }
 }
 
