@@ -1,3 +1,4 @@
+import MusicCatalog
 import TasteCore
 
 /// A room definition's `host_profile` (track ids or "Title - Artist") as the host's stored
@@ -6,14 +7,17 @@ public enum HostProfiles {
     /// Resolves `entries`, replaces the host's `host_profile` entries with them (keeping what
     /// the host published itself) and stores the profile. Returns the resolution, so the
     /// caller can report what did not resolve.
+    /// The room → host mapping is stored too (a bot or worker reading the same database
+    /// knows whose profile the room compares against).
     @discardableResult
-    public static func store(_ entries: [String], host: String, in context: MusicContext) -> ProfileResolution {
+    public static func store(_ entries: [String], host: String, room: String, in context: MusicContext) throws -> ProfileResolution {
         let resolution = context.resolve(entries.map(ProfileUpdate.Item.parse(definitionEntry:)), index: context.index.snapshot)
-        var profile = context.profiles.load(host)
-        profile.remove(source: .hostProfile)
         let now = MusicContext.wallSeconds
-        profile.extend(with: resolution.trackIDs.map { ProfileEntry(trackID: $0, source: .hostProfile, addedAt: now) })
-        context.profiles.save(profile, for: host)
+        try context.catalog.replaceProfile(
+            identity: host, source: ProfileSource.hostProfile.rawValue,
+            with: resolution.trackIDs.map { ProfileTrack(trackID: $0, source: ProfileSource.hostProfile.rawValue, addedAt: now) }
+        )
+        try context.catalog.setRoomHost(room: room, identity: host)
         return resolution
     }
 }

@@ -13,10 +13,10 @@ public final class MusicContext: Sendable {
     public let profiles: ProfileStore
     private let directoryCache = Mutex<(count: Int, directory: TrackDirectory)>((-1, TrackDirectory()))
 
-    public init(catalog: Catalog, index: LiveIndex, profiles: ProfileStore) {
+    public init(catalog: Catalog, index: LiveIndex) {
         self.catalog = catalog
         self.index = index
-        self.profiles = profiles
+        profiles = ProfileStore(catalog: catalog)
     }
 
     /// Titles and artists of every catalog track, for payloads and explanations.
@@ -33,17 +33,14 @@ public final class MusicContext: Sendable {
     }
 
     /// Resolves profile entries against the index (ids) and the catalog's fuzzy search
-    /// (titles, narrowed by artist when given). Unresolved entries come back with a reason.
+    /// (titles; `TrackTextMatcher` lets the artist decide). Unresolved entries come back
+    /// with a reason.
     public func resolve(_ items: [ProfileUpdate.Item], index snapshot: VectorIndex) -> ProfileResolution {
         ProfileResolution.resolve(items, exists: { snapshot.contains(id: $0) }, search: { title, artist in
             let query = title.trimmingCharacters(in: .whitespaces)
             guard !query.isEmpty, let hits = try? catalog.searchTracks(query: query, limit: 20) else { return nil }
-            let usable = hits.filter { snapshot.contains(id: $0.track.id) }
-            if let artist, !artist.isEmpty {
-                let wanted = artist.lowercased()
-                return usable.first { ($0.track.artist ?? "").lowercased().contains(wanted) }?.track.id
-            }
-            return usable.first?.track.id
+            let usable = hits.filter { snapshot.contains(id: $0.track.id) }.map { Self.info($0.track) }
+            return TrackTextMatcher.pick(title: query, artist: artist, hits: usable)
         })
     }
 

@@ -40,7 +40,7 @@ final class RecommenderAgent: Agent {
         let index = context.index.snapshot
         var state = states[sender] ?? Recommender()
         // The stored profile (kept current by the taste agent) is part of the anchors.
-        state.useProfile(context.profiles.load(sender))
+        state.useProfile(try context.profiles.load(sender))
         let recommendations: [Recommendation]
         do {
             let control = try RecsControl.parse(payload)

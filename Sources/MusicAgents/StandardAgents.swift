@@ -10,7 +10,7 @@ public enum StandardAgents {
     public static let names = ["taste", "recommender"]
 
     public static func factory(catalog: Catalog, index: LiveIndex) -> AgentFactory {
-        factory(context: MusicContext(catalog: catalog, index: index, profiles: ProfileStore()))
+        factory(context: MusicContext(catalog: catalog, index: index))
     }
 
     public static func factory(context: MusicContext) -> AgentFactory {

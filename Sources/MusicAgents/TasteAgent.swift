@@ -20,16 +20,18 @@ final class TasteAgent: Agent {
 
     func handle(_ event: AgentEvent) throws -> [AgentPublication] {
         switch event {
-        case .started(let room):
+        case .started(var room):
+            // A room without a definition may still have a host recorded in the catalog.
+            if room.hostIdentity == nil { room.hostIdentity = try context.catalog.roomHost(room: room.name) }
             self.room = room
             profiles = [:]
-            if let host = room.hostIdentity { profiles[host] = context.profiles.load(host) }
-            for p in room.participants where !p.isAgent { profiles[p.identity] = context.profiles.load(p.identity) }
+            if let host = room.hostIdentity { profiles[host] = try context.profiles.load(host) }
+            for p in room.participants where !p.isAgent { profiles[p.identity] = try context.profiles.load(p.identity) }
             return try comparisons(for: nil)
         case .participantJoined(let p):
             room?.participants.append(p)
             guard !p.isAgent else { return [] }
-            profiles[p.identity] = context.profiles.load(p.identity)
+            profiles[p.identity] = try context.profiles.load(p.identity)
             return profiles[p.identity]!.isEmpty ? [] : try comparisons(for: p.identity)
         case .participantLeft(let identity):
             room?.participants.removeAll { $0.identity == identity }
@@ -57,10 +59,10 @@ final class TasteAgent: Agent {
         let resolution = context.resolve(update.items, index: context.index.snapshot)
         let now = MusicContext.wallSeconds
         let entries = resolution.trackIDs.map { ProfileEntry(trackID: $0, source: .profile, addedAt: now) }
-        var profile = profiles[sender] ?? context.profiles.load(sender)
+        var profile = try profiles[sender] ?? context.profiles.load(sender)
         if update.replace { profile.replace(with: entries) } else { profile.extend(with: entries) }
         profiles[sender] = profile
-        context.profiles.save(profile, for: sender)
+        try context.profiles.save(profile, for: sender)
         var out = [AgentPublication(topic: "profile.status", payload: TasteJSON.profileResolution(resolution), destinations: [sender])]
         out += try comparisons(for: sender == room?.hostIdentity ? nil : sender)
         return out

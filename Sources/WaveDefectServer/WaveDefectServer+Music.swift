@@ -35,7 +35,7 @@ extension WaveDefectServer {
         music = library
         // The shipped agents run over the server's own catalog and index; agents given to
         // `init` (embedders, tests) keep precedence.
-        let context = MusicContext(catalog: library.catalog, index: library.index, profiles: ProfileStore())
+        let context = MusicContext(catalog: library.catalog, index: library.index)
         musicContext = context
         let shipped = StandardAgents.factory(context: context)
         for name in shipped.names where agentDispatcher.factory.maker(for: name) == nil {
@@ -76,7 +76,12 @@ extension WaveDefectServer {
         guard !wanted.isEmpty else { return }
         loop.submit(work: { () -> [String] in
             wanted.map { w in
-                let resolution = HostProfiles.store(w.entries, host: w.host, in: context)
+                let resolution: ProfileResolution
+                do {
+                    resolution = try HostProfiles.store(w.entries, host: w.host, room: w.room, in: context)
+                } catch {
+                    return "room \(w.room): host profile not stored: \(error)"
+                }
                 let missing = resolution.unresolved.map { "\($0.item): \($0.reason)" }
                 return "room \(w.room): host \(w.host) has \(resolution.trackIDs.count) tracks" + (missing.isEmpty ? "" : "; unresolved: \(missing)")
             }
