@@ -15,6 +15,14 @@ public final class SharedBytes: @unchecked Sendable {
         }
     }
 
+    /// Allocates `count` bytes and lets `initialize` write every one of them: a message
+    /// encoded straight into the buffer its recipients share, with no array in between.
+    public init(count: Int, initializingWith initialize: (UnsafeMutableRawPointer) -> Void) {
+        self.count = count
+        base = .allocate(byteCount: max(count, 1), alignment: 8)
+        initialize(base)
+    }
+
     public convenience init(_ text: String) {
         self.init(Array(text.utf8))
     }

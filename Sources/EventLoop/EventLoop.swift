@@ -14,6 +14,10 @@ public final class EventLoop {
     let readBuffer: UnsafeMutableRawBufferPointer
 
     private var dirty: [TCPConnection] = []
+    /// The other half of `dirty`'s double buffer: a flush walks one while new writes mark the other.
+    private var flushing: [TCPConnection] = []
+    /// When the oldest write of the pending batch was queued (the turn it came in).
+    private var dirtySince: UInt64 = 0
     private let flushHandle: UnsafeMutablePointer<uv_prepare_t>
     /// The one part of the loop other threads may hold: it queues closures for the loop.
     public let executor: LoopExecutor
@@ -21,8 +25,9 @@ public final class EventLoop {
     private var sweepers: [(id: Int, body: (UInt64) -> Void)] = []
     private var nextSweeperID = 0
     private var closed = false
-    /// Time from a message's encoding to its bytes reaching the kernel, for every message
-    /// written on this loop.
+    /// Time from a message's queuing to its bytes reaching the kernel, for every message
+    /// written on this loop. Recorded once per flush batch, weighted by the messages in it:
+    /// every message of a batch counts the wait of the batch's oldest.
     public var writeLatency = LatencyHistogram()
     /// When the current callback started (monotonic ns): what caused a write — a read, a
     /// timer — is where its publish→write latency is measured from.
@@ -138,32 +143,52 @@ public final class EventLoop {
     }
 
     func markDirty(_ connection: TCPConnection) {
+        if dirty.isEmpty { dirtySince = turnStart }
         dirty.append(connection)
     }
 
     func markDeferred(_ connection: TCPConnection) {
+        if deferred.isEmpty { deferredSince = turnStart }
         deferred.append(connection)
     }
+
+    private var deferredSince: UInt64 = 0
+    private var flushingDeferred: [TCPConnection] = []
 
     private func flushDeferred() {
         lastDeferredFlush = MonotonicClock.nanoseconds
         flushTimer?.stop()
-        let batch = deferred
-        deferred.removeAll(keepingCapacity: true)
-        for connection in batch {
-            connection.flush()
-        }
+        guard !deferred.isEmpty else { return }
+        swap(&deferred, &flushingDeferred)
+        let written = Self.flush(flushingDeferred)
+        flushingDeferred.removeAll(keepingCapacity: true)
+        writeLatency.record(lastDeferredFlush &- deferredSince, count: UInt64(written))
     }
 
     /// Writes everything queued this turn. Also called directly when a caller needs bytes on
     /// the wire before it returns to the loop.
     public func flushDirty() {
         guard !dirty.isEmpty else { return }
-        let batch = dirty
-        dirty.removeAll(keepingCapacity: true)
-        for connection in batch {
-            connection.flush()
+        // Double-buffered: no copy of the list and no allocation per turn.
+        swap(&dirty, &flushing)
+        let written = Self.flush(flushing)
+        flushing.removeAll(keepingCapacity: true)
+        writeLatency.record(MonotonicClock.nanoseconds &- dirtySince, count: UInt64(written))
+    }
+
+    /// Flushes each connection of a batch; returns the buffers written. The batch holds every
+    /// connection for the walk, so the walk itself retains none of them (nor copies the list,
+    /// which then keeps its storage for the next turn).
+    private static func flush(_ batch: [TCPConnection]) -> Int {
+        var written = 0
+        batch.withUnsafeBufferPointer { strong in
+            strong.withMemoryRebound(to: Unmanaged<TCPConnection>.self) { list in
+                for c in list {
+                    written += c._withUnsafeGuaranteedRef { $0.flush() }
+                }
+            }
         }
+        return written
     }
 
     // MARK: Cross-thread wake-ups

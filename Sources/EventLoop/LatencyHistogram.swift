@@ -28,9 +28,16 @@ public struct LatencyHistogram: Sendable {
 
     @inline(__always)
     public mutating func record(_ nanoseconds: UInt64) {
-        counts[Self.index(nanoseconds)] += 1
-        count += 1
-        sum &+= nanoseconds
+        record(nanoseconds, count: 1)
+    }
+
+    /// `n` samples of the same duration (a batch of writes that waited together).
+    @inline(__always)
+    public mutating func record(_ nanoseconds: UInt64, count n: UInt64) {
+        guard n > 0 else { return }
+        counts[Self.index(nanoseconds)] += n
+        count += n
+        sum &+= nanoseconds &* n
         if nanoseconds > max { max = nanoseconds }
     }
 

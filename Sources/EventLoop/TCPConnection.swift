@@ -18,13 +18,21 @@ public protocol TCPConnectionHandler: AnyObject {
 /// `writev` (`uv_try_write`); what the kernel does not take goes out with `uv_write`.
 /// `bufferedBytes` counts everything not yet handed to the kernel, which is what backpressure
 /// decisions are made on.
+///
+/// The queue costs nothing while a connection is idle and nothing extra in the common case
+/// of one message per turn: the first buffer is held inline (`head`), and an array (`tail`)
+/// is only used when more than one waits. Nothing on the write path reads the clock; the
+/// loop times each flush batch once (`EventLoop.writeLatency`).
 public final class TCPConnection {
     public let loop: EventLoop
     let handle: UnsafeMutablePointer<uv_tcp_t>
     /// Strong: the handler lives as long as the connection; the reference is dropped on close.
     public var handler: TCPConnectionHandler?
 
-    private var queue: [OutboundChunk] = []
+    /// The oldest queued buffer, none of it written yet.
+    private var head: SharedBytes?
+    /// Buffers queued behind `head`, oldest first; storage only while two or more wait.
+    private var tail: [QueuedBuffer] = []
     private var inFlight: WriteRequest?
     private var isDirty = false
     private var isDeferred = false
@@ -87,9 +95,14 @@ public final class TCPConnection {
 
     /// Queues a shared buffer; it goes out when the loop turn ends, or — when `deferrable`
     /// and the loop has a flush window — with the next batch of broadcasts.
+    @inline(__always)
     public func write(_ bytes: SharedBytes, deferrable: Bool = false) {
         guard !isClosing, bytes.count > 0 else { return }
-        queue.append(OutboundChunk(bytes, enqueuedAt: loop.turnStart))
+        if head == nil {
+            head = bytes
+        } else {
+            tail.append(QueuedBuffer(bytes))
+        }
         bufferedBytes += bytes.count
         if deferrable && loop.flushInterval > 0 {
             if !isDirty && !isDeferred {
@@ -106,11 +119,16 @@ public final class TCPConnection {
         write(SharedBytes(bytes))
     }
 
+    /// Buffers queued and not yet handed to the kernel (in flight excluded).
+    var queuedCount: Int { head == nil ? 0 : 1 + tail.count }
+
     /// Drops queued bytes that have not started going out (bytes already handed to libuv
     /// stay), so an urgent frame — a close for a slow consumer — is next in line.
     public func discardQueued() {
-        for c in queue { bufferedBytes -= c.remaining }
-        queue.removeAll()
+        if let h = head { bufferedBytes -= h.count }
+        for b in tail { bufferedBytes -= b.count }
+        head = nil
+        tail = []
     }
 
     /// Closes once everything queued is written (an HTTP response with `Connection: close`,
@@ -118,7 +136,7 @@ public final class TCPConnection {
     public func closeAfterFlush() {
         guard !isClosing else { return }
         closeWhenFlushed = true
-        if queue.isEmpty && inFlight == nil {
+        if head == nil && inFlight == nil {
             close()
         } else if !isDirty {
             isDirty = true
@@ -126,67 +144,94 @@ public final class TCPConnection {
         }
     }
 
-    func flush() {
+    /// Hands the queue to the kernel; returns how many whole buffers it took.
+    @discardableResult
+    func flush() -> Int {
         isDirty = false
         isDeferred = false
-        guard !isClosing, inFlight == nil else { return }
-        while !queue.isEmpty {
-            let count = min(queue.count, 256)
+        guard !isClosing, inFlight == nil else { return 0 }
+        guard let first = head else {
+            if closeWhenFlushed { close() }
+            return 0
+        }
+        if tail.isEmpty {
+            // One buffer, the usual case: no iovec array, no queue to walk.
+            var buf = uv_buf_init(first.base.assumingMemoryBound(to: CChar.self), UInt32(first.count))
+            let written = uv_try_write(wd_stream(handle), &buf, 1)
+            if written == Int32(first.count) {
+                head = nil
+                bufferedBytes -= first.count
+                if closeWhenFlushed { close() }
+                return 1
+            }
+            if written < 0 && written != UV_EAGAIN.rawValue && written != UV_ENOSYS.rawValue {
+                close()
+                return 0
+            }
+            let taken = max(Int(written), 0)
+            bufferedBytes -= taken
+            head = nil
+            submit([first], firstOffset: taken)
+            return 0
+        }
+        return flushQueue(first)
+    }
+
+    /// `flush` for two or more buffers: `writev`s of up to 256 until the kernel stops taking
+    /// them, then the rest to `uv_write`.
+    private func flushQueue(_ first: SharedBytes) -> Int {
+        let total = 1 + tail.count
+        var done = 0
+        var offset = 0  // bytes of buffer `done` the kernel already took
+        while done < total {
+            let count = min(total - done, 256)
             let written = withUnsafeTemporaryAllocation(of: uv_buf_t.self, capacity: count) { bufs -> Int32 in
                 for i in 0..<count {
-                    let c = queue[i]
-                    bufs[i] = uv_buf_init((c.storage.base + c.offset).assumingMemoryBound(to: CChar.self), UInt32(c.remaining))
+                    let k = done + i
+                    let (base, size) = k == 0 ? (first.base, first.count) : (tail[k - 1].base, tail[k - 1].count)
+                    let skip = i == 0 ? offset : 0
+                    bufs[i] = uv_buf_init((base + skip).assumingMemoryBound(to: CChar.self), UInt32(size - skip))
                 }
                 return uv_try_write(wd_stream(handle), bufs.baseAddress, UInt32(count))
             }
-            if written == UV_EAGAIN.rawValue || written == UV_ENOSYS.rawValue {
-                break
-            }
+            if written == UV_EAGAIN.rawValue || written == UV_ENOSYS.rawValue { break }
             if written < 0 {
                 close()
-                return
+                return 0
             }
-            consume(Int(written))
-            if count < 256 && !queue.isEmpty {
-                break  // the kernel took part of it: the socket buffer is full
+            var n = Int(written)
+            bufferedBytes -= n
+            while n > 0 {
+                let left = (done == 0 ? first.count : tail[done - 1].count) - offset
+                if n >= left {
+                    n -= left
+                    done += 1
+                    offset = 0
+                } else {
+                    offset += n
+                    n = 0
+                }
             }
+            if count < 256 && done < total { break }  // the socket buffer is full
         }
-        if !queue.isEmpty {
-            submitRemaining()
-        } else if closeWhenFlushed {
-            close()
+        if done < total {
+            let rest = (done..<total).map { $0 == 0 ? first : tail[$0 - 1].storage }
+            head = nil
+            tail = []
+            submit(rest, firstOffset: offset)
+            return done
         }
-    }
-
-    private func consume(_ byteCount: Int) {
-        var n = byteCount
-        bufferedBytes -= n
-        var drop = 0
-        let now = MonotonicClock.nanoseconds
-        while n > 0 && drop < queue.count {
-            if queue[drop].remaining <= n {
-                n -= queue[drop].remaining
-                loop.writeLatency.record(now &- queue[drop].enqueuedAt)
-                drop += 1
-            } else {
-                queue[drop].offset += n
-                queue[drop].remaining -= n
-                n = 0
-            }
-        }
-        if drop == queue.count {
-            // Idle connections keep no queue storage: most of them sit at zero for hours.
-            queue = []
-        } else {
-            queue.removeFirst(drop)
-        }
+        // A drained queue keeps no storage: an idle connection holds no queue memory.
+        head = nil
+        tail = []
+        if closeWhenFlushed { close() }
+        return done
     }
 
     /// Hands what the kernel did not take to `uv_write`, which writes it when the socket
     /// drains; new writes queue behind it until its callback.
-    private func submitRemaining() {
-        let request = WriteRequest(chunks: queue, connection: self)
-        queue = []
+    private func submit(_ buffers: [SharedBytes], firstOffset: Int) {
+        let request = WriteRequest(buffers: buffers, firstOffset: firstOffset, connection: self, queuedAt: loop.turnStart)
         inFlight = request
         let rc = request.submit(to: wd_stream(handle))
         if rc != 0 {
@@ -203,8 +248,22 @@ public final class TCPConnection {
             close()
             return
         }
-        if !queue.isEmpty || closeWhenFlushed {
+        if head != nil || closeWhenFlushed {
             flush()
+        }
+    }
+
+    /// A queued buffer with its address and size beside it, so building the `writev` list
+    /// reads plain integers rather than going through (and retaining) the buffer object.
+    struct QueuedBuffer {
+        let storage: SharedBytes
+        let base: UnsafeMutableRawPointer
+        let count: Int
+
+        init(_ storage: SharedBytes) {
+            self.storage = storage
+            base = storage.base
+            count = storage.count
         }
     }
 
@@ -215,7 +274,8 @@ public final class TCPConnection {
     public func close() {
         guard !isClosing else { return }
         isClosing = true
-        queue = []
+        head = nil
+        tail = []
         guard uv_is_closing(wd_handle(handle)) == 0 else { return }
         uv_close(wd_handle(handle)) { h in
             let unmanaged = Unmanaged<TCPConnection>.fromOpaque(h!.pointee.data)

@@ -117,7 +117,11 @@ extension Room {
         if let destinations {
             recipients = recipients.filter { destinations.contains($0.identity) }
         }
-        let senderIncluded = sender.map { s in recipients.contains { $0 === s } } ?? false
+        // Whether the sender is on the list, by the rule that made the list (no scan of it).
+        let senderIncluded = sender.map { s in
+            s.isActive && s.permissions.canSubscribe && s.subscription.includes(publication.topic)
+                && (destinations?.contains(s.identity) ?? true)
+        } ?? false
         counters.deliveries += recipients.count - (senderIncluded ? 1 : 0)
         topicStats[publication.topic] = counters
         return recipients.isEmpty ? [] : [.broadcast(frame, to: Recipients(recipients, excluding: sender), lossy: !reliable)]

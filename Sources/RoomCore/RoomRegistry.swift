@@ -64,9 +64,17 @@ public final class RoomRegistry {
 
     /// Expires suspended participants and closes rooms whose time is up.
     public func tick(now: RoomInstant) -> [RoomAction] {
-        var actions: [RoomAction] = []
-        for room in sortedRooms {
+        // Most ticks change nothing: only rooms with something to do are put in creation
+        // order (so actions come out in a stable order), not every room every second.
+        var busy: [(room: Room, actions: [RoomAction], close: Bool)] = []
+        for room in rooms.values {
             let (roomActions, shouldClose) = room.tick(now: now)
+            if shouldClose || !roomActions.isEmpty { busy.append((room, roomActions, shouldClose)) }
+        }
+        guard !busy.isEmpty else { return [] }
+        busy.sort { $0.room.createdAt.monotonic < $1.room.createdAt.monotonic }
+        var actions: [RoomAction] = []
+        for (room, roomActions, shouldClose) in busy {
             actions += roomActions
             if shouldClose {
                 actions += room.close(reason: "room closed: nobody left", now: now)

@@ -23,7 +23,7 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     }
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
-        let now = server.loop.now
+        let now = server.loop.turnStart
         lastActivity = now
         var offset = 0
         while offset < bytes.count && !handedOff && !tcp.isClosing {
@@ -74,7 +74,13 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
 
     // MARK: ServerConnection
 
-    func sweep(now: UInt64) {
+    /// HTTP connections are few and short-lived: they are looked at every sweep.
+    func sweep(now: UInt64) -> UInt64 {
+        checkTimeouts(now: now)
+        return 0
+    }
+
+    private func checkTimeouts(now: UInt64) {
         guard !handedOff, !tcp.isClosing else { return }
         let limits = server.configuration.limits
         if let started = requestStartedAt {

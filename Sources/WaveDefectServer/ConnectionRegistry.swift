@@ -2,7 +2,9 @@
 protocol ServerConnection: AnyObject {
     /// Position in the registry, kept by the registry for O(1) removal.
     var registryIndex: Int { get set }
-    func sweep(now: UInt64)
+    /// Runs the connection's timeouts and returns when it next needs a sweep (monotonic ns;
+    /// early is harmless, late is not).
+    func sweep(now: UInt64) -> UInt64
     /// Graceful close for shutdown (WebSocket: close 1001).
     func shutdown()
     /// Immediate close when the shutdown deadline passed.
@@ -10,23 +12,30 @@ protocol ServerConnection: AnyObject {
 }
 
 /// Every open connection, in an array with swap-removal: adding, removing and replacing are
-/// O(1), and the sweep walks contiguous memory.
+/// O(1). Beside it, in the manner of uSockets, each connection's next deadline: the sweep
+/// scans that array of integers and calls only the connections that are due, so an idle
+/// connection costs one call per ping interval rather than one per sweep.
 struct ConnectionRegistry {
     private var items: [ServerConnection] = []
+    private var deadlines: [UInt64] = []
 
     var count: Int { items.count }
 
+    /// A new connection is due at the next sweep.
     mutating func add(_ c: ServerConnection) {
         c.registryIndex = items.count
         items.append(c)
+        deadlines.append(0)
     }
 
     mutating func remove(_ c: ServerConnection) {
         let i = c.registryIndex
         guard i >= 0, i < items.count, items[i] === c else { return }
         let last = items.removeLast()
+        let lastDeadline = deadlines.removeLast()
         if i < items.count {
             items[i] = last
+            deadlines[i] = lastDeadline
             last.registryIndex = i
         }
         c.registryIndex = -1
@@ -40,8 +49,32 @@ struct ConnectionRegistry {
             return
         }
         items[i] = new
+        deadlines[i] = 0
         new.registryIndex = i
         old.registryIndex = -1
+    }
+
+    /// Brings a connection's next sweep forward to `deadline` (0: the next sweep).
+    mutating func wake(_ c: ServerConnection, at deadline: UInt64 = 0) {
+        let i = c.registryIndex
+        guard i >= 0, i < items.count, items[i] === c else { return }
+        if deadline < deadlines[i] { deadlines[i] = deadline }
+    }
+
+    /// The connections whose deadline has come.
+    func due(at now: UInt64) -> [ServerConnection] {
+        var out: [ServerConnection] = []
+        deadlines.withUnsafeBufferPointer { d in
+            for i in d.indices where d[i] <= now { out.append(items[i]) }
+        }
+        return out
+    }
+
+    /// Records when `c` next needs a sweep.
+    mutating func setDeadline(_ c: ServerConnection, _ deadline: UInt64) {
+        let i = c.registryIndex
+        guard i >= 0, i < items.count, items[i] === c else { return }
+        deadlines[i] = deadline
     }
 
     /// Calls `body` on a snapshot, so connections may close during the walk.

@@ -109,7 +109,10 @@ public final class WaveDefectServer {
 
     private func sweep(now: UInt64) {
         topicRates.update(rooms: Array(registry.rooms.values), now: now)
-        connections.forEach { $0.sweep(now: now) }
+        for c in connections.due(at: now) {
+            let next = c.sweep(now: now)
+            connections.setDeadline(c, next)
+        }
         perform(registry.tick(now: ServerClock.now))
         memory.sweep(now: now, connections: connections.count)
         if isShuttingDown {
@@ -135,9 +138,9 @@ public final class WaveDefectServer {
                 participant.endpoint?.deliver(frame, lossy: false, broadcast: false)
             case .broadcast(let frame, let recipients, let lossy):
                 stats.broadcasts += 1
-                for p in recipients {
-                    p.endpoint?.deliver(frame, lossy: lossy, broadcast: true)
-                }
+                // No retain per recipient (Recipients.forEach); the endpoint is retained for
+                // its call, since delivering can make it leave.
+                recipients.forEach { $0.endpoint?.deliver(frame, lossy: lossy, broadcast: true) }
             case .disconnect(let endpoint, let code, let reason):
                 endpoint.disconnect(code: code, reason: reason)
             case .webhook(let event):

@@ -26,7 +26,9 @@ extension WebSocketSession {
                     topic: request.topic, reliable: request.reliable, destinations: request.destinations,
                     body: .json(UnsafeRawBufferPointer(rebasing: bytes[request.payload]))
                 )
-                server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: ServerClock.now))
+                // The monotonic half is the turn's clock reading; only the wall clock is read here.
+                let instant = RoomInstant(monotonic: now, wallMilliseconds: ServerClock.wallMilliseconds)
+                server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: instant))
                 // The seq the message took, so a sender can place its own message in the stream.
                 if let id { send(ServerMessage.ack("publish", id: id, seq: room.seq)) }
             case .subscribe(let topics, _):
@@ -55,7 +57,8 @@ extension WebSocketSession {
         }
         do {
             let publication = Room.Publication(topic: topic, body: .binary(payload))
-            server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: ServerClock.now))
+            let instant = RoomInstant(monotonic: server.loop.turnStart, wallMilliseconds: ServerClock.wallMilliseconds)
+            server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: instant))
         } catch {
             sendError(error, id: nil)
         }

@@ -21,6 +21,7 @@ extension WebSocketSession {
         let ms = min(max(intervalMilliseconds ?? 2000, 500), 60_000)
         metrics = MetricsSubscription(interval: UInt64(ms) * 1_000_000)
         sendMetricsIfDue(now: now)
+        server.connections.wake(self, at: now &+ UInt64(ms) * 1_000_000)
     }
 
     func sendMetricsIfDue(now: UInt64) {

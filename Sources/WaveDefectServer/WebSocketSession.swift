@@ -42,7 +42,8 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     // MARK: Reading
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
-        let now = server.loop.now
+        // The loop read the clock when this callback started; no second read per message.
+        let now = server.loop.turnStart
         do {
             try decoder.decode(bytes) { event in
                 guard !tcp.isClosing else { return }
@@ -86,6 +87,8 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         case .sendPing(let data):
             send(SharedBytes(WebSocketFrameEncoder.frame(.ping, payload: data)), control: true)
         case .sendClose(let code, let reason):
+            // The close handshake has a deadline the sweep must see.
+            server.connections.wake(self)
             // Close frames bypass the backlog limit: they are how a stuck client learns why.
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
         case .replyCloseAndShutdown(let code):
@@ -103,6 +106,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     /// `close_timeout` (a socket must not stay open because its reader stalled).
     private func closeAfterFlush() {
         closingSince = Self.second(server.loop.now)
+        server.connections.wake(self)
         tcp.closeAfterFlush()
     }
 
@@ -161,14 +165,19 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
 
     // MARK: ServerConnection
 
-    func sweep(now: UInt64) {
-        guard !tcp.isClosing else { return }
+    /// Timeouts, pings and metrics; returns when any of them is next due, so the sweep
+    /// leaves the connection alone until then.
+    func sweep(now: UInt64) -> UInt64 {
+        guard !tcp.isClosing else { return .max }
         if let since = closingSince {
             if Self.second(now) &- since > UInt16(min(server.configuration.limits.closeTimeout.rounded(.up), 3600)) { tcp.close() }
-            return
+            return 0  // closing: checked every sweep until the socket is gone
         }
         perform(machine.tick(now: now))
         sendMetricsIfDue(now: now)
+        var next = machine.nextDeadline
+        if let m = metrics { next = min(next, m.lastSentAt &+ m.interval) }
+        return next
     }
 
     func shutdown() {

@@ -138,6 +138,22 @@ public struct WebSocketConnectionStateMachine: Sendable {
         state = .closed
     }
 
+    /// The earliest time `tick` can have something to do: the idle timeout, the next ping or
+    /// the close deadline. Frames received later only move it later, so a sweep that waits
+    /// until then misses nothing.
+    public var nextDeadline: UInt64 {
+        switch state {
+        case .closed:
+            return .max
+        case .closing(let deadline):
+            return deadline
+        case .open:
+            let (idle, o1) = lastReceived.addingReportingOverflow(configuration.idleTimeout)
+            let (ping, o2) = lastPingAt.addingReportingOverflow(configuration.pingInterval)
+            return min(o1 ? .max : idle, o2 ? .max : ping)
+        }
+    }
+
     /// Called by the loop's sweep timer.
     public mutating func tick(now: UInt64) -> Action {
         switch state {

@@ -4,34 +4,45 @@ import WireJSON
 
 extension ServerMessage {
     /// `{"type":"data","topic":…,"from":…,"seq":…,"payload":…,"reliable":…,"ts":…}`;
-    /// `from` is null for messages the server itself sends.
+    /// `from` is null for messages the server itself sends. Sized first, then written in
+    /// place, frame header first, into the buffer every recipient shares.
     public static func data(topic: String, from: String?, seq: UInt64, payload: UnsafeRawBufferPointer, reliable: Bool, ts: Int64) -> SharedBytes {
-        typed("data", capacity: payload.count + topic.utf8.count + 128) { w in
-            w.key("topic"); w.string(topic)
-            w.key("from")
-            if let from { w.string(from) } else { w.null() }
-            w.key("seq"); w.uint(seq)
-            w.key("payload"); w.raw(payload)
-            w.key("reliable"); w.bool(reliable)
-            w.key("ts"); w.int(ts)
+        let count = #"{"type":"data","topic":"#.utf8.count + JSONInPlaceWriter.quotedCount(topic)
+            + #","from":"#.utf8.count + (from.map(JSONInPlaceWriter.quotedCount) ?? 4)
+            + #","seq":"#.utf8.count + JSONInPlaceWriter.unsignedCount(seq)
+            + #","payload":"#.utf8.count + payload.count
+            + #","reliable":"#.utf8.count + (reliable ? 4 : 5)
+            + #","ts":"#.utf8.count + JSONInPlaceWriter.integerCount(ts) + 1
+        return frame(payloadCount: count) { w in
+            w.raw(#"{"type":"data","topic":"#); w.quoted(topic)
+            w.raw(#","from":"#)
+            if let from { w.quoted(from) } else { w.raw("null") }
+            w.raw(#","seq":"#); w.unsigned(seq)
+            w.raw(#","payload":"#); w.raw(payload)
+            w.raw(#","reliable":"#); w.bool(reliable)
+            w.raw(#","ts":"#); w.integer(ts)
+            w.byte(UInt8(ascii: "}"))
         }
     }
 
     /// Binary data frame: `u8 topic length, topic, u8 sender length, sender, u64 seq,
-    /// i64 ts (ms), payload`, integers big-endian (docs/protocol.md).
+    /// i64 ts (ms), payload`, integers big-endian (docs/protocol.md). Written in place too.
     public static func binaryData(topic: String, from: String, seq: UInt64, payload: UnsafeRawBufferPointer, ts: Int64) -> SharedBytes {
-        let topicBytes = Array(topic.utf8.prefix(255))
-        let fromBytes = Array(from.utf8.prefix(255))
-        var body = [UInt8](repeating: 0, count: WebSocketFrameEncoder.maxHeaderLength)
-        body.reserveCapacity(body.count + 18 + topicBytes.count + fromBytes.count + payload.count)
-        body.append(UInt8(topicBytes.count))
-        body += topicBytes
-        body.append(UInt8(fromBytes.count))
-        body += fromBytes
-        withUnsafeBytes(of: seq.bigEndian) { body.append(contentsOf: $0) }
-        withUnsafeBytes(of: ts.bigEndian) { body.append(contentsOf: $0) }
-        body.append(contentsOf: payload)
-        let start = WebSocketFrameEncoder.frameInPlace(&body, opcode: .binary)
-        return SharedBytes(body, from: start)
+        var topic = topic
+        var from = from
+        return topic.withUTF8 { topicUTF8 in
+            from.withUTF8 { fromUTF8 in
+                let topicBytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(topicUTF8).prefix(255))
+                let fromBytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(fromUTF8).prefix(255))
+                let count = 1 + topicBytes.count + 1 + fromBytes.count + 16 + payload.count
+                return frame(opcode: .binary, payloadCount: count) { w in
+                    w.byte(UInt8(topicBytes.count)); w.raw(topicBytes)
+                    w.byte(UInt8(fromBytes.count)); w.raw(fromBytes)
+                    withUnsafeBytes(of: seq.bigEndian) { w.raw($0) }
+                    withUnsafeBytes(of: ts.bigEndian) { w.raw($0) }
+                    w.raw(payload)
+                }
+            }
+        }
     }
 }

@@ -18,14 +18,30 @@ public enum ServerMessage {
         return SharedBytes(bytes, from: start)
     }
 
+    /// A frame of `payloadCount` bytes written in place: the header, then `body`, which must
+    /// write exactly `payloadCount` bytes (sized with `JSONInPlaceWriter`'s counts).
+    public static func frame(opcode: WebSocketOpcode = .text, payloadCount: Int, _ body: (inout JSONInPlaceWriter) -> Void) -> SharedBytes {
+        let h = WebSocketFrameEncoder.headerLength(payloadCount: payloadCount, masked: false)
+        return SharedBytes(count: h + payloadCount) { p in
+            WebSocketFrameEncoder.writeHeader(to: p, opcode: opcode, payloadCount: payloadCount)
+            var w = JSONInPlaceWriter(at: p + h)
+            body(&w)
+            precondition(w.position == p + h + payloadCount, "a message wrote other than the bytes it sized")
+        }
+    }
+
+    /// `{"type":"pong","id":…,"t":…,"server_t":…}`, written in place (pings are frequent).
     public static func pong(id: UnsafeRawBufferPointer?, t: UnsafeRawBufferPointer?, serverTimeMilliseconds: Int64) -> SharedBytes {
-        frame(capacity: 96) { w in
-            w.beginObject()
-            w.key("type"); w.string("pong")
-            if let id { w.key("id"); w.raw(id) }
-            if let t { w.key("t"); w.raw(t) }
-            w.key("server_t"); w.int(serverTimeMilliseconds)
-            w.endObject()
+        let head: StaticString = #"{"type":"pong""#
+        var count = head.utf8CodeUnitCount + #","server_t":"#.utf8.count + JSONInPlaceWriter.integerCount(serverTimeMilliseconds) + 1
+        if let id { count += #","id":"#.utf8.count + id.count }
+        if let t { count += #","t":"#.utf8.count + t.count }
+        return frame(payloadCount: count) { w in
+            w.raw(head)
+            if let id { w.raw(#","id":"#); w.raw(id) }
+            if let t { w.raw(#","t":"#); w.raw(t) }
+            w.raw(#","server_t":"#); w.integer(serverTimeMilliseconds)
+            w.byte(UInt8(ascii: "}"))
         }
     }
 

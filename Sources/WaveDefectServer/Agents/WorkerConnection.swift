@@ -145,9 +145,11 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
 
     // MARK: ServerConnection
 
-    func sweep(now: UInt64) {
-        guard !tcp.isClosing else { return }
+    /// Worker connections are few: looked at every sweep.
+    func sweep(now: UInt64) -> UInt64 {
+        guard !tcp.isClosing else { return .max }
         perform(machine.tick(now: now))
+        return 0
     }
 
     func shutdown() {
