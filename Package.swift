@@ -75,10 +75,12 @@ let package = Package(
         ),
 
         // Music index (issue 4). Pure cores first, then the thin C layers, then the glue.
-        .target(name: "AudioFeatures", dependencies: ["CFFTW"], swiftSettings: optimized),
+        // Numeric pieces more than one core needs (SIMD dot product, column mean/std, SplitMix64).
+        .target(name: "NumericCore", swiftSettings: optimized),
+        .target(name: "AudioFeatures", dependencies: ["CFFTW", "NumericCore"], swiftSettings: optimized),
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "VectorSearch", dependencies: ["CVectorKernels"], swiftSettings: optimized),
-        .target(name: "DemoAudio", swiftSettings: optimized),
+        .target(name: "VectorSearch", dependencies: ["CVectorKernels", "NumericCore"], swiftSettings: optimized),
+        .target(name: "DemoAudio", dependencies: ["NumericCore"], swiftSettings: optimized),
         .target(name: "AudioDecoding", dependencies: ["CFFmpeg"]),
         .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
         // Taste comparison and recommendations (issue 8): pure maths over the index's vectors.
@@ -91,7 +93,7 @@ let package = Package(
         .target(
             name: "MusicCommands",
             dependencies: [
-                "MusicIndex", "TasteCore", "WireJSON",
+                "MusicIndex", "NumericCore", "TasteCore", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,12 +109,12 @@ let package = Package(
 
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
-        .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives"]),
+        .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives", "NumericCore"]),
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
         .testTarget(name: "WaveDefectServerTests", dependencies: ["WaveDefectServer"]),
-        .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "WireJSON", "WireProtocol"]),
+        .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "ByteStorage", "HTTPCore"]),
         .testTarget(
@@ -120,11 +122,11 @@ let package = Package(
             dependencies: ["AccessToken", "CryptoPrimitives", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
-        .testTarget(name: "TasteCoreTests", dependencies: ["TasteCore", "VectorSearch", "WireJSON"]),
+        .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),
         .testTarget(
             name: "MusicIndexTests",
             dependencies: [
-                "AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "MusicIndex",
+                "AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "MusicIndex", "NumericCore",
                 "MusicCommands", "WireJSON",
             ],
             resources: [.copy("Fixtures")]

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// The first `outputCount` rows of the orthonormal DCT-II of length `inputCount`:
 /// `scipy.fftpack.dct(x, type=2, norm='ortho')[:outputCount]`. A direct 20 × 128 product beats
@@ -27,19 +28,7 @@ public struct DCTMatrix: Sendable {
     public func apply(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         coefficients.withUnsafeBufferPointer { c in
             for k in 0..<outputCount {
-                let row = c.baseAddress! + k * inputCount
-                var acc = SIMD8<Float>()
-                var i = 0
-                while i + 8 <= inputCount {
-                    acc += SIMD8(UnsafeBufferPointer(start: row + i, count: 8)) * SIMD8(UnsafeBufferPointer(start: input + i, count: 8))
-                    i += 8
-                }
-                var sum = acc.sum()
-                while i < inputCount {
-                    sum += row[i] * input[i]
-                    i += 1
-                }
-                output[k] = sum
+                output[k] = dotProduct(c.baseAddress! + k * inputCount, input, count: inputCount)
             }
         }
     }

@@ -1,3 +1,5 @@
+import NumericCore
+
 /// MFCCs of a clip, frame-major: `values[t * coefficientCount + c]` is coefficient `c` of
 /// frame `t` (librosa's `mfcc[c, t]`).
 public struct MFCCMatrix: Sendable, Equatable {
@@ -18,18 +20,7 @@ public struct MFCCMatrix: Sendable, Equatable {
     /// population standard deviation (ddof = 0), as `np.mean(m, axis=1)` and `np.std(m, axis=1)`.
     /// Summed in Double so long clips lose no precision.
     public func meanAndStandardDeviation() -> [Float] {
-        var sum = [Double](repeating: 0, count: coefficientCount)
-        for t in 0..<frameCount {
-            for c in 0..<coefficientCount { sum[c] += Double(values[t * coefficientCount + c]) }
-        }
-        let mean = sum.map { $0 / Double(frameCount) }
-        var squares = [Double](repeating: 0, count: coefficientCount)
-        for t in 0..<frameCount {
-            for c in 0..<coefficientCount {
-                let d = Double(values[t * coefficientCount + c]) - mean[c]
-                squares[c] += d * d
-            }
-        }
-        return mean.map { Float($0) } + squares.map { Float(($0 / Double(frameCount)).squareRoot()) }
+        let statistics = ColumnStatistics(values, rows: frameCount, columns: coefficientCount)
+        return statistics.mean.map { Float($0) } + statistics.standardDeviation.map { Float($0) }
     }
 }

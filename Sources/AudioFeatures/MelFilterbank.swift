@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// librosa's `filters.mel(sr, n_fft, n_mels=128, fmin=0, fmax=sr/2, htk=False, norm='slaney')`,
 /// stored sparsely: each triangular filter touches only a few dozen of the 1,025 FFT bins, so a
@@ -81,21 +82,7 @@ public struct MelFilterbank: Sendable {
                 lengths.withUnsafeBufferPointer { length in
                     offsets.withUnsafeBufferPointer { offset in
                         for m in 0..<first.count {
-                            let w = weights.baseAddress! + offset[m], p = power + first[m]
-                            let n = length[m]
-                            var acc = SIMD8<Float>()
-                            var i = 0
-                            while i + 8 <= n {
-                                acc += UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
-                                    * UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-                                i += 8
-                            }
-                            var sum = acc.sum()
-                            while i < n {
-                                sum += w[i] * p[i]
-                                i += 1
-                            }
-                            mel[m] = sum
+                            mel[m] = dotProduct(weights.baseAddress! + offset[m], power + first[m], count: length[m])
                         }
                     }
                 }

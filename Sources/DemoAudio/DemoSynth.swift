@@ -1,26 +1,23 @@
 import Foundation
+import NumericCore
 
 /// A tiny additive/subtractive synthesizer writing into a mono buffer. Deterministic: its noise
 /// comes from a seeded generator, so the same call always renders the same samples.
 struct DemoSynth {
     let sampleRate: Double
     var buffer: [Float]
-    private var noiseState: UInt64
+    private var random: SplitMix64
 
     init(duration: Double, sampleRate: Int, seed: UInt64) {
         self.sampleRate = Double(sampleRate)
         buffer = [Float](repeating: 0, count: Int(duration * Double(sampleRate)))
-        noiseState = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        random = SplitMix64(seed: seed)
     }
 
     enum Wave { case sine, saw, square, triangle }
 
-    mutating func noise() -> Double {
-        noiseState ^= noiseState << 13
-        noiseState ^= noiseState >> 7
-        noiseState ^= noiseState << 17
-        return Double(noiseState >> 11) * 0x1p-52 - 1
-    }
+    /// White noise in [-1, 1).
+    mutating func noise() -> Double { random.nextUniform() * 2 - 1 }
 
     /// Bandlimited-enough oscillators: saw and square are summed from harmonics below 8 kHz.
     static func oscillate(_ wave: Wave, phase: Double, frequency: Double) -> Double {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NumericCore
 import VectorSearch
 
 /// `wavedefect bench search`: exact top-k QPS and latency on synthetic unit vectors, the same
@@ -56,27 +57,5 @@ public struct BenchSearchCommand: ParsableCommand {
                 if checksum.isNaN { print("unexpected NaN") }
             }
         }
-    }
-}
-
-/// A tiny deterministic generator (SplitMix64) so benchmark data is the same every run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// Box–Muller.
-    mutating func nextGaussian() -> Float {
-        let u = max(nextUniform(), 1e-300), v = nextUniform()
-        return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
     }
 }

@@ -12,7 +12,9 @@ public struct CatalogOptions: ParsableArguments {
 
     /// Opens the catalog for a command that writes: the file (and its directory) are created
     /// when missing, and an older schema is migrated.
-    func openForWriting() throws -> Catalog {
+    func openForWriting() throws -> Catalog { try Self.openForWriting(db) }
+
+    static func openForWriting(_ db: String) throws -> Catalog {
         do {
             let directory = URL(fileURLWithPath: db).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

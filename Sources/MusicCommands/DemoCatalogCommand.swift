@@ -33,7 +33,7 @@ public struct DemoCatalogCommand: ParsableCommand {
     public func run() throws {
         let tracks = DemoTrack.catalog(variantsPerStyle: variants, duration: duration)
         if let db {
-            let report = try DemoCatalog.ensure(in: Catalog(path: db), directory: dir, tracks: tracks)
+            let report = try DemoCatalog.ensure(in: CatalogOptions.openForWriting(db), directory: dir, tracks: tracks)
             print("demo catalog: \(tracks.count) tracks in \(dir) (\(report.filesWritten) written), \(report.tracksAdded) added to \(db)")
         } else {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

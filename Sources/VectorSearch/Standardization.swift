@@ -1,3 +1,5 @@
+import NumericCore
+
 /// Per-dimension z-scoring learned from the catalog: `(x − mean) / std`.
 ///
 /// Raw MFCC summaries are dominated by c0 (loudness, values in the hundreds) and its spread;
@@ -22,22 +24,11 @@ public struct Standardization: Sendable, Equatable {
             self.init(mean: [Float](repeating: 0, count: dimension), inverseScale: [Float](repeating: 1, count: dimension))
             return
         }
-        var sum = [Double](repeating: 0, count: dimension)
-        for r in 0..<rows {
-            for j in 0..<dimension { sum[j] += Double(values[r * dimension + j]) }
-        }
-        let mean = sum.map { $0 / Double(rows) }
-        var squares = [Double](repeating: 0, count: dimension)
-        for r in 0..<rows {
-            for j in 0..<dimension {
-                let d = Double(values[r * dimension + j]) - mean[j]
-                squares[j] += d * d
-            }
-        }
-        let inverse = squares.enumerated().map { j, s -> Float in
-            let std = (s / Double(rows)).squareRoot()
+        let statistics = ColumnStatistics(values, rows: rows, columns: dimension)
+        let mean = statistics.mean
+        let inverse = statistics.standardDeviation.enumerated().map { j, std -> Float in
             // A dimension constant across the catalog (to float precision) carries no signal.
-            return std > 1e-9 * max(1, abs(mean[j])) ? Float(1 / std) : 1
+            std > 1e-9 * max(1, abs(mean[j])) ? Float(1 / std) : 1
         }
         self.init(mean: mean.map { Float($0) }, inverseScale: inverse)
     }

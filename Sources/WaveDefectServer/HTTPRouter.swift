@@ -27,6 +27,10 @@ enum HTTPRouter {
             guard isRead else { return connection.respond(methodNotAllowed("GET"), to: request) }
             connection.respond(DevTokenEndpoint.respond(request, server: server), to: request)
         default:
+            if CatalogAPIRequest.handles(String(path)) {
+                connection.respond(CatalogAPI.handle(request, server: server), to: request)
+                return
+            }
             if path.hasPrefix(RoomServiceAPI.prefix) {
                 connection.respond(RoomServiceAPI.handle(request, server: server), to: request)
                 return

@@ -10,6 +10,7 @@ extension ServerConfiguration {
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
         "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway", "flush_interval_ms",
         "max_topics_per_room", "max_replay_bytes_per_room", "max_name_bytes", "max_metadata_bytes", "max_attributes_bytes",
+        "max_catalog_results", "max_search_query_bytes",
     ]
     static let roomDefaultFields: Set<String> = ["empty_timeout", "departure_timeout", "max_participants", "replay_buffer"]
     static let webhookFields: Set<String> = ["urls", "api_key", "max_attempts", "initial_backoff", "timeout", "max_queue"]
@@ -74,6 +75,8 @@ extension ServerConfiguration {
         if let v = l["max_connections"] { limits.maxConnections = try v.int(min: 1) }
         if let v = l["token_leeway"] { limits.tokenLeeway = try v.seconds() }
         if let v = l["flush_interval_ms"] { limits.flushIntervalMilliseconds = try v.seconds() }
+        if let v = l["max_catalog_results"] { limits.maxCatalogResults = try v.int(min: 1) }
+        if let v = l["max_search_query_bytes"] { limits.maxSearchQueryBytes = try v.int(min: 1) }
         if let v = l["max_topics_per_room"] { limits.data.maxTopicsPerRoom = try v.int(min: 1) }
         if let v = l["max_replay_bytes_per_room"] { limits.data.maxReplayBytesPerRoom = try v.int(min: 0) }
         if let v = l["max_name_bytes"] { limits.data.participantInfo.maxNameBytes = try v.int(min: 1) }

@@ -58,6 +58,16 @@ public struct ServerConfiguration: Sendable {
         public var flushIntervalMilliseconds: Double = 0
         /// Seconds of clock skew tolerated on token `exp`/`nbf`.
         public var tokenLeeway: Double = 60
+        /// Most tracks in one `/api/tracks` answer, and the longest search query.
+        var catalogAPI = CatalogAPIRequest.Limits()
+        public var maxCatalogResults: Int {
+            get { catalogAPI.maxResults }
+            set { catalogAPI.maxResults = newValue }
+        }
+        public var maxSearchQueryBytes: Int {
+            get { catalogAPI.maxQueryBytes }
+            set { catalogAPI.maxQueryBytes = newValue }
+        }
 
         public init() {}
     }

@@ -1,24 +1,6 @@
+import NumericCore
 import TasteCore
 import VectorSearch
-
-/// Deterministic pseudo-random numbers (SplitMix64 + Box–Muller) for test catalogs.
-struct SeededRandom {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func gaussian() -> Float {
-        let u = max(Double(next() >> 11) * 0x1p-53, 1e-300), v = Double(next() >> 11) * 0x1p-53
-        return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
-    }
-}
 
 #if canImport(Glibc)
 import Glibc
@@ -36,13 +18,13 @@ struct SyntheticCatalog {
     init(styles: Int = 6, perStyle: Int = 60, dimension: Int = 24, noise: Float = 0.35, seed: UInt64 = 7) {
         self.styles = styles
         self.perStyle = perStyle
-        var rng = SeededRandom(seed)
+        var rng = SplitMix64(seed: seed)
         var ids: [Int64] = [], values: [Float] = [], infos: [TrackInfo] = []
         for s in 0..<styles {
-            let centre = (0..<dimension).map { _ in rng.gaussian() }
+            let centre = (0..<dimension).map { _ in rng.nextGaussian() }
             for m in 0..<perStyle {
                 ids.append(Self.id(style: s, member: m))
-                values += centre.map { $0 + noise * rng.gaussian() }
+                values += centre.map { $0 + noise * rng.nextGaussian() }
                 infos.append(TrackInfo(id: Self.id(style: s, member: m), title: "Style \(s) piece \(m + 1)", artist: "Synthetic Band", album: "Style \(s)"))
             }
         }

@@ -1,3 +1,4 @@
+import NumericCore
 import WebSocketCore
 
 /// A decoded event with its payload copied out, so tests can compare values.
@@ -31,18 +32,6 @@ enum Split {
     case random(seed: UInt64)
 }
 
-/// A small deterministic generator so random splits are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func decode(_ bytes: [UInt8], split: Split = .whole, role: WebSocketRole = .server, limits: WebSocketLimits = WebSocketLimits()) -> DecodeOutcome {
     var decoder = WebSocketDecoder(role: role, limits: limits)
     var outcome = DecodeOutcome()
@@ -53,7 +42,7 @@ func decode(_ bytes: [UInt8], split: Split = .whole, role: WebSocketRole = .serv
     case .byteByByte:
         pieces = bytes.map { [$0] }
     case .random(let seed):
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var i = 0
         while i < bytes.count {
             let n = Int.random(in: 1...max(1, min(40, bytes.count - i)), using: &rng)
