@@ -4,7 +4,7 @@ import WireJSON
 
 /// `/api/tracks` against the real binary: a catalog made by `wavedefect demo-catalog`, served
 /// by `wavedefect serve --db`. One server, one test walking through the API in order.
-@Suite struct CatalogAPITests {
+@Suite(.blocking) struct CatalogAPITests {
     func run(_ arguments: [String]) throws -> Int32 {
         let process = Process()
         process.executableURL = ServerProcess.binary
