@@ -69,6 +69,15 @@ import WireJSON
         #expect(ok.status == 0 && ok.stderr.isEmpty)
     }
 
+    @Test func benchRerankPrintsLatenciesPerShapeAndRefusesBadShapes() throws {
+        let run = try Self.run(["bench", "rerank", "--shapes", "300x8", "500x16", "--thumbs", "4"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.lines.filter { $0.contains("thumb up p50") && $0.contains("thumb down p50") }.count == 2, "\(run.stdout)")
+        #expect(run.lines.filter { $0.contains("without the per-anchor cache") }.count == 2, "\(run.stdout)")
+        let bad = try Self.run(["bench", "rerank", "--shapes", "300by8"])
+        #expect(bad.status != 0 && bad.stderr.contains("bad shape 300by8"), "\(bad.stderr)")
+    }
+
     @Test func ingestSimilarAndImportVectorsWorkEndToEnd() throws {
         let dir = try TemporaryDirectory()
         let db = dir.file("catalog.sqlite")
