@@ -194,7 +194,7 @@ struct ResumeTests {
             let health = try JSONParser.parse(try TestSocket.get(port: server.port, "/healthz").bodyText)
             connections = health["connections"]?.int64Value ?? -1
             if connections == 1 { break }  // only this request's own connection is left
-            Thread.sleep(forTimeInterval: 0.2)
+            Thread.sleep(forTimeInterval: 0.02)
         }
         #expect(connections == 1)
         let metrics = try TestSocket.get(port: server.port, "/metrics").bodyText
