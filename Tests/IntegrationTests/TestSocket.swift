@@ -14,6 +14,11 @@ final class TestSocket {
         var description: String { what }
     }
 
+    /// How long a read waits for an answer the test is sure will come (an ack, a pong, a
+    /// close). Only a failing test ever waits this long, so it is generous: the machine may be
+    /// shared and loaded. Tests that measure time pass their own timeouts.
+    static let defaultTimeout: Double = 20
+
     init(port: Int, host: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError(what: "socket: \(errno)") }
@@ -115,7 +120,7 @@ struct TestHTTPResponse {
 extension TestSocket {
     /// Reads one HTTP response (head, then a Content-Length body unless `headOnly`).
     /// Bytes after it stay pending for the next read and are also returned as `rest`.
-    func readResponse(timeout: Double = 5, headOnly: Bool = false) throws -> (TestHTTPResponse, rest: [UInt8]) {
+    func readResponse(timeout: Double = TestSocket.defaultTimeout, headOnly: Bool = false) throws -> (TestHTTPResponse, rest: [UInt8]) {
         var data: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
         var headEnd: Int?
@@ -149,7 +154,7 @@ extension TestSocket {
     }
 
     /// One request on a fresh connection.
-    static func request(port: Int, _ text: String, timeout: Double = 5) throws -> TestHTTPResponse {
+    static func request(port: Int, _ text: String, timeout: Double = TestSocket.defaultTimeout) throws -> TestHTTPResponse {
         let s = try TestSocket(port: port)
         try s.send(text)
         return try s.readResponse(timeout: timeout).0

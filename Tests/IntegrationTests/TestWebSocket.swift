@@ -65,7 +65,7 @@ final class TestWebSocket {
     }
 
     /// The next frame (server pings are skipped unless `includePings`).
-    func next(timeout: Double = 5, includePings: Bool = false) throws -> Received {
+    func next(timeout: Double = TestSocket.defaultTimeout, includePings: Bool = false) throws -> Received {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             while !inbox.isEmpty {
@@ -87,7 +87,7 @@ final class TestWebSocket {
     }
 
     /// The next JSON text message, parsed.
-    func nextJSON(timeout: Double = 5, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
+    func nextJSON(timeout: Double = TestSocket.defaultTimeout, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
         let r = try next(timeout: timeout)
         guard case .text(let text) = r else {
             Issue.record("expected a text message, got \(r)", sourceLocation: sourceLocation)
@@ -97,7 +97,7 @@ final class TestWebSocket {
     }
 
     /// The next JSON message of `type`, skipping others (presence, metrics…).
-    func next(type: String, timeout: Double = 5) throws -> JSONValue {
+    func next(type: String, timeout: Double = TestSocket.defaultTimeout) throws -> JSONValue {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let r = try next(timeout: max(0.001, deadline.timeIntervalSinceNow))
@@ -114,7 +114,7 @@ final class TestWebSocket {
     }
 
     /// Waits for the server's close frame (skipping messages) and returns its code.
-    func expectClose(timeout: Double = 5) throws -> UInt16? {
+    func expectClose(timeout: Double = TestSocket.defaultTimeout) throws -> UInt16? {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             switch try next(timeout: max(0.001, deadline.timeIntervalSinceNow)) {
@@ -127,7 +127,7 @@ final class TestWebSocket {
 
     /// Waits for the server's close frame (skipping messages) and returns it whole, code and
     /// reason; `.disconnected` when the connection ended without one.
-    func expectCloseFrame(timeout: Double = 5) throws -> Received {
+    func expectCloseFrame(timeout: Double = TestSocket.defaultTimeout) throws -> Received {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let frame = try next(timeout: max(0.001, deadline.timeIntervalSinceNow))
