@@ -123,7 +123,7 @@ public final class AgentWorkerClient {
             return sendJobEnded(id, reason: "failed")
         }
         let setup = AgentSetup(agentName: name, room: room, identity: job["identity"]?.stringValue ?? "agent-\(name)", metadata: job["metadata"]?.stringValue ?? "")
-        let bot = RoomBot(url: url, token: token, setup: setup, make: make, loop: loop, policy: policy, metrics: metrics, settings: botSettings, logger: logger)
+        let bot = RoomBot(url: url, token: token, setup: setup, make: make, topics: factory.topics(for: name), loop: loop, policy: policy, metrics: metrics, settings: botSettings, logger: logger)
         bot.onEnded = { [unowned self] reason in
             self.jobs[id] = nil
             self.sendJobEnded(id, reason: reason.rawValue)

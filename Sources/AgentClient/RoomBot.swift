@@ -65,10 +65,14 @@ public final class RoomBot {
     public var onEnded: ((EndReason) -> Void)?
     public var onJoined: (() -> Void)?
 
+    /// Data topics the agent listens to (subscribed after every join); nil for all.
+    private let topics: [String]?
+
     public init(
-        url: ServerURL, token: String, setup: AgentSetup, make: @escaping AgentFactory.Make, loop: EventLoop,
+        url: ServerURL, token: String, setup: AgentSetup, make: @escaping AgentFactory.Make, topics: [String]? = nil, loop: EventLoop,
         policy: AgentSupervisor.Policy, metrics: AgentMetrics, settings: Settings = Settings(), logger: Logger
     ) {
+        self.topics = topics
         self.url = url
         self.token = token
         self.loop = loop
@@ -123,11 +127,14 @@ public final class RoomBot {
             self.disconnectedSince = nil
             self.reconnectDelay = self.settings.initialReconnectDelay
         }
-        client.onText = { [unowned self] bytes in
+        client.onText = { [unowned self, unowned client] bytes in
             self.lastReceived = self.loop.now
             guard let message = try? JSONParser.parse(bytes) else { return }
             if message["type"]?.stringValue == "joined" {
                 self.joins += 1
+                if let topics = self.topics {
+                    client.send(text: JSONValue.object(JSONObject([("type", "subscribe"), ("topics", .array(topics.map { .string($0) }))])).serialized)
+                }
                 self.flushPending()
                 self.onJoined?()
             }

@@ -37,12 +37,19 @@ public struct AgentSetup: Sendable, Equatable {
 public struct AgentFactory: Sendable {
     public typealias Make = @Sendable (AgentSetup) throws -> any Agent
     private var makers: [String: Make] = [:]
+    private var topicsByName: [String: [String]] = [:]
 
     public init() {}
 
-    public mutating func register(_ name: String, _ make: @escaping Make) {
+    /// `topics`: the data topics the agent listens to (subscription patterns, docs/protocol.md);
+    /// the room then never delivers it the others. nil hears every topic.
+    public mutating func register(_ name: String, topics: [String]? = nil, _ make: @escaping Make) {
         makers[name] = make
+        topicsByName[name] = topics
     }
+
+    /// The topics agent `name` listens to, nil for all.
+    public func topics(for name: String) -> [String]? { topicsByName[name] }
 
     public var names: [String] { makers.keys.sorted() }
 

@@ -15,8 +15,8 @@ public enum StandardAgents {
 
     public static func factory(context: MusicContext) -> AgentFactory {
         var factory = AgentFactory()
-        factory.register("taste") { _ in TasteAgent(context: context) }
-        factory.register("recommender") { _ in RecommenderAgent(context: context) }
+        factory.register("taste", topics: ["profile"]) { _ in TasteAgent(context: context) }
+        factory.register("recommender", topics: ["recs.control"]) { _ in RecommenderAgent(context: context) }
         return factory
     }
 

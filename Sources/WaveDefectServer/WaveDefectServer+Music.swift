@@ -39,7 +39,7 @@ extension WaveDefectServer {
         musicContext = context
         let shipped = StandardAgents.factory(context: context)
         for name in shipped.names where agentDispatcher.factory.maker(for: name) == nil {
-            agentDispatcher.factory.register(name, shipped.maker(for: name)!)
+            agentDispatcher.factory.register(name, topics: shipped.topics(for: name), shipped.maker(for: name)!)
         }
         logger.info("music catalog opened", metadata: ["db": "\(configuration.databasePath)", "tracks": "\(library.index.count)"])
         guard configuration.demoCatalog else { return storeHostProfiles() }

@@ -100,6 +100,9 @@ final class AgentDispatcher {
         let agent = InProcessAgent(server: server, room: room, participant: participant, jobID: job.id, setup: setup, make: make)
         job.runner = .local(agent)
         server.logger.info("agent started in-process", metadata: ["agent": "\(job.agentName)", "room": "\(room.name)", "job": "\(job.id)"])
+        // Subscribed before it joins: the room never hands it (nor parses for it) the topics
+        // it does not listen to.
+        if let topics = factory.topics(for: job.agentName) { try? room.subscribe(participant, topics: topics) }
         server.perform(room.join(participant, endpoint: agent, now: now))
     }
 

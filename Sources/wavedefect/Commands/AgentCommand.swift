@@ -97,7 +97,7 @@ struct AgentRunCommand: ParsableCommand {
             joinToken = AgentKeys.joinToken(key: key, secret: secret, room: room, identity: identity, agentName: name)
         }
         let setup = AgentSetup(agentName: name, room: room, identity: TokenPeek.identity(of: joinToken) ?? identity)
-        let bot = RoomBot(url: url, token: joinToken, setup: setup, make: make, loop: loop, policy: options.policy, metrics: AgentMetrics(), logger: logger)
+        let bot = RoomBot(url: url, token: joinToken, setup: setup, make: make, topics: factory.topics(for: name), loop: loop, policy: options.policy, metrics: AgentMetrics(), logger: logger)
         var exitReason: RoomBot.EndReason?
         bot.onEnded = { reason in
             exitReason = reason
