@@ -146,9 +146,20 @@ def fanout(args, workdir: str) -> None:
                       flush=True)
         if not per["ours"] or not per["uws"]:
             continue
-        ratios = {k: [o[k] / u[k] for o, u in zip(per["ours"], per["uws"]) if u[k] > 0]
+        # A run that did not deliver every message to every subscriber (a server dropped
+        # under backpressure: uWebSockets drops past maxBackpressure, ours cuts off at
+        # max_buffered_bytes) does not measure the same work: its pair is left out.
+        pairs = [(o, u) for o, u in zip(per["ours"], per["uws"])
+                 if o["delivered"] == o["expected"] and u["delivered"] == u["expected"]]
+        left_out = len(per["ours"]) - len(pairs)
+        if not pairs:
+            print(f"{subs}x{rate}: no run pair delivered everything; no ratios", flush=True)
+            continue
+        ratios = {k: [o[k] / u[k] for o, u in pairs if u[k] > 0]
                   for k in ("us_per_delivery", "user_us", "p50_ms", "p99_ms")}
-        print(f"{subs}x{rate} ratios ours/uWS per run: " + "; ".join(
+        if left_out:
+            print(f"{subs}x{rate}: {left_out} run pair(s) left out (not every message delivered)", flush=True)
+        print(f"{subs}x{rate} ratios ours/uWS per complete run pair: " + "; ".join(
             f"{k} " + " ".join(f"{x:.2f}" for x in v) + f" (mean {statistics.mean(v):.2f})" for k, v in ratios.items() if v), flush=True)
         if args.perf:
             for kind in args.servers:
