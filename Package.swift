@@ -16,8 +16,9 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 ]
 
-/// The numeric cores (MFCC, vector search) are hot loops; debug builds keep them fast enough for
-/// the test suite by optimizing these targets even there (bounds checks stay on).
+/// The numeric cores (MFCC, vector search, sample conversion, the demo synthesizer) are hot
+/// loops; debug builds keep them fast enough for the test suite (and the 288-track demo catalog
+/// the server builds on start) by optimizing these targets even there (bounds checks stay on).
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
 /// The write path (event loop, server, rooms) runs once per recipient per message. Release
@@ -81,7 +82,7 @@ let package = Package(
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "VectorSearch", dependencies: ["CVectorKernels", "NumericCore"], swiftSettings: optimized),
         .target(name: "DemoAudio", dependencies: ["NumericCore"], swiftSettings: optimized),
-        .target(name: "AudioDecoding", dependencies: ["CFFmpeg"]),
+        .target(name: "AudioDecoding", dependencies: ["CFFmpeg"], swiftSettings: optimized),
         .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
         // Taste comparison and recommendations (issue 8): pure maths over the index's vectors.
         .target(name: "TasteCore", dependencies: ["VectorSearch", "WireJSON"], swiftSettings: optimized),

@@ -12,12 +12,12 @@ public struct DemoTrack: Sendable, Equatable {
         self.sampleRate = sampleRate
     }
 
-    public var title: String { "\(style.title) \(variant + 1)" }
-    public static let artist = "WaveDefect Demo Band"
-    public var album: String { style.title }
+    public var title: String { style.trackTitle(variant: variant) }
+    public var artist: String { style.artists[variant % style.artists.count] }
+    public var album: String { style.albums[variant % style.albums.count] }
+    /// `techno-07.wav`: style and variant, so the files of a catalog sort by style.
     public var fileName: String {
-        let number = DemoStyle.allCases.firstIndex(of: style)! + 1
-        return "demo-\(number)-\(style.rawValue)-\(variant + 1).wav"
+        "\(style.rawValue)-\(variant + 1 < 10 ? "0" : "")\(variant + 1).wav"
     }
 
     public func render() -> [Float] { style.render(variant: variant, duration: duration, sampleRate: sampleRate) }
@@ -27,10 +27,19 @@ public struct DemoTrack: Sendable, Equatable {
     /// `ingest data/demo`).
     public func wavBytes() -> [UInt8] { WAVEncoder.encode(channels: [render()], sampleRate: sampleRate, tags: tags) }
 
-    public var tags: WAVEncoder.Tags { WAVEncoder.Tags(title: title, artist: Self.artist, album: album, genre: style.title) }
+    public var tags: WAVEncoder.Tags { WAVEncoder.Tags(title: title, artist: artist, album: album, genre: style.title) }
+
+    /// Variants per style in the default catalog: 12 styles × 24 = 288 tracks, enough for
+    /// recommendations to choose among (and every title distinct).
+    public static let defaultVariantsPerStyle = 24
+    /// Seconds per track: long enough for stable MFCC statistics (over 250 frames), short
+    /// enough that the whole catalog renders and ingests in seconds.
+    public static let defaultDuration = 6.0
 
     /// The default demo catalog: every style, `variantsPerStyle` tracks each.
-    public static func catalog(variantsPerStyle: Int = 4, duration: Double = 10, sampleRate: Int = 22_050) -> [DemoTrack] {
+    public static func catalog(
+        variantsPerStyle: Int = defaultVariantsPerStyle, duration: Double = defaultDuration, sampleRate: Int = 22_050
+    ) -> [DemoTrack] {
         DemoStyle.allCases.flatMap { style in
             (0..<variantsPerStyle).map { DemoTrack(style: style, variant: $0, duration: duration, sampleRate: sampleRate) }
         }

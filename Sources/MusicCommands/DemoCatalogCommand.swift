@@ -9,7 +9,7 @@ public struct DemoCatalogCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "demo-catalog",
         abstract: "Write the synthesized demo tracks, and ingest them into a catalog with --db.",
-        discussion: "Six styles (\(DemoStyle.allCases.map(\.rawValue).joined(separator: ", "))); deterministic: the same files every run.")
+        discussion: "\(DemoStyle.allCases.count) styles (\(DemoStyle.allCases.map(\.rawValue).joined(separator: ", "))); deterministic: the same files every run.")
 
     @Option(help: "Directory for the WAV files.")
     public var dir: String = "data/demo"
@@ -18,15 +18,15 @@ public struct DemoCatalogCommand: ParsableCommand {
     public var db: String?
 
     @Option(help: "Tracks per style.")
-    public var variants: Int = 4
+    public var variants: Int = DemoTrack.defaultVariantsPerStyle
 
     @Option(help: "Seconds per track.")
-    public var duration: Double = 10
+    public var duration: Double = DemoTrack.defaultDuration
 
     public init() {}
 
     public func validate() throws {
-        guard (1...50).contains(variants) else { throw ValidationError("--variants must be 1…50") }
+        guard (1...100).contains(variants) else { throw ValidationError("--variants must be 1…100") }
         guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600]") }
     }
 

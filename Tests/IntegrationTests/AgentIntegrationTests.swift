@@ -70,7 +70,7 @@ import WireJSON
         #expect(room["num_participants"]?.int64Value == 3)
 
         // A profile: resolved entries and the unresolvable one come back to the sender only.
-        try publish(alice, "profile", ["tracks": [["title": "Bossa Nova 3"], ["title": "Bossa Nova 1", "artist": "WaveDefect Demo Band"], ["title": "no such song anywhere"]]])
+        try publish(alice, "profile", ["tracks": [["title": "Golden Harbour"], ["title": "Sunny Samba", "artist": "Lia Moreno Trio"], ["title": "no such song anywhere"]]])
         let status = try nextData(alice, topic: "profile.status")
         #expect(status["resolved"]?.arrayValue?.count == 2)
         #expect(status["unresolved"]?.arrayValue?.first?["title"]?.stringValue == "no such song anywhere")

