@@ -43,32 +43,33 @@ let package = Package(
     targets: systemLibraries + [
         // Pure cores: no I/O, tested byte by byte.
         .target(name: "ByteStorage"),
+        .target(name: "SystemClock"),
         .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "HTTPCore"),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
-        .target(name: "WebSocketCore", dependencies: ["ByteStorage", "HTTPCore", "CryptoPrimitives"]),
+        .target(name: "WebSocketCore", dependencies: ["SystemClock", "ByteStorage", "HTTPCore", "CryptoPrimitives"]),
         .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
-        .target(name: "RoomCore", dependencies: ["ByteStorage", "HTTPCore", "WireJSON", "WireProtocol"], swiftSettings: hotPath),
+        .target(name: "RoomCore", dependencies: ["SystemClock", "ByteStorage", "HTTPCore", "WireJSON", "WireProtocol"], swiftSettings: hotPath),
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
-        .target(name: "EventLoop", dependencies: ["ByteStorage", "CLibUV", "CCurl", logging], swiftSettings: hotPath),
+        .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", "CCurl", logging], swiftSettings: hotPath),
 
         .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "WebSocketCore"]),
         // Agents on a loop: supervision off the loop thread, bots and workers over WebSockets.
-        .target(name: "AgentRuntime", dependencies: ["AgentKit", "EventLoop", "WireJSON", logging]),
+        .target(name: "AgentRuntime", dependencies: ["SystemClock", "AgentKit", "EventLoop", "WireJSON", logging]),
         .target(
             name: "AgentClient",
-            dependencies: ["AccessToken", "AgentKit", "AgentRuntime", "CryptoPrimitives", "EventLoop", "LoopWebSocketClient", "WireJSON", logging]
+            dependencies: ["SystemClock", "AccessToken", "AgentKit", "AgentRuntime", "CryptoPrimitives", "EventLoop", "LoopWebSocketClient", "WireJSON", logging]
         ),
-        .target(name: "WaveDefectBench", dependencies: ["AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore"]),
+        .target(name: "WaveDefectBench", dependencies: ["SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore"]),
 
         // The server: HTTP routing, WebSocket sessions, rooms on the loop.
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore",
+                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SystemClock",
                 "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, .product(name: "Yams", package: "Yams"),
             ],
@@ -116,8 +117,8 @@ let package = Package(
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
         .testTarget(name: "WaveDefectServerTests", dependencies: ["WaveDefectServer"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
-        .testTarget(name: "AgentKitTests", dependencies: ["AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "ByteStorage", "HTTPCore"]),
+        .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
+        .testTarget(name: "EventLoopTests", dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["AccessToken", "CryptoPrimitives", "WebSocketCore", "WireJSON"],

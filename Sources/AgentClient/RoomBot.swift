@@ -3,6 +3,7 @@ import AgentRuntime
 import EventLoop
 import Logging
 import LoopWebSocketClient
+import SystemClock
 import WireJSON
 
 /// One agent in one room over the ordinary WebSocket protocol, as any client joins: the
@@ -123,12 +124,12 @@ public final class RoomBot {
         let client = LoopWebSocketClient(host: url.host, port: url.port, path: path)
         self.client = client
         client.onOpen = { [unowned self] in
-            self.lastReceived = self.loop.now
+            self.lastReceived = SystemClock.monotonicNanoseconds
             self.disconnectedSince = nil
             self.reconnectDelay = self.settings.initialReconnectDelay
         }
         client.onText = { [unowned self, unowned client] bytes in
-            self.lastReceived = self.loop.now
+            self.lastReceived = SystemClock.monotonicNanoseconds
             guard let message = try? JSONParser.parse(bytes) else { return }
             if message["type"]?.stringValue == "joined" {
                 self.joins += 1
@@ -140,7 +141,7 @@ public final class RoomBot {
             }
             self.host.receive(message)
         }
-        client.onBinary = { [unowned self] _ in self.lastReceived = self.loop.now }
+        client.onBinary = { [unowned self] _ in self.lastReceived = SystemClock.monotonicNanoseconds }
         client.onFailure = { [unowned self, unowned client] why in
             self.logger.info("agent connection failed", metadata: ["agent": "\(self.host.setup.agentName)", "why": "\(why.prefix(200))"])
             // A refused upgrade (token, room gone) will not get better by retrying.
@@ -164,17 +165,17 @@ public final class RoomBot {
         case 1001 where settings.endOnServerShutdown: return end(.serverShutdown)
         default: break
         }
-        if disconnectedSince == nil { disconnectedSince = loop.now }
+        if disconnectedSince == nil { disconnectedSince = SystemClock.monotonicNanoseconds }
         logger.info("agent connection lost, reconnecting", metadata: ["agent": "\(host.setup.agentName)", "code": "\(code.map(String.init) ?? "none")"])
         let delay = reconnectDelay
         reconnectDelay = min(reconnectDelay * 2, settings.maxReconnectDelay)
-        reconnectAt = loop.now + UInt64(delay * 1e9)
+        reconnectAt = SystemClock.monotonicNanoseconds + UInt64(delay * 1e9)
     }
 
     private var reconnectAt: UInt64?
 
     private func tick() {
-        let now = loop.now
+        let now = SystemClock.monotonicNanoseconds
         if let at = reconnectAt {
             if let since = disconnectedSince, Double(now &- since) / 1e9 > settings.reconnectFor { return end(.failed) }
             if now >= at {

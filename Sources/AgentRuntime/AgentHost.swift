@@ -2,6 +2,7 @@ import AgentKit
 import Dispatch
 import EventLoop
 import Logging
+import SystemClock
 import WireJSON
 
 /// Runs one agent in one room on a libuv loop: feeds it the server's messages (through
@@ -50,7 +51,7 @@ public final class AgentHost {
     }
 
     public func receive(_ event: AgentEvent) {
-        carryOut(supervisor.receive(event, now: loop.now))
+        carryOut(supervisor.receive(event, now: SystemClock.monotonicNanoseconds))
     }
 
     /// The agent leaves the room: nothing more runs; a job in flight finishes unheard.
@@ -99,7 +100,7 @@ public final class AgentHost {
             }
             executor.execute {
                 let host = this.value
-                host.carryOut(host.supervisor.finished(job: job.id, result: result, now: host.loop.now))
+                host.carryOut(host.supervisor.finished(job: job.id, result: result, now: SystemClock.monotonicNanoseconds))
             }
         }
     }
@@ -111,11 +112,11 @@ public final class AgentHost {
         }
         if timer == nil {
             timer = LoopTimer(loop: loop) { [unowned self] in
-                self.carryOut(self.supervisor.tick(now: self.loop.now))
+                self.carryOut(self.supervisor.tick(now: SystemClock.monotonicNanoseconds))
             }
             timer?.unref()
         }
-        let now = loop.now
+        let now = SystemClock.monotonicNanoseconds
         let ms = wake > now ? (wake - now + 999_999) / 1_000_000 : 0
         timer?.start(afterMilliseconds: ms)
     }

@@ -98,7 +98,7 @@ public struct AudioDecoder: Sendable {
                 sent = avcodec_send_packet(session.codec, packet)
             }
             if sent < 0 {
-                try state.countCorruptPacket(FFmpegError.message(sent))
+                try state.countCorruptPacket(FFmpegStatus.message(sent))
                 continue
             }
             try receiveFrames(session, &state)
@@ -119,7 +119,7 @@ public struct AudioDecoder: Sendable {
             let status = avcodec_receive_frame(session.codec, frame)
             if status == wd_averror_eagain() || status == wd_averror_eof() { return }
             if status < 0 {
-                try state.countCorruptPacket(FFmpegError.message(status))
+                try state.countCorruptPacket(FFmpegStatus.message(status))
                 return
             }
             defer { av_frame_unref(frame) }

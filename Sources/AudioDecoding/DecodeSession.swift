@@ -47,9 +47,9 @@ final class DecodeSession {
         defer { av_dict_free(&options) }
         // On failure avformat_open_input frees the context and sets `format` to nil.
         var status = avformat_open_input(&format, nil, nil, &options)
-        guard status >= 0, let format else { throw .cannotOpen(FFmpegError.message(status)) }
+        guard status >= 0, let format else { throw .cannotOpen(FFmpegStatus.message(status)) }
         status = avformat_find_stream_info(format, nil)
-        guard status >= 0 else { throw .cannotOpen(FFmpegError.message(status)) }
+        guard status >= 0 else { throw .cannotOpen(FFmpegStatus.message(status)) }
     }
 
     /// Finds the best audio stream and opens its decoder; returns the stream index.
@@ -71,7 +71,7 @@ final class DecodeSession {
         self.codec = codec
         var status = avcodec_parameters_to_context(codec, format.pointee.streams[Int(index)]!.pointee.codecpar)
         if status >= 0 { status = avcodec_open2(codec, decoder, nil) }
-        guard status >= 0 else { throw .unsupportedCodec(FFmpegError.message(status)) }
+        guard status >= 0 else { throw .unsupportedCodec(FFmpegStatus.message(status)) }
         packet = av_packet_alloc()
         frame = av_frame_alloc()
         guard packet != nil, frame != nil else { throw .cannotOpen("out of memory") }

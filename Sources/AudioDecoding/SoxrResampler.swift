@@ -25,7 +25,7 @@ final class SoxrResampler {
         context = swr
         guard status >= 0, swr != nil else {
             swr_free(&context)
-            throw .resampler("cannot convert \(inputRate) Hz to \(outputRate) Hz (soxr): \(FFmpegError.message(status))")
+            throw .resampler("cannot convert \(inputRate) Hz to \(outputRate) Hz (soxr): \(FFmpegStatus.message(status))")
         }
     }
 
@@ -48,7 +48,7 @@ final class SoxrResampler {
         }
         guard produced >= 0 else {
             output.removeLast(room)
-            throw .resampler(FFmpegError.message(produced))
+            throw .resampler(FFmpegStatus.message(produced))
         }
         output.removeLast(room - Int(produced))
     }
@@ -60,13 +60,5 @@ final class SoxrResampler {
             try convert(nil, appendingTo: &output)
             if output.count == before { return }
         }
-    }
-}
-
-enum FFmpegError {
-    static func message(_ code: Int32) -> String {
-        var buffer = [CChar](repeating: 0, count: 128)
-        av_strerror(code, &buffer, buffer.count)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

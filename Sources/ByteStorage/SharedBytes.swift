@@ -33,21 +33,3 @@ public final class SharedBytes: @unchecked Sendable {
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }
-
-/// CLOCK_MONOTONIC in nanoseconds, the same clock as libuv's `uv_hrtime`.
-public enum MonotonicClock {
-    @inline(__always)
-    public static var nanoseconds: UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    /// Seconds as nanoseconds, saturating: negative or NaN is 0, and a configured timeout of
-    /// a billion years is "never" rather than a trap.
-    public static func nanoseconds(fromSeconds seconds: Double) -> UInt64 {
-        guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? UInt64(Int64.max) : 0 }
-        let ns = seconds * 1e9
-        return ns >= 9.2e18 ? UInt64(Int64.max) : UInt64(ns)
-    }
-}

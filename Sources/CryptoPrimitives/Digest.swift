@@ -2,7 +2,7 @@ import COpenSSL
 
 /// The digests and MACs the server needs, computed by OpenSSL's libcrypto.
 public enum Digest {
-    public static func sha1<C: ContiguousBytes>(_ data: C) -> [UInt8] {
+    public static func sha1<C: DigestInput>(_ data: C) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(SHA_DIGEST_LENGTH))
         data.withUnsafeBytes { input in
             _ = SHA1(input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count, &out)
@@ -10,7 +10,7 @@ public enum Digest {
         return out
     }
 
-    public static func sha256<C: ContiguousBytes>(_ data: C) -> [UInt8] {
+    public static func sha256<C: DigestInput>(_ data: C) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         data.withUnsafeBytes { input in
             _ = SHA256(input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count, &out)
@@ -18,7 +18,7 @@ public enum Digest {
         return out
     }
 
-    public static func hmacSHA256<K: ContiguousBytes, D: ContiguousBytes>(key: K, data: D) -> [UInt8] {
+    public static func hmacSHA256<K: DigestInput, D: DigestInput>(key: K, data: D) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         key.withUnsafeBytes { k in
@@ -44,19 +44,5 @@ public enum Digest {
             for i in 0..<count { out[i] = UInt8.random(in: 0...255, using: &g) }
         }
         return out
-    }
-}
-
-/// Anything whose bytes can be viewed contiguously.
-public protocol ContiguousBytes {
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
-}
-
-extension Array: ContiguousBytes where Element == UInt8 {}
-extension ArraySlice: ContiguousBytes where Element == UInt8 {}
-extension String: ContiguousBytes {
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        var copy = self
-        return try copy.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
 }

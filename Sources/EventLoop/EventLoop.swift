@@ -1,6 +1,7 @@
 import ByteStorage
 import CLibUV
 import Synchronization
+import SystemClock
 
 /// One libuv loop and the state every connection on it shares: the read buffer, the list of
 /// connections with pending writes, and the sweep timer.
@@ -31,11 +32,11 @@ public final class EventLoop {
     public var writeLatency = LatencyHistogram()
     /// When the current callback started (monotonic ns): what caused a write — a read, a
     /// timer — is where its publish→write latency is measured from.
-    public private(set) var turnStart: UInt64 = MonotonicClock.nanoseconds
+    public private(set) var turnStart: UInt64 = SystemClock.monotonicNanoseconds
 
     @inline(__always)
     public func markTurnStart() {
-        turnStart = MonotonicClock.nanoseconds
+        turnStart = SystemClock.monotonicNanoseconds
     }
 
     public init(readBufferSize: Int = 64 * 1024) throws(LoopError) {
@@ -75,9 +76,6 @@ public final class EventLoop {
     static func from(_ loop: UnsafeMutablePointer<uv_loop_t>!) -> EventLoop {
         Unmanaged<EventLoop>.fromOpaque(loop.pointee.data).takeUnretainedValue()
     }
-
-    /// Monotonic time in nanoseconds.
-    public var now: UInt64 { uv_hrtime() }
 
     /// Runs until `stop()` or until no handle keeps the loop alive.
     public func run() {
@@ -128,7 +126,7 @@ public final class EventLoop {
     private func flushAtTurnEnd() {
         flushDirty()
         guard !deferred.isEmpty else { return }
-        let now = MonotonicClock.nanoseconds
+        let now = SystemClock.monotonicNanoseconds
         if now &- lastDeferredFlush >= flushInterval {
             flushDeferred()
             return
@@ -156,7 +154,7 @@ public final class EventLoop {
     private var flushingDeferred: [TCPConnection] = []
 
     private func flushDeferred() {
-        lastDeferredFlush = MonotonicClock.nanoseconds
+        lastDeferredFlush = SystemClock.monotonicNanoseconds
         flushTimer?.stop()
         guard !deferred.isEmpty else { return }
         swap(&deferred, &flushingDeferred)
@@ -173,7 +171,7 @@ public final class EventLoop {
         swap(&dirty, &flushing)
         let written = Self.flush(flushing)
         flushing.removeAll(keepingCapacity: true)
-        writeLatency.record(MonotonicClock.nanoseconds &- dirtySince, count: UInt64(written))
+        writeLatency.record(SystemClock.monotonicNanoseconds &- dirtySince, count: UInt64(written))
     }
 
     /// Flushes each connection of a batch; returns the buffers written. The batch holds every
@@ -206,7 +204,7 @@ public final class EventLoop {
     public func addSweeper(intervalMilliseconds: UInt64 = 1000, _ body: @escaping (UInt64) -> Void) -> Int {
         if sweepTimer == nil {
             let timer = LoopTimer(loop: self) { [unowned self] in
-                let now = self.now
+                let now = SystemClock.monotonicNanoseconds
                 for s in self.sweepers { s.body(now) }
             }
             timer.start(afterMilliseconds: intervalMilliseconds, repeatMilliseconds: intervalMilliseconds)

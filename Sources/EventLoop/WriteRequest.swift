@@ -1,5 +1,6 @@
 import ByteStorage
 import CLibUV
+import SystemClock
 
 /// A `uv_write` in progress. It keeps its buffers alive until libuv is done with them, and
 /// its `uv_write_t` points back at it.
@@ -35,7 +36,7 @@ final class WriteRequest {
 
     /// One weighted sample: every buffer of the request waited as long as the batch did.
     func recordLatency(into histogram: inout LatencyHistogram) {
-        histogram.record(MonotonicClock.nanoseconds &- queuedAt, count: UInt64(buffers.count))
+        histogram.record(SystemClock.monotonicNanoseconds &- queuedAt, count: UInt64(buffers.count))
     }
 
     func submit(to stream: UnsafeMutablePointer<uv_stream_t>) -> Int32 {

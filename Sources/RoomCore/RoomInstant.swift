@@ -1,4 +1,5 @@
 import ByteStorage
+import SystemClock
 
 /// The clock as the room sees it, injected on every call so tests control time: a monotonic
 /// reading for timeouts and a wall-clock reading for timestamps sent to clients.
@@ -16,7 +17,7 @@ public struct RoomInstant: Sendable, Equatable {
     /// Seconds as nanoseconds, saturating (a timeout of a billion years never fires, it
     /// does not trap).
     static func nanoseconds(_ seconds: Double) -> UInt64 {
-        MonotonicClock.nanoseconds(fromSeconds: seconds)
+        SystemClock.nanoseconds(fromSeconds: seconds)
     }
 
     /// `monotonic + seconds`, saturating.

@@ -37,10 +37,10 @@ extension VectorIndex {
             partials.deallocate()
         }
         // Each worker writes only its own slot; concurrentPerform returns after all finish.
-        let slots = UncheckedSendable(partials)
+        let slots = DisjointSlots(partials)
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             let lo = blockCount * t / threads, hi = blockCount * (t + 1) / threads
-            slots.value[t] = scan(query, k: k, excluded, blocks: lo..<hi)
+            slots[t] = scan(query, k: k, excluded, blocks: lo..<hi)
         }
         var merged = TopK(k: k)
         for t in 0..<threads { merged.merge(partials[t]) }
@@ -105,24 +105,3 @@ extension VectorIndex {
         return top
     }
 }
-
-/// Lets `concurrentPerform` workers write disjoint slots of one buffer.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
-/// The number of cores this process may use.
-public enum ProcessInfoCores {
-    public static var count: Int {
-        #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -2,6 +2,7 @@ import ByteStorage
 import EventLoop
 import Foundation
 import LoopWebSocketClient
+import SystemClock
 import WebSocketCore
 
 /// One publisher, many subscribers in one room, small payloads at a fixed rate: delivered
@@ -57,7 +58,7 @@ public struct FanoutBenchmark {
         for client in subs.dropLast() {
             client.onText = { bytes in
                 guard measuring else { return }
-                let now = MonotonicClock.nanoseconds
+                let now = SystemClock.monotonicNanoseconds
                 if let t = Self.sendTime(in: bytes), t >= windowStart, t < windowEnd {
                     delivered += 1
                     frameBytes = bytes.count
@@ -72,25 +73,25 @@ public struct FanoutBenchmark {
         // rate sag under load — a fraction of the messages, each costing the server more
         // because nothing batched — which is why this benchmark once reported 25% more CPU
         // per message than an outside client against the same server.)
-        let publishStart = MonotonicClock.nanoseconds
+        let publishStart = SystemClock.monotonicNanoseconds
         let tick = LoopTimer(loop: loop) {
-            let now = MonotonicClock.nanoseconds
+            let now = SystemClock.monotonicNanoseconds
             let due = Int(Double(now &- publishStart) / 1e9 * rate)
             while published < due {
-                publisher.send(frame: publishFrame(now: MonotonicClock.nanoseconds))
+                publisher.send(frame: publishFrame(now: SystemClock.monotonicNanoseconds))
                 published += 1
             }
         }
         tick.start(afterMilliseconds: 1, repeatMilliseconds: 1)
         runLoop(loop, seconds: warmup)
         measuring = true
-        windowStart = MonotonicClock.nanoseconds
+        windowStart = SystemClock.monotonicNanoseconds
         countAtStart = published
         let cpuStart = server.cpuSeconds()
         let start = Date()
         runLoop(loop, seconds: duration)
         tick.stop()
-        windowEnd = MonotonicClock.nanoseconds
+        windowEnd = SystemClock.monotonicNanoseconds
         let publishedInWindow = published - countAtStart
         // Let in-flight messages land so `delivered` matches what was published.
         runLoop(loop, seconds: 0.5)

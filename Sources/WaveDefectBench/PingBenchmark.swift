@@ -2,6 +2,7 @@ import ByteStorage
 import EventLoop
 import Foundation
 import LoopWebSocketClient
+import SystemClock
 import WebSocketCore
 
 /// Ping round trips: `connections` clients each keep one `{"type":"ping"}` in flight and
@@ -36,7 +37,7 @@ public struct PingBenchmark {
         let clients = try BenchClients.connect(loop: loop, port: server.port, count: connections, room: { _ in "bench-ping" }, hidden: true)
         for (i, client) in clients.enumerated() {
             client.onText = { _ in
-                let now = MonotonicClock.nanoseconds
+                let now = SystemClock.monotonicNanoseconds
                 if measuring {
                     roundTrips += 1
                     latency.record(now &- sentAt[i])
@@ -46,7 +47,7 @@ public struct PingBenchmark {
             }
         }
         for (i, client) in clients.enumerated() {
-            sentAt[i] = MonotonicClock.nanoseconds
+            sentAt[i] = SystemClock.monotonicNanoseconds
             client.send(frame: frame)
         }
         runLoop(loop, seconds: warmup)

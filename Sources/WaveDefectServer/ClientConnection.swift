@@ -1,6 +1,7 @@
 import ByteStorage
 import EventLoop
 import HTTPCore
+import SystemClock
 
 /// A TCP connection in its HTTP phase: parses requests (keep-alive, pipelining), routes them,
 /// and on a successful `/rtc` upgrade hands the socket to a `WebSocketSession`.
@@ -61,7 +62,7 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
         let keepAlive = (requested ?? request?.keepAlive ?? false) && !server.isShuttingDown
         let head = request?.method == "HEAD"
         tcp.write(response.serialized(version: request?.version ?? .http11, keepAlive: keepAlive, includeBody: !head))
-        lastActivity = server.loop.now
+        lastActivity = SystemClock.monotonicNanoseconds
         if !keepAlive { tcp.closeAfterFlush() }
     }
 

@@ -1,6 +1,7 @@
 import AccessToken
 import HTTPCore
 import RoomCore
+import SystemClock
 import WireJSON
 
 /// `GET /dev/token?identity=…&name=…&room=…` — dev mode only: mints a join token with the
@@ -16,7 +17,7 @@ enum DevTokenEndpoint {
         var grant = VideoGrant(room: room, roomJoin: true)
         grant.canPublishData = true
         grant.canUpdateOwnMetadata = true
-        let now = ServerClock.wallSeconds
+        let now = SystemClock.wallSeconds
         let claims = AccessTokenClaims(
             issuer: ServerConfiguration.devKey, identity: identity, expiresAt: now + 6 * 3600, notBefore: now,
             name: name, video: grant

@@ -1,5 +1,7 @@
 import EventLoop
 import RoomCore
+import SystemClock
+import WebSocketCore
 
 /// `GET /metrics` in the Prometheus text exposition format (version 0.0.4).
 struct PrometheusExposition {
@@ -73,7 +75,7 @@ extension WaveDefectServer {
         p.metric("wavedefect_topic_deliveries_total", "counter", "Deliveries (messages × recipients) per room and topic.")
         for r in rooms { for (t, c) in r.topicStats.sorted(by: { $0.key < $1.key }) { p.sample("wavedefect_topic_deliveries_total", [("room", r.name), ("topic", t)], Double(c.deliveries)) } }
 
-        let now = loop.now
+        let now = SystemClock.monotonicNanoseconds
         p.metric("wavedefect_participant_rtt_seconds", "gauge", "Last round-trip time of the server's pings per participant.")
         var qualities: [ConnectionQuality: Int] = [:]
         for r in rooms {

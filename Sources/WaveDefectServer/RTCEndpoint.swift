@@ -1,7 +1,8 @@
-import Foundation
 import AccessToken
+import Foundation
 import HTTPCore
 import RoomCore
+import SystemClock
 import WebSocketCore
 import WireProtocol
 
@@ -29,7 +30,7 @@ enum RTCEndpoint {
         let roomName = claims.grant.room ?? ""
         let grant = claims.grant
         let isAgent = claims.isAgent
-        let now = ServerClock.now
+        let now = RoomInstant.current
 
         // Resume: the same identity presenting the token from its `joined` message.
         if let resumeToken = request.query("resume"), let room = server.registry.room(named: roomName),
@@ -74,7 +75,7 @@ enum RTCEndpoint {
     /// rules are the registry's (`checkAdmission`).
     static func authorize(_ request: HTTPRequest, server: WaveDefectServer) -> Result<AccessTokenClaims, AccessTokenError> {
         let token = request.query("access_token") ?? bearerToken(request.headers)
-        return Result { () throws(AccessTokenError) in try server.verifier.verifyJoin(token ?? "", now: ServerClock.wallSeconds) }
+        return Result { () throws(AccessTokenError) in try server.verifier.verifyJoin(token ?? "", now: SystemClock.wallSeconds) }
     }
 
     /// `GET /rtc/validate?access_token=JWT`, as LiveKit's: a browser cannot read why a

@@ -1,6 +1,7 @@
 import ByteStorage
 import EventLoop
 import RoomCore
+import WebSocketCore
 import WireJSON
 import WireProtocol
 

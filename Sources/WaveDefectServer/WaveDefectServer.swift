@@ -1,12 +1,13 @@
 import AccessToken
 import AgentKit
 import AgentRuntime
-import Glibc
 import ByteStorage
 import EventLoop
+import Glibc
 import Logging
 import MusicAgents
 import RoomCore
+import SystemClock
 import WebSocketCore
 
 /// The listening-room server: one libuv loop owning every socket, the room registry and the
@@ -100,7 +101,7 @@ public final class WaveDefectServer {
             return
         }
         stats.connectionsAccepted += 1
-        let connection = ClientConnection(server: self, tcp: tcp, now: loop.now)
+        let connection = ClientConnection(server: self, tcp: tcp, now: SystemClock.monotonicNanoseconds)
         tcp.handler = connection
         connections.add(connection)
     }
@@ -113,7 +114,7 @@ public final class WaveDefectServer {
             let next = c.sweep(now: now)
             connections.setDeadline(c, next)
         }
-        perform(registry.tick(now: ServerClock.now))
+        perform(registry.tick(now: RoomInstant.current))
         memory.sweep(now: now, connections: connections.count)
         if isShuttingDown {
             if (connections.count == 0 && webhooksIdle) || now >= shutdownDeadline { finishShutdown() }
@@ -177,8 +178,8 @@ public final class WaveDefectServer {
         isShuttingDown = true
         listener?.close()
         listener = nil
-        shutdownDeadline = loop.now + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
-        perform(registry.closeAll(code: 1001, reason: "server shutting down", now: ServerClock.now))
+        shutdownDeadline = SystemClock.monotonicNanoseconds + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
+        perform(registry.closeAll(code: 1001, reason: "server shutting down", now: RoomInstant.current))
         webhooks?.drain()
         connections.forEach { $0.shutdown() }
         loop.flushDirty()
@@ -188,7 +189,7 @@ public final class WaveDefectServer {
         }
         // Check again soon rather than waiting for the next sweep.
         let timer = LoopTimer(loop: loop) { [unowned self] in
-            if (self.connections.count == 0 && self.webhooksIdle) || self.loop.now >= self.shutdownDeadline { self.finishShutdown() }
+            if (self.connections.count == 0 && self.webhooksIdle) || SystemClock.monotonicNanoseconds >= self.shutdownDeadline { self.finishShutdown() }
         }
         timer.start(afterMilliseconds: 20, repeatMilliseconds: 20)
         shutdownTimer = timer

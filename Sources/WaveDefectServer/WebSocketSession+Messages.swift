@@ -1,5 +1,6 @@
 import ByteStorage
 import RoomCore
+import SystemClock
 import WireProtocol
 
 extension WebSocketSession {
@@ -20,14 +21,14 @@ extension WebSocketSession {
         do {
             switch message {
             case .ping(let idRange, let t):
-                send(ServerMessage.pong(id: slice(idRange), t: slice(t), serverTimeMilliseconds: ServerClock.wallMilliseconds))
+                send(ServerMessage.pong(id: slice(idRange), t: slice(t), serverTimeMilliseconds: SystemClock.wallMilliseconds))
             case .publish(let request):
                 let publication = Room.Publication(
                     topic: request.topic, reliable: request.reliable, destinations: request.destinations,
                     body: .json(UnsafeRawBufferPointer(rebasing: bytes[request.payload]))
                 )
                 // The monotonic half is the turn's clock reading; only the wall clock is read here.
-                let instant = RoomInstant(monotonic: now, wallMilliseconds: ServerClock.wallMilliseconds)
+                let instant = RoomInstant(monotonic: now, wallMilliseconds: SystemClock.wallMilliseconds)
                 server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: instant))
                 // The seq the message took, so a sender can place its own message in the stream.
                 if let id { send(ServerMessage.ack("publish", id: id, seq: room.seq)) }
@@ -57,7 +58,7 @@ extension WebSocketSession {
         }
         do {
             let publication = Room.Publication(topic: topic, body: .binary(payload))
-            let instant = RoomInstant(monotonic: server.loop.turnStart, wallMilliseconds: ServerClock.wallMilliseconds)
+            let instant = RoomInstant(monotonic: server.loop.turnStart, wallMilliseconds: SystemClock.wallMilliseconds)
             server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: instant))
         } catch {
             sendError(error, id: nil)

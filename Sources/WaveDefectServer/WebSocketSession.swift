@@ -1,6 +1,7 @@
 import ByteStorage
 import EventLoop
 import RoomCore
+import SystemClock
 import WebSocketCore
 import WireProtocol
 
@@ -33,7 +34,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         self.room = room
         self.participant = participant
         decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
-        machine = WebSocketConnectionStateMachine(configuration: server.connectionConfiguration, now: server.loop.now)
+        machine = WebSocketConnectionStateMachine(configuration: server.connectionConfiguration, now: SystemClock.monotonicNanoseconds)
     }
 
     /// Whether this connection still carries its participant (not replaced or resumed elsewhere).
@@ -105,7 +106,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     /// Closes once the queue drains — or, should the peer never read it, at the sweep after
     /// `close_timeout` (a socket must not stay open because its reader stalled).
     private func closeAfterFlush() {
-        closingSince = Self.second(server.loop.now)
+        closingSince = Self.second(SystemClock.monotonicNanoseconds)
         server.connections.wake(self)
         tcp.closeAfterFlush()
     }
@@ -113,7 +114,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     static func second(_ nanoseconds: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: nanoseconds / 1_000_000_000) }
 
     func pingNow() {
-        perform(machine.ping(now: server.loop.now))
+        perform(machine.ping(now: SystemClock.monotonicNanoseconds))
     }
 
     /// A direct answer (pong, ack, error, metrics). It counts against the same backlog limit
@@ -149,7 +150,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     }
 
     func disconnect(code: UInt16, reason: String) {
-        perform(machine.close(WebSocketCloseCode(code), reason: reason, now: server.loop.now))
+        perform(machine.close(WebSocketCloseCode(code), reason: reason, now: SystemClock.monotonicNanoseconds))
     }
 
     /// The subscriber's backlog hit the limit: what it has not started receiving is dropped,
@@ -159,8 +160,8 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         server.stats.slowConsumersDisconnected += 1
         server.logger.info("slow consumer disconnected", metadata: ["identity": "\(participant.identity)", "buffered": "\(tcp.bufferedBytes)"])
         tcp.discardQueued()
-        perform(machine.close(WebSocketCloseCode(RoomCloseCode.slowConsumer), reason: "slow consumer: too many unsent bytes", now: server.loop.now))
-        server.perform(room.leave(participant, reason: .slowConsumer, now: ServerClock.now))
+        perform(machine.close(WebSocketCloseCode(RoomCloseCode.slowConsumer), reason: "slow consumer: too many unsent bytes", now: SystemClock.monotonicNanoseconds))
+        server.perform(room.leave(participant, reason: .slowConsumer, now: RoomInstant.current))
     }
 
     // MARK: ServerConnection
@@ -181,7 +182,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     }
 
     func shutdown() {
-        perform(machine.close(.goingAway, reason: "server shutting down", now: server.loop.now))
+        perform(machine.close(.goingAway, reason: "server shutting down", now: SystemClock.monotonicNanoseconds))
     }
 
     func forceClose() {
@@ -191,6 +192,6 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     func connectionDidClose(_ connection: TCPConnection) {
         machine.connectionClosed()
         server.connections.remove(self)
-        server.perform(room.endpointClosed(participant, endpoint: self, clean: receivedCloseFrame, now: ServerClock.now))
+        server.perform(room.endpointClosed(participant, endpoint: self, clean: receivedCloseFrame, now: RoomInstant.current))
     }
 }

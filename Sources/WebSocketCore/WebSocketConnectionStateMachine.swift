@@ -1,4 +1,5 @@
 import ByteStorage
+import SystemClock
 
 /// The life of an open WebSocket after the handshake: keepalive pings, the idle timeout and
 /// the close handshake (RFC 6455 §7), as a pure state machine. Times are monotonic
@@ -15,9 +16,9 @@ public struct WebSocketConnectionStateMachine: Sendable {
         public let closeTimeout: UInt64
 
         public init(pingIntervalSeconds: Double = 15, idleTimeoutSeconds: Double = 45, closeTimeoutSeconds: Double = 5) {
-            pingInterval = MonotonicClock.nanoseconds(fromSeconds: pingIntervalSeconds)
-            idleTimeout = MonotonicClock.nanoseconds(fromSeconds: idleTimeoutSeconds)
-            closeTimeout = MonotonicClock.nanoseconds(fromSeconds: closeTimeoutSeconds)
+            pingInterval = SystemClock.nanoseconds(fromSeconds: pingIntervalSeconds)
+            idleTimeout = SystemClock.nanoseconds(fromSeconds: idleTimeoutSeconds)
+            closeTimeout = SystemClock.nanoseconds(fromSeconds: closeTimeoutSeconds)
         }
 
         public static func == (a: Configuration, b: Configuration) -> Bool {

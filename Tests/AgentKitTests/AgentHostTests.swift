@@ -1,9 +1,10 @@
 import AgentKit
-import Glibc
 import AgentRuntime
 import EventLoop
+import Glibc
 import Logging
 import Synchronization
+import SystemClock
 import Testing
 import WireJSON
 
@@ -108,9 +109,9 @@ func runLoop(_ loop: EventLoop, timeout: Double = 10, until done: () -> Bool) ->
     let tick = LoopTimer(loop: loop) {}
     tick.start(afterMilliseconds: 5, repeatMilliseconds: 5)
     defer { tick.stop() }
-    let deadline = loop.now + UInt64(timeout * 1e9)
+    let deadline = SystemClock.monotonicNanoseconds + UInt64(timeout * 1e9)
     while !done() {
-        if loop.now >= deadline { return false }
+        if SystemClock.monotonicNanoseconds >= deadline { return false }
         loop.runOnce(block: true)
     }
     return true

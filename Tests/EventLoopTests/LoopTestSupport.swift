@@ -1,5 +1,6 @@
 import EventLoop
 import HTTPCore
+import SystemClock
 
 /// Runs `loop` until `done()` holds or `timeout` seconds pass; returns whether it held. A
 /// short repeating timer keeps the loop turning so `done()` is checked even when nothing
@@ -9,9 +10,9 @@ func runLoop(_ loop: EventLoop, timeout: Double = 10, until done: () -> Bool) ->
     let tick = LoopTimer(loop: loop) {}
     tick.start(afterMilliseconds: 5, repeatMilliseconds: 5)
     defer { tick.stop() }
-    let deadline = loop.now + UInt64(timeout * 1e9)
+    let deadline = SystemClock.monotonicNanoseconds + UInt64(timeout * 1e9)
     while !done() {
-        if loop.now >= deadline { return false }
+        if SystemClock.monotonicNanoseconds >= deadline { return false }
         loop.runOnce(block: true)
     }
     return true

@@ -1,6 +1,7 @@
 import AccessToken
 import HTTPCore
 import RoomCore
+import SystemClock
 import WireJSON
 
 /// LiveKit's RoomService over Twirp with JSON bodies:
@@ -29,12 +30,12 @@ enum RoomServiceAPI {
         guard let token = RTCEndpoint.bearerToken(request.headers) else { throw .unauthenticated("missing Authorization: Bearer token") }
         let claims: AccessTokenClaims
         do {
-            claims = try server.verifier.verify(token, now: ServerClock.wallSeconds)
+            claims = try server.verifier.verify(token, now: SystemClock.wallSeconds)
         } catch {
             throw .unauthenticated(error.message)
         }
         let grant = claims.grant
-        let api = RoomServiceHandlers(server: server, now: ServerClock.now)
+        let api = RoomServiceHandlers(server: server, now: RoomInstant.current)
         // The method's grant is checked before the body is parsed: parsing is work an
         // unauthorized caller must not be able to make the server do.
         let required: (Bool, String)

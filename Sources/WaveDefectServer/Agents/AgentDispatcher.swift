@@ -1,5 +1,6 @@
 import AgentKit
 import RoomCore
+import SystemClock
 import WireProtocol
 
 /// Runs dispatched agents (docs/agents.md#dispatch): each dispatch of an agent name to a
@@ -35,7 +36,7 @@ final class AgentDispatcher {
         if let existing = byRoom[room.name]?.first(where: { $0.agentName == agentName }) { return existing }
         let job = AgentJob(
             id: ids.make(prefix: "AJ_"), dispatchID: dispatchID, agentName: agentName, room: room.name, metadata: metadata,
-            createdAtMilliseconds: ServerClock.now.wallMilliseconds
+            createdAtMilliseconds: RoomInstant.current.wallMilliseconds
         )
         byRoom[room.name, default: []].append(job)
         start(job, in: room)
@@ -86,7 +87,7 @@ final class AgentDispatcher {
             ])
             return
         }
-        let now = ServerClock.now
+        let now = RoomInstant.current
         let identity = Self.identity(for: job.agentName)
         let info = ParticipantInfo(
             sid: server.registry.makeParticipantSID(), identity: identity, name: job.agentName, metadata: "",

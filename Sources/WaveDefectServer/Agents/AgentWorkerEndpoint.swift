@@ -1,5 +1,6 @@
 import AccessToken
 import HTTPCore
+import SystemClock
 import WebSocketCore
 
 /// `GET /agent?access_token=JWT`: the worker protocol's WebSocket (docs/agents.md). The
@@ -20,7 +21,7 @@ enum AgentWorkerEndpoint {
         let token = request.query("access_token") ?? RTCEndpoint.bearerToken(request.headers) ?? ""
         let claims: AccessTokenClaims
         do {
-            claims = try server.verifier.verify(token, now: ServerClock.wallSeconds)
+            claims = try server.verifier.verify(token, now: SystemClock.wallSeconds)
         } catch {
             return refuse(error.response)
         }

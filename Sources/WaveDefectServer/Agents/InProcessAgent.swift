@@ -2,6 +2,7 @@ import AgentKit
 import AgentRuntime
 import ByteStorage
 import RoomCore
+import SystemClock
 import WireJSON
 import WireProtocol
 
@@ -52,7 +53,7 @@ final class InProcessAgent: RoomEndpoint {
     /// Leaves the room (dispatch deleted, or handed to a worker).
     func leave() {
         stop()
-        server.perform(room.leave(participant, reason: .clientLeave, now: ServerClock.now))
+        server.perform(room.leave(participant, reason: .clientLeave, now: RoomInstant.current))
     }
 
     private func publish(_ publications: [AgentPublication]) {
@@ -61,7 +62,7 @@ final class InProcessAgent: RoomEndpoint {
             p.payload.withUnsafeBytes { payload in
                 let publication = Room.Publication(topic: p.topic, reliable: p.reliable, destinations: p.destinations, body: .json(payload))
                 do {
-                    server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: ServerClock.now))
+                    server.perform(try room.publish(publication, from: participant, limits: server.configuration.limits.data, now: RoomInstant.current))
                 } catch {
                     server.agentMetrics.refusedPublications[host.setup.agentName, default: 0] += 1
                     server.logger.warning("agent publication refused", metadata: [

@@ -1,6 +1,7 @@
 import AccessToken
 import ByteStorage
 import EventLoop
+import SystemClock
 import WebSocketCore
 import WireJSON
 import WireProtocol
@@ -30,11 +31,11 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
         self.apiKey = apiKey
         self.id = id
         decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
-        machine = WebSocketConnectionStateMachine(configuration: server.connectionConfiguration, now: server.loop.now)
+        machine = WebSocketConnectionStateMachine(configuration: server.connectionConfiguration, now: SystemClock.monotonicNanoseconds)
     }
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
-        let now = server.loop.now
+        let now = SystemClock.monotonicNanoseconds
         do {
             try decoder.decode(bytes) { event in
                 guard !tcp.isClosing else { return }
@@ -87,7 +88,7 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
             guard let jobID = message["job_id"]?.stringValue else { return send(ServerMessage.error(.badMessage("job_ended needs job_id"))) }
             server.workers.jobEnded(jobID, on: self, reason: message["reason"]?.stringValue ?? "")
         case "ping":
-            send(ServerMessage.typed("pong") { w in w.key("server_t"); w.int(ServerClock.wallMilliseconds) })
+            send(ServerMessage.typed("pong") { w in w.key("server_t"); w.int(SystemClock.wallMilliseconds) })
         default:
             send(ServerMessage.error(.unknownType(type)))
         }
@@ -140,7 +141,7 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
     }
 
     func pingNow() {
-        perform(machine.ping(now: server.loop.now))
+        perform(machine.ping(now: SystemClock.monotonicNanoseconds))
     }
 
     // MARK: ServerConnection
@@ -153,7 +154,7 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
     }
 
     func shutdown() {
-        perform(machine.close(.goingAway, reason: "server shutting down", now: server.loop.now))
+        perform(machine.close(.goingAway, reason: "server shutting down", now: SystemClock.monotonicNanoseconds))
     }
 
     func forceClose() {

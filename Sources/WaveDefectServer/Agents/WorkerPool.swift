@@ -1,5 +1,6 @@
 import AccessToken
 import RoomCore
+import SystemClock
 
 /// Registered agent workers and the jobs they run. A dispatch goes to the least loaded
 /// worker offering its agent name (fewest jobs, ties to the earliest registered); a worker
@@ -29,7 +30,7 @@ final class WorkerPool {
         guard let worker = candidates.min(by: { $0.jobs.count < $1.jobs.count }),
               let secret = server.verifier.keys[worker.apiKey] else { return false }
         let identity = AgentDispatcher.identity(for: job.agentName)
-        let now = ServerClock.wallSeconds
+        let now = SystemClock.wallSeconds
         var grant = VideoGrant(room: job.room, roomJoin: true)
         grant.canPublishData = true
         grant.canSubscribe = true

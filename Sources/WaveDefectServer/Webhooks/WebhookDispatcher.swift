@@ -1,6 +1,7 @@
 import EventLoop
 import Logging
 import RoomCore
+import SystemClock
 
 /// Sends room events to the configured URLs as LiveKit does: each event is encoded once,
 /// signed with the webhook API key, and queued per URL; libcurl on the loop delivers them
@@ -15,7 +16,7 @@ final class WebhookDispatcher {
     private(set) var isDraining = false
     private(set) var isClosed = false
     /// Unix seconds for `exp`/`nbf` (injectable for tests).
-    var wallSeconds: () -> Int64 = { ServerClock.wallSeconds }
+    var wallSeconds: () -> Int64 = { SystemClock.wallSeconds }
 
     /// `keys` are the server's API keys; the webhook key is `settings.apiKey` or the first
     /// key by name.
