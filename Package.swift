@@ -54,7 +54,9 @@ let package = Package(
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
-        .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", "CCurl", logging], swiftSettings: hotPath),
+        .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", logging], swiftSettings: hotPath),
+        // The one HTTP client: curl multi driven from the loop (webhooks, later Spotify).
+        .target(name: "HTTPClient", dependencies: ["EventLoop", "CCurl", "CLibUV"]),
 
         .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "WebSocketCore"]),
         // Agents on a loop: supervision off the loop thread, bots and workers over WebSockets.
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPCore", "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SystemClock",
+                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SystemClock",
                 "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, .product(name: "Yams", package: "Yams"),
             ],
@@ -87,15 +89,19 @@ let package = Package(
         .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
         // Taste comparison and recommendations (issue 8): pure maths over the index's vectors.
         .target(name: "TasteCore", dependencies: ["VectorSearch", "WireJSON"], swiftSettings: optimized),
+        // The live vector index over the catalog: all the server needs to search. It links
+        // neither the decoder (FFmpeg) nor the DSP (FFTW).
+        .target(name: "MusicIndex", dependencies: ["MusicCatalog", "VectorSearch"]),
+        // Decode → embed → store: ingest, seeds from files, the demo catalog.
         .target(
-            name: "MusicIndex",
-            dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "COpenSSL"]
+            name: "MusicIngest",
+            dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "MusicIndex", "VectorSearch", "DemoAudio", "COpenSSL"]
         ),
         .target(name: "MusicAgents", dependencies: ["AgentKit", "MusicCatalog", "MusicIndex", "TasteCore", "VectorSearch", "WireJSON", logging]),
         .target(
             name: "MusicCommands",
             dependencies: [
-                "MusicIndex", "NumericCore", "TasteCore", "WireJSON",
+                "MusicIndex", "MusicIngest", "NumericCore", "TasteCore", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -103,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "EventLoop", "MusicAgents", "MusicCommands", "WaveDefectBench", "WaveDefectServer", "WireJSON",
+                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "EventLoop", "MusicAgents", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "WaveDefectBench", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
@@ -118,7 +124,7 @@ let package = Package(
         .testTarget(name: "WaveDefectServerTests", dependencies: ["WaveDefectServer"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
-        .testTarget(name: "EventLoopTests", dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPCore"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPClient", "HTTPCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["AccessToken", "CryptoPrimitives", "WebSocketCore", "WireJSON"],
@@ -129,7 +135,7 @@ let package = Package(
             name: "MusicIndexTests",
             dependencies: [
                 "AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "MusicIndex", "NumericCore",
-                "MusicCommands", "WireJSON",
+                "MusicIngest", "MusicCommands", "WireJSON",
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import MusicCatalog
 import MusicIndex
+import MusicIngest
 import Synchronization
 
 /// `wavedefect bench embed`: decode + MFCC embedding throughput in seconds of audio per

@@ -3,6 +3,7 @@ import DemoAudio
 import Foundation
 import MusicCatalog
 import MusicIndex
+import MusicIngest
 
 /// `wavedefect demo-catalog --dir DIR [--db DB]`.
 public struct DemoCatalogCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MusicIndex
+import MusicIngest
 import WireJSON
 
 /// `wavedefect embed FILE... [--json]`: one line per file on stdout; failures on stderr.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MusicCatalog
 import MusicIndex
+import MusicIngest
 import VectorSearch
 import WireJSON
 

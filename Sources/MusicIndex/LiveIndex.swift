@@ -16,7 +16,7 @@ public final class LiveIndex: Sendable {
     }
 
     /// Loads every vector of `model` from the catalog.
-    public convenience init(catalog: Catalog, model: String = TrackEmbedder.modelName) throws {
+    public convenience init(catalog: Catalog, model: String = BuiltInEmbedding.modelName) throws {
         self.init(try VectorIndex.load(from: catalog, model: model), model: model)
     }
 
@@ -46,14 +46,14 @@ extension VectorIndex {
     /// Whether vectors of `model` are standardized before cosine: yes for the MFCC summary,
     /// whose dimensions have wildly different scales; no for other models, whose authors
     /// designed them for raw cosine.
-    public static func standardizes(model: String) -> Bool { model == TrackEmbedder.modelName }
+    public static func standardizes(model: String) -> Bool { model == BuiltInEmbedding.modelName }
 
     /// The index of every vector of `model` in the catalog. An unknown model gives an empty
     /// index (of the MFCC dimension for the MFCC model, so ingest can fill it).
-    public static func load(from catalog: Catalog, model: String = TrackEmbedder.modelName) throws -> VectorIndex {
+    public static func load(from catalog: Catalog, model: String = BuiltInEmbedding.modelName) throws -> VectorIndex {
         let standardize = standardizes(model: model)
         guard let table = try catalog.vectors(model: model) else {
-            let dimension = model == TrackEmbedder.modelName ? TrackEmbedder.dimension : 1
+            let dimension = model == BuiltInEmbedding.modelName ? BuiltInEmbedding.dimension : 1
             return VectorIndex(dimension: dimension, standardize: standardize)
         }
         return VectorIndex(dimension: table.dimension, ids: table.ids, vectors: table.values, standardize: standardize)

@@ -4,6 +4,11 @@ import MusicCatalog
 import TasteCore
 import MusicIndex
 
+/// Fills a fresh library with the demo catalog and returns how many tracks it added. Building
+/// it decodes and embeds audio, which the server target does not link: the executable, which
+/// links MusicIngest for its `ingest` command anyway, hands this in.
+public typealias DemoCatalogBuilder = @Sendable (_ catalog: Catalog, _ index: LiveIndex, _ directory: String) throws -> Int
+
 /// The music index the server carries: the SQLite catalog, the in-memory vector index, and
 /// (on a fresh database) the demo catalog, built on the thread pool so the server listens at
 /// once.
@@ -43,10 +48,14 @@ extension WaveDefectServer {
         }
         logger.info("music catalog opened", metadata: ["db": "\(configuration.databasePath)", "tracks": "\(library.index.count)"])
         guard configuration.demoCatalog else { return storeHostProfiles() }
+        guard let buildDemoCatalog else {
+            logger.notice("demo catalog skipped: this build of the server has no demo catalog builder")
+            return storeHostProfiles()
+        }
         let directory = MusicLibrary.demoDirectory(for: configuration.databasePath)
         loop.submit(work: { () -> Result<Int, MusicLibraryError> in
             do {
-                let added = try DemoCatalog.ensure(in: library.catalog, directory: directory, index: library.index).tracksAdded
+                let added = try buildDemoCatalog(library.catalog, library.index, directory)
                 // Learn the standardization from the whole catalog, as an index loaded from it
                 // does: agents run by bots and workers (which load it) then agree with ours.
                 if added > 0 { library.index.relearnStandardization() }

@@ -31,6 +31,7 @@ public final class WaveDefectServer {
     var music: MusicLibrary?
     /// The catalog, index and profile store the shipped agents share.
     var musicContext: MusicContext?
+    let buildDemoCatalog: DemoCatalogBuilder?
     var topicRates = TopicRateTracker()
     var memory = HeapTrimmer()
     private(set) var isShuttingDown = false
@@ -44,9 +45,11 @@ public final class WaveDefectServer {
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
-    /// `agents` are the agents this process can run itself (docs/agents.md).
-    public init(configuration: ServerConfiguration, logger: Logger, agents: AgentFactory = AgentFactory()) throws {
+    /// `agents` are the agents this process can run itself (docs/agents.md); `demoCatalog`
+    /// builds the demo catalog on a fresh database (`--demo-catalog`).
+    public init(configuration: ServerConfiguration, logger: Logger, agents: AgentFactory = AgentFactory(), demoCatalog: DemoCatalogBuilder? = nil) throws {
         try configuration.validate()
+        buildDemoCatalog = demoCatalog
         self.configuration = configuration
         self.logger = logger
         loop = try EventLoop()

@@ -1,4 +1,5 @@
 import EventLoop
+import HTTPClient
 import HTTPCore
 import SystemClock
 

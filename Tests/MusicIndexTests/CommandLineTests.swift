@@ -1,6 +1,7 @@
 import DemoAudio
 import Foundation
 import MusicIndex
+import MusicIngest
 import Testing
 import WireJSON
 

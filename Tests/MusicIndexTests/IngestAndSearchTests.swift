@@ -3,6 +3,7 @@ import DemoAudio
 import Foundation
 import MusicCatalog
 import MusicIndex
+import MusicIngest
 import Testing
 import VectorSearch
 

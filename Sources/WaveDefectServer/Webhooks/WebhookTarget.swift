@@ -1,4 +1,5 @@
 import EventLoop
+import HTTPClient
 import Logging
 
 /// Delivery counters, per URL and summed over URLs (for /metrics).

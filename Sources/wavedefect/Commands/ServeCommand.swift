@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MusicIngest
 import WaveDefectServer
 
 struct ServeCommand: ParsableCommand {
@@ -49,7 +50,9 @@ struct ServeCommand: ParsableCommand {
         var settings = try makeConfiguration()
         if settings.dev { logger.warning("dev mode: API key 'devkey' with the public secret 'secret'; never expose this server") }
         settings.port = port ?? settings.port
-        let server = try WaveDefectServer(configuration: settings, logger: logger)
+        let server = try WaveDefectServer(configuration: settings, logger: logger, demoCatalog: { catalog, index, directory in
+            try DemoCatalog.ensure(in: catalog, directory: directory, index: index).tracksAdded
+        })
         let boundPort = try server.start()
         if let portFile {
             try String(boundPort).write(toFile: portFile, atomically: true, encoding: .utf8)

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import MusicCatalog
 import Synchronization
+import MusicIndex
 
 /// The demo catalog that `serve` starts with when there is no music of the user's: synthesized
 /// tracks in six styles, written as WAV files and ingested like any other audio.

@@ -1,5 +1,6 @@
 import CCurl
 import CLibUV
+import EventLoop
 
 extension CurlMulti {
     /// `CURLMOPT_SOCKETFUNCTION`: curl wants `socket` watched for `what` (or no longer).

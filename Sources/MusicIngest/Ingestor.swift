@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import MusicCatalog
 import Synchronization
+import MusicIndex
 
 /// What happened to one file during ingest.
 public enum IngestOutcome: Sendable {

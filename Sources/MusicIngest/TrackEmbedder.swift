@@ -1,5 +1,6 @@
 import AudioDecoding
 import AudioFeatures
+import MusicIndex
 
 /// The vector of one piece of audio and what was measured on the way.
 public struct AudioEmbedding: Sendable {
@@ -18,8 +19,8 @@ public struct AudioEmbedding: Sendable {
 public struct TrackEmbedder: Sendable {
     /// The catalog's name for vectors made by this pipeline; vectors of other models (imported
     /// with `import-vectors`) live beside them under their own names.
-    public static let modelName = "mfcc20-meanstd"
-    public static let dimension = 40
+    public static let modelName = BuiltInEmbedding.modelName
+    public static let dimension = BuiltInEmbedding.dimension
 
     public var decoder: AudioDecoder
     public let extractor: MFCCExtractor

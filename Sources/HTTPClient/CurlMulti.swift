@@ -1,5 +1,6 @@
 import CCurl
 import CLibUV
+import EventLoop
 
 /// The loop's asynchronous HTTP client: a libcurl multi handle driven by libuv through curl's
 /// multi-socket interface, as in curl's `docs/examples/multi-uv.c`. curl says which sockets
