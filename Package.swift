@@ -28,6 +28,7 @@ let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let swiftProtobuf: Target.Dependency = .product(name: "SwiftProtobuf", package: "swift-protobuf")
 
 let package = Package(
     name: "WaveDefect",
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // LiveKit's Twirp services speak protobuf: the runtime library only (the code generator
+        // is run by scripts/gen-protos.sh, outside the build).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: systemLibraries + [
         // Pure cores: no I/O, tested byte by byte.
@@ -67,13 +71,16 @@ let package = Package(
         ),
         .target(name: "WaveDefectBench", dependencies: ["SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore"]),
 
+        // LiveKit's protobuf messages, generated from its .proto files by scripts/gen-protos.sh.
+        .target(name: "LiveKitProtocol", dependencies: [swiftProtobuf]),
+
         // The server: HTTP routing, WebSocket sessions, rooms on the loop.
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SystemClock",
-                "WebSocketCore", "WireJSON", "WireProtocol",
-                "CLibUV", logging, .product(name: "Yams", package: "Yams"),
+                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "LiveKitProtocol",
+                "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol",
+                "CLibUV", logging, swiftProtobuf, .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: hotPath
         ),

@@ -33,6 +33,10 @@ public struct HTTPRequestParser: Sendable {
         return true
     }
 
+    /// The path of the request whose body is arriving (its head is parsed), so an error
+    /// about the body can be answered in the form that route uses.
+    public var pathOfPartialRequest: Substring? { request?.path }
+
     public struct Result: Sendable {
         /// Bytes of the input that belong to this request.
         public var consumed: Int

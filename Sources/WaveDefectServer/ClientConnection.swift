@@ -34,7 +34,7 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
                 result = try parser.parse(UnsafeRawBufferPointer(rest))
             } catch {
                 server.logger.debug("bad HTTP request", metadata: ["peer": "\(tcp.peerAddress)", "error": "\(error)"])
-                respond(HTTPResponse.text(error.status, error.message), keepAlive: false)
+                respond(TwirpRouter.parseErrorResponse(error, path: parser.pathOfPartialRequest) ?? HTTPResponse.text(error.status, error.message), keepAlive: false)
                 return
             }
             offset += result.consumed

@@ -31,8 +31,8 @@ enum HTTPRouter {
                 connection.respond(CatalogAPI.handle(request, server: server), to: request)
                 return
             }
-            if path.hasPrefix(RoomServiceAPI.prefix) {
-                connection.respond(RoomServiceAPI.handle(request, server: server), to: request)
+            if path.hasPrefix(TwirpRouter.prefix) {
+                connection.respond(TwirpRouter.handle(request, server: server), to: request)
                 return
             }
             guard isRead else {

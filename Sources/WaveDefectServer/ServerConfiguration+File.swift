@@ -11,6 +11,7 @@ extension ServerConfiguration {
         "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway", "flush_interval_ms",
         "max_topics_per_room", "max_replay_bytes_per_room", "max_name_bytes", "max_metadata_bytes", "max_attributes_bytes",
         "max_catalog_results", "max_search_query_bytes",
+        "max_dispatches_per_room", "max_dispatch_pending_rooms",
     ]
     static let roomDefaultFields: Set<String> = ["empty_timeout", "departure_timeout", "max_participants", "replay_buffer"]
     static let webhookFields: Set<String> = ["urls", "api_key", "max_attempts", "initial_backoff", "timeout", "max_queue"]
@@ -82,6 +83,8 @@ extension ServerConfiguration {
         if let v = l["max_name_bytes"] { limits.data.participantInfo.maxNameBytes = try v.int(min: 1) }
         if let v = l["max_metadata_bytes"] { limits.data.participantInfo.maxMetadataBytes = try v.int(min: 0) }
         if let v = l["max_attributes_bytes"] { limits.data.participantInfo.maxAttributesBytes = try v.int(min: 0) }
+        if let v = l["max_dispatches_per_room"] { limits.maxDispatchesPerRoom = try v.int(min: 0) }
+        if let v = l["max_dispatch_pending_rooms"] { limits.maxDispatchPendingRooms = try v.int(min: 0) }
     }
 
     /// Longest room timeout accepted (LiveKit's fields are 32-bit seconds).
@@ -140,6 +143,8 @@ extension ServerConfiguration {
             ("limits.max_buffered_bytes", limits.maxBufferedBytes, 1024...(1 << 34)),
             ("limits.lossy_drop_bytes", limits.lossyDropBytes, 0...(1 << 34)),
             ("limits.max_connections", limits.maxConnections, 1...10_000_000),
+            ("limits.max_dispatches_per_room", limits.maxDispatchesPerRoom, 0...100_000),
+            ("limits.max_dispatch_pending_rooms", limits.maxDispatchPendingRooms, 0...10_000_000),
             ("room_defaults.max_participants", roomDefaults.maxParticipants, 0...10_000_000),
             ("room_defaults.replay_buffer", roomDefaults.replayBufferSize, 0...10_000_000),
         ]

@@ -68,6 +68,18 @@ public struct ServerConfiguration: Sendable {
             get { catalogAPI.maxQueryBytes }
             set { catalogAPI.maxQueryBytes = newValue }
         }
+        /// Live agent dispatches per room (AgentDispatchService), waiting ones included.
+        public var maxDispatchesPerRoom = 32
+        /// Rooms not yet started that may hold waiting dispatches.
+        public var maxDispatchPendingRooms = 1024
+
+        /// Dispatch bounds: counts from above, name and metadata sizes as a participant's.
+        public var agentDispatch: AgentDispatchLimits {
+            AgentDispatchLimits(
+                maxPerRoom: maxDispatchesPerRoom, maxPendingRooms: maxDispatchPendingRooms,
+                maxAgentNameBytes: data.participantInfo.maxNameBytes, maxMetadataBytes: data.participantInfo.maxMetadataBytes
+            )
+        }
 
         public init() {}
     }

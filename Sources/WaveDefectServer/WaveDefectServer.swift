@@ -17,6 +17,10 @@ public final class WaveDefectServer {
     public let loop: EventLoop
     let logger: Logger
     let registry: RoomRegistry
+    /// Agent dispatches per room (AgentDispatchService, `AgentDispatch/`).
+    let agentDispatches: AgentDispatchRegistry
+    /// Runs the agents of dispatches; set by the agent runtime.
+    public var agentDispatchHandler: (any AgentDispatchHandler)?
     let verifier: AccessTokenVerifier
     let staticFiles: StaticFileServer
     let backpressure: BackpressurePolicy
@@ -56,11 +60,13 @@ public final class WaveDefectServer {
         loop.flushInterval = UInt64(configuration.limits.flushIntervalMilliseconds * 1e6)
         let definitions = try RoomDefinitionLoader.loadDirectory(configuration.roomsDirectory, defaults: configuration.roomDefaults)
         registry = RoomRegistry(definitions: definitions, defaultConfiguration: configuration.roomDefaults, autoCreate: configuration.autoCreateRooms)
+        agentDispatches = AgentDispatchRegistry(limits: configuration.limits.agentDispatch)
         verifier = AccessTokenVerifier(keys: configuration.effectiveKeys, leewaySeconds: Int64(configuration.limits.tokenLeeway))
         staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
         connectionConfiguration = configuration.makeConnectionConfiguration()
         backpressure = BackpressurePolicy(lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes)
         agentDispatcher = AgentDispatcher(server: self, factory: agents)
+        agentDispatchHandler = agentDispatcher
         workers = WorkerPool(server: self)
         if !definitions.isEmpty {
             logger.info("room definitions loaded", metadata: ["rooms": "\(definitions.keys.sorted())", "dir": "\(configuration.roomsDirectory)"])
@@ -161,6 +167,7 @@ public final class WaveDefectServer {
                     }
                 default: break
                 }
+                agentDispatchRoomEvent(event)
                 webhookSink?(event)
             }
         }

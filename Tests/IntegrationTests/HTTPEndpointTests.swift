@@ -72,8 +72,17 @@ struct HTTPEndpointTests {
     }
 
     @Test func limitsAnswer413And414And431() throws {
-        let big = try TestSocket.request(port: server.port, "POST /twirp/x HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n")
+        let big = try TestSocket.request(port: server.port, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n")
         #expect(big.status == 413)
+        // On a Twirp route the same refusal is a Twirp error: `malformed`, JSON, whatever the body's encoding.
+        let twirp = try TestSocket.request(
+            port: server.port, "POST /twirp/livekit.RoomService/ListRooms HTTP/1.1\r\nHost: x\r\nContent-Type: application/protobuf\r\nContent-Length: 101\r\n\r\n"
+        )
+        #expect(twirp.status == 400)
+        #expect(twirp.header("Content-Type") == "application/json")
+        let error = try JSONParser.parse(twirp.bodyText)
+        #expect(error["code"] == "malformed")
+        #expect(error["msg"]?.stringValue?.contains("max_body_bytes") == true)
         let longLine = try TestSocket.request(port: server.port, "GET /" + String(repeating: "a", count: 300) + " HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(longLine.status == 414)
         let bigHead = try TestSocket.request(port: server.port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 2000) + "\r\n\r\n")

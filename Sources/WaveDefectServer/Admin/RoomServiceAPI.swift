@@ -1,72 +1,44 @@
-import AccessToken
-import HTTPCore
+import LiveKitProtocol
 import RoomCore
-import SystemClock
 import WireJSON
 
-/// LiveKit's RoomService over Twirp with JSON bodies:
-/// `POST /twirp/livekit.RoomService/<Method>` with `Authorization: Bearer <JWT>`. Grants as in
-/// LiveKit: CreateRoom and DeleteRoom need `roomCreate`, ListRooms `roomList`, everything
-/// about one room `roomAdmin` for that room.
+/// LiveKit's RoomService over Twirp (`TwirpRouter`). Grants as in LiveKit: CreateRoom and
+/// DeleteRoom need `roomCreate`, ListRooms `roomList`, everything about one room `roomAdmin`
+/// for that room.
 enum RoomServiceAPI {
-    static let prefix = "/twirp/livekit.RoomService/"
+    static let methods: [String: TwirpMethod] = [
+        "CreateRoom": TwirpMethod(grant: .roomCreate, messages: .of(Livekit_CreateRoomRequest.self, Livekit_Room.self)) { c throws(TwirpError) in
+            try c.handlers.createRoom(c.body)
+        },
+        "ListRooms": TwirpMethod(grant: .roomList, messages: .of(Livekit_ListRoomsRequest.self, Livekit_ListRoomsResponse.self)) { c throws(TwirpError) in
+            try c.handlers.listRooms(c.body)
+        },
+        "DeleteRoom": TwirpMethod(grant: .roomCreate, messages: .of(Livekit_DeleteRoomRequest.self, Livekit_DeleteRoomResponse.self)) { c throws(TwirpError) in
+            try c.handlers.deleteRoom(c.body)
+        },
+        "ListParticipants": TwirpMethod(grant: .roomAdmin, messages: .of(Livekit_ListParticipantsRequest.self, Livekit_ListParticipantsResponse.self)) { c throws(TwirpError) in
+            try c.handlers.listParticipants(c.room)
+        },
+        "GetParticipant": TwirpMethod(grant: .roomAdmin, messages: .of(Livekit_RoomParticipantIdentity.self, Livekit_ParticipantInfo.self)) { c throws(TwirpError) in
+            try c.handlers.getParticipant(c.room, c.body)
+        },
+        "RemoveParticipant": TwirpMethod(grant: .roomAdmin, messages: .of(Livekit_RoomParticipantIdentity.self, Livekit_RemoveParticipantResponse.self)) { c throws(TwirpError) in
+            try c.handlers.removeParticipant(c.room, c.body)
+        },
+        "UpdateParticipant": TwirpMethod(grant: .roomAdmin, messages: .of(Livekit_UpdateParticipantRequest.self, Livekit_ParticipantInfo.self)) { c throws(TwirpError) in
+            try c.handlers.updateParticipant(c.room, c.body)
+        },
+        "SendData": TwirpMethod(grant: .roomAdmin, messages: .of(Livekit_SendDataRequest.self, Livekit_SendDataResponse.self)) { c throws(TwirpError) in
+            try c.handlers.sendData(c.room, c.body)
+        },
+        "UpdateRoomMetadata": TwirpMethod(grant: .roomAdmin, messages: .of(Livekit_UpdateRoomMetadataRequest.self, Livekit_Room.self)) { c throws(TwirpError) in
+            try c.handlers.updateRoomMetadata(c.room, c.body)
+        },
+    ]
+}
 
-    static func handle(_ request: HTTPRequest, server: WaveDefectServer) -> HTTPResponse {
-        do {
-            return .json(.ok, try dispatch(request, server: server))
-        } catch {
-            server.logger.debug("admin API error", metadata: ["path": "\(request.path)", "code": "\(error.wireCode)", "msg": "\(error.message)"])
-            return error.response
-        }
-    }
-
-    private static func dispatch(_ request: HTTPRequest, server: WaveDefectServer) throws(TwirpError) -> [UInt8] {
-        let method = String(request.path.dropFirst(prefix.count))
-        guard request.method == "POST" else { throw .badRoute("unsupported method \(request.method) (only POST is allowed)") }
-        let contentType = request.headers.first("Content-Type")?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") else {
-            throw .badRoute("unsupported Content-Type '\(contentType)': this server speaks Twirp with JSON bodies (application/json)")
-        }
-        guard let token = RTCEndpoint.bearerToken(request.headers) else { throw .unauthenticated("missing Authorization: Bearer token") }
-        let claims: AccessTokenClaims
-        do {
-            claims = try server.verifier.verify(token, now: SystemClock.wallSeconds)
-        } catch {
-            throw .unauthenticated(error.message)
-        }
-        let grant = claims.grant
-        let api = RoomServiceHandlers(server: server, now: RoomInstant.current)
-        // The method's grant is checked before the body is parsed: parsing is work an
-        // unauthorized caller must not be able to make the server do.
-        let required: (Bool, String)
-        switch method {
-        case "CreateRoom", "DeleteRoom": required = (grant.roomCreate, "roomCreate")
-        case "ListRooms": required = (grant.roomList, "roomList")
-        case "ListParticipants", "GetParticipant", "RemoveParticipant", "UpdateParticipant", "SendData", "UpdateRoomMetadata":
-            required = (grant.roomAdmin, "roomAdmin")
-        default:
-            throw .badRoute("no such method: livekit.RoomService/\(method)")
-        }
-        guard required.0 else { throw .permissionDenied("token does not grant \(required.1)") }
-        let body = try TwirpBody(request.body)
-
-        switch method {
-        case "CreateRoom": return try api.createRoom(body)
-        case "ListRooms": return try api.listRooms(body)
-        case "DeleteRoom": return try api.deleteRoom(body)
-        default:
-            let room = try body.requiredString("room")
-            guard grant.room == room else { throw .permissionDenied("token's roomAdmin grant is for another room") }
-            switch method {
-            case "ListParticipants": return try api.listParticipants(room)
-            case "GetParticipant": return try api.getParticipant(room, body)
-            case "RemoveParticipant": return try api.removeParticipant(room, body)
-            case "UpdateParticipant": return try api.updateParticipant(room, body)
-            case "SendData": return try api.sendData(room, body)
-            default: return try api.updateRoomMetadata(room, body)
-            }
-        }
-    }
+extension TwirpCall {
+    var handlers: RoomServiceHandlers { RoomServiceHandlers(server: server, now: now) }
 }
 
 /// The methods themselves, once the request is authorized.
@@ -100,6 +72,18 @@ struct RoomServiceHandlers {
         let departureTimeout = try body.uint32("departure_timeout")
         let maxParticipants = try body.uint32("max_participants")
         let metadata = try body.string("metadata")
+        // LiveKit's `agents`: dispatches created with the room.
+        let agents = try body.objects("agents") ?? []
+        var dispatches: [(agentName: String, metadata: String)] = []
+        for agent in agents {
+            let d = (agentName: try agent.string("agent_name") ?? "", metadata: try agent.string("metadata") ?? "")
+            do {
+                try server.agentDispatches.validate(agentName: d.agentName, metadata: d.metadata)
+            } catch {
+                throw .invalidArgument("agents: \(error.message)")
+            }
+            dispatches.append(d)
+        }
         let made = registry.create(name, now: now) { c in
             if let v = emptyTimeout, v > 0 { c.emptyTimeout = Double(v) }
             if let v = departureTimeout, v > 0 { c.departureTimeout = Double(v) }
@@ -107,6 +91,15 @@ struct RoomServiceHandlers {
             if let v = metadata { c.metadata = v }
         }
         server.perform(made.actions)
+        if made.created {
+            for d in dispatches {
+                do {
+                    try server.createAgentDispatch(agentName: d.agentName, room: name, metadata: d.metadata)
+                } catch {
+                    throw error.isLimit ? .resourceExhausted(error.message) : .invalidArgument("agents: \(error.message)")
+                }
+            }
+        }
         return Self.room(made.room)
     }
 

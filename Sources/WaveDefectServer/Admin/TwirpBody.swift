@@ -5,6 +5,10 @@ import WireJSON
 struct TwirpBody {
     let object: JSONObject
 
+    init(object: JSONObject) {
+        self.object = object
+    }
+
     init(_ bytes: [UInt8]) throws(TwirpError) {
         if bytes.isEmpty {
             object = JSONObject()
@@ -70,6 +74,18 @@ struct TwirpBody {
         guard let v = value(name) else { return nil }
         guard let o = v.objectValue else { throw .malformed("\(name) must be an object") }
         return try TwirpBody(o.json)
+    }
+
+    /// A repeated message field.
+    func objects(_ name: String) throws(TwirpError) -> [TwirpBody]? {
+        guard let v = value(name) else { return nil }
+        guard let items = v.arrayValue else { throw .malformed("\(name) must be an array of objects") }
+        var bodies: [TwirpBody] = []
+        for item in items {
+            guard let o = item.objectValue else { throw .malformed("\(name) must be an array of objects") }
+            bodies.append(TwirpBody(object: o))
+        }
+        return bodies
     }
 
     static func camelCase(_ snake: String) -> String {

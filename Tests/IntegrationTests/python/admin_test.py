@@ -142,7 +142,7 @@ async def main():
         expect_error("ListParticipants", '{"room":', admin, 400, "malformed")
         expect_error("ListParticipants", '{"room":5}', admin, 400, "malformed")
         expect_error("Frobnicate", '{}', admin, 404, "bad_route")
-        expect_error("ListRooms", b"\x0a\x00", creator, 404, "bad_route", content_type="application/protobuf")
+        expect_error("ListRooms", b"{}", creator, 404, "bad_route", content_type="text/plain")
         expect_error("SendData", '{"room":"admin-room","data":"!!notbase64"}', admin, 400, "invalid_argument")
         expect_error("CreateRoom", '{"name":""}', creator, 400, "invalid_argument")
         expect_error("CreateRoom", '{"name":"big","empty_timeout":100000000000}', creator, 400, "invalid_argument")

@@ -1,0 +1,92 @@
+import AccessToken
+import HTTPCore
+import RoomCore
+import SystemClock
+
+/// LiveKit's Twirp services: `POST /twirp/livekit.<Service>/<Method>` with
+/// `Authorization: Bearer <JWT>` and a JSON or protobuf body (`TwirpEncoding`). The order
+/// of checks is Twirp's: route, content type, token, the method's grant — all before the
+/// body is parsed, since parsing is work an unauthorized caller must not be able to make
+/// the server do.
+enum TwirpRouter {
+    static let prefix = "/twirp/"
+
+    static let services: [String: [String: TwirpMethod]] = [
+        "livekit.RoomService": RoomServiceAPI.methods,
+        "livekit.AgentDispatchService": AgentDispatchAPI.methods,
+    ]
+
+    static func handle(_ request: HTTPRequest, server: WaveDefectServer) -> HTTPResponse {
+        do {
+            return try call(request, server: server)
+        } catch {
+            server.logger.debug("admin API error", metadata: ["path": "\(request.path)", "code": "\(error.wireCode)", "msg": "\(error.message)"])
+            return error.response
+        }
+    }
+
+    /// A body the HTTP parser refused (larger than `limits.max_body_bytes`) on a Twirp route
+    /// is answered as Twirp answers a body it cannot read: `malformed`, in JSON.
+    static func parseErrorResponse(_ error: HTTPParseError, path: Substring?) -> HTTPResponse? {
+        guard let path, path.hasPrefix(prefix), error.status == .contentTooLarge else { return nil }
+        return TwirpError.malformed("request \(error.message) (limits.max_body_bytes)").response
+    }
+
+    private static func call(_ request: HTTPRequest, server: WaveDefectServer) throws(TwirpError) -> HTTPResponse {
+        let route = request.path.dropFirst(prefix.count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard route.count == 2, let methods = services[String(route[0])] else {
+            throw .badRoute("no such service: \(route.first ?? "")")
+        }
+        guard let method = methods[String(route[1])] else { throw .badRoute("no such method: \(route[0])/\(route[1])") }
+        guard request.method == "POST" else { throw .badRoute("unsupported method \(request.method) (only POST is allowed)") }
+        let encoding = try TwirpEncoding(contentType: request.headers.first("Content-Type"))
+        guard let token = RTCEndpoint.bearerToken(request.headers) else { throw .unauthenticated("missing Authorization: Bearer token") }
+        let claims: AccessTokenClaims
+        do {
+            claims = try server.verifier.verify(token, now: SystemClock.wallSeconds)
+        } catch {
+            throw .unauthenticated(error.message)
+        }
+        let grant = claims.grant
+        switch method.grant {
+        case .roomCreate: guard grant.roomCreate else { throw .permissionDenied("token does not grant roomCreate") }
+        case .roomList: guard grant.roomList else { throw .permissionDenied("token does not grant roomList") }
+        case .roomAdmin: guard grant.roomAdmin else { throw .permissionDenied("token does not grant roomAdmin") }
+        }
+
+        let json = encoding == .protobuf ? try method.messages.requestJSON(request.body) : request.body
+        let body = try TwirpBody(json)
+        var room: String?
+        if method.grant == .roomAdmin {
+            let name = try body.requiredString("room")
+            guard grant.room == name else { throw .permissionDenied("token's roomAdmin grant is for another room") }
+            room = name
+        }
+        let answer = try method.handle(TwirpCall(server: server, now: RoomInstant.current, body: body, room: room ?? ""))
+        return encoding.response(encoding == .protobuf ? try method.messages.responseProtobuf(answer) : answer)
+    }
+}
+
+/// One method of a Twirp service: the grant it needs, its LiveKit messages and its handler,
+/// which reads the request as JSON and answers JSON (`TwirpMessages` carries protobuf).
+struct TwirpMethod: Sendable {
+    enum Grant: Sendable {
+        case roomCreate
+        case roomList
+        /// `roomAdmin` for the request's `room`, which must be set.
+        case roomAdmin
+    }
+
+    let grant: Grant
+    let messages: TwirpMessages
+    let handle: @Sendable (TwirpCall) throws(TwirpError) -> [UInt8]
+}
+
+/// An authorized request, as a method handler sees it.
+struct TwirpCall {
+    let server: WaveDefectServer
+    let now: RoomInstant
+    let body: TwirpBody
+    /// The room a `roomAdmin` method acts on (checked against the token); empty otherwise.
+    let room: String
+}
