@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
         .target(name: "RoomCore", dependencies: ["SystemClock", "ByteStorage", "HTTPCore", "WireJSON", "WireProtocol"], swiftSettings: hotPath),
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
+        // Spotify Web API (issue 9): the polling state machine and the documented JSON shapes.
+        .target(name: "SpotifyCore", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
         .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", logging], swiftSettings: hotPath),
@@ -79,7 +81,7 @@ let package = Package(
             name: "WaveDefectServer",
             dependencies: [
                 "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "LiveKitProtocol",
-                "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol",
+                "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, swiftProtobuf, .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: hotPath
@@ -138,6 +140,7 @@ let package = Package(
             exclude: ["python"]
         ),
         .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),
+        .testTarget(name: "SpotifyCoreTests", dependencies: ["SpotifyCore", "WireJSON"]),
         .testTarget(
             name: "MusicIndexTests",
             dependencies: [

@@ -22,6 +22,9 @@ enum HTTPRouter {
         case "/metrics":
             guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
             connection.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: server.prometheusText()), to: request)
+        case "/api/config":
+            guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
+            connection.respond(.json(.ok, server.publicConfigJSON()), to: request)
         case "/dev/token":
             guard server.configuration.dev else { fallthrough }
             guard isRead else { return connection.respond(methodNotAllowed("GET"), to: request) }

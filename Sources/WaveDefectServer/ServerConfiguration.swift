@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var webhooks = WebhookSettings()
     /// How in-process agents are supervised (docs/agents.md#failures-and-restarts).
     public var agents = AgentSettings()
+    /// Spotify, iTunes and YouTube endpoints and the Spotify polling interval.
+    public var spotify = ExternalServiceSettings()
 
     public init() {}
 

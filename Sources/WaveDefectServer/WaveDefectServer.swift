@@ -3,6 +3,7 @@ import AgentKit
 import AgentRuntime
 import ByteStorage
 import EventLoop
+import HTTPClient
 import Glibc
 import Logging
 import MusicAgents
@@ -46,6 +47,11 @@ public final class WaveDefectServer {
     var agentDispatcher: AgentDispatcher!
     var workers: WorkerPool!
     public let agentMetrics = AgentMetrics()
+    /// The loop's HTTP client for Spotify and iTunes (docs/spotify.md).
+    let httpClient: CurlMulti
+    /// Spotify polling per participant, by participant sid.
+    var spotifyLinks: [String: SpotifyLink] = [:]
+    var spotifyStats = SpotifyStats()
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
@@ -65,6 +71,7 @@ public final class WaveDefectServer {
         staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
         connectionConfiguration = configuration.makeConnectionConfiguration()
         backpressure = BackpressurePolicy(lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes)
+        httpClient = try CurlMulti(loop: loop, configuration: Self.httpClientConfiguration)
         agentDispatcher = AgentDispatcher(server: self, factory: agents)
         agentDispatchHandler = agentDispatcher
         workers = WorkerPool(server: self)
@@ -164,6 +171,7 @@ public final class WaveDefectServer {
                 case .participantLeft:
                     if let p = event.participant {
                         logger.info("left", metadata: ["room": "\(event.room.name)", "identity": "\(p.identity)", "sid": "\(p.sid)"])
+                        spotifyParticipantLeft(sid: p.sid)
                     }
                 default: break
                 }
@@ -215,6 +223,7 @@ public final class WaveDefectServer {
         connections.forEach { $0.forceClose() }
         signalWatchers.removeAll()
         webhooks?.close()
+        stopSpotify()
         logger.notice("stopped", metadata: ["connections_served": "\(stats.connectionsAccepted)"])
         onStopped?()
         loop.stop()

@@ -44,6 +44,10 @@ extension WebSocketSession {
             case .metrics(let enabled, let interval, _):
                 configureMetrics(enabled: enabled, intervalMilliseconds: interval, now: now)
                 if let id { send(ServerMessage.ack("metrics", id: id)) }
+            case .spotify(let request):
+                guard !participant.isAgent else { return sendError(.forbidden("agents do not poll Spotify"), id: id) }
+                server.receiveSpotifyToken(request, room: room, participant: participant)
+                if let id { send(ServerMessage.ack("spotify", id: id)) }
             }
         } catch {
             sendError(error, id: id)

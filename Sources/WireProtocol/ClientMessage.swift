@@ -10,6 +10,8 @@ public enum ClientMessage: Sendable, Equatable {
     case unsubscribe(topics: [String], id: Range<Int>?)
     case update(UpdateRequest)
     case metrics(enabled: Bool, intervalMilliseconds: Int?, id: Range<Int>?)
+    /// A Spotify access token for the server to poll playback with (docs/spotify.md).
+    case spotify(SpotifyTokenRequest)
 
     /// The raw `id` the client attached, echoed in answers and errors.
     public var id: Range<Int>? {
@@ -19,6 +21,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .subscribe(_, let id), .unsubscribe(_, let id): id
         case .update(let u): u.id
         case .metrics(_, _, let id): id
+        case .spotify(let s): s.id
         }
     }
 }
@@ -90,6 +93,10 @@ extension ClientMessage {
         case "metrics":
             let interval = try reader.int(fields.intervalMilliseconds, "interval_ms")
             return .metrics(enabled: try reader.bool(fields.enabled, "enabled") ?? true, intervalMilliseconds: interval, id: fields.id)
+        case "spotify":
+            return .spotify(try SpotifyTokenRequest(
+                accessToken: reader.string(fields.accessToken, "access_token"), expiresIn: reader.value(fields.expiresIn), id: fields.id
+            ))
         default:
             throw .unknownType(type)
         }
@@ -99,6 +106,7 @@ extension ClientMessage {
 /// The members a client message may carry, by byte range.
 private struct Fields {
     var type, id, t, topic, payload, reliable, destinations, topics, name, metadata, attributes, enabled, intervalMilliseconds: Range<Int>?
+    var accessToken, expiresIn: Range<Int>?
 
     mutating func set(_ key: String, _ range: Range<Int>) {
         switch key {
@@ -115,6 +123,8 @@ private struct Fields {
         case "attributes": attributes = range
         case "enabled": enabled = range
         case "interval_ms": intervalMilliseconds = range
+        case "access_token": accessToken = range
+        case "expires_in": expiresIn = range
         default: break
         }
     }

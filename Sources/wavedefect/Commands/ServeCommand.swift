@@ -39,6 +39,16 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most simultaneous connections (default 100000).") var maxConnections: Int?
     @Option(help: "Milliseconds between write flushes; 0 flushes every loop turn (default 0).") var flushIntervalMs: Double?
 
+    @Option(help: "Spotify Web API base URL (default https://api.spotify.com).") var spotifyApiBase: String?
+    @Option(help: "Spotify accounts base URL, handed to the browser (default https://accounts.spotify.com).") var spotifyAccountsBase: String?
+    @Option(help: "iTunes Search API base URL (default https://itunes.apple.com).") var itunesBase: String?
+    @Option(help: "YouTube Data API base URL (default https://www.googleapis.com).") var youtubeApiBase: String?
+    @Option(help: "YouTube Data API key (none: no YouTube lookups).") var youtubeApiKey: String?
+    @Option(help: "Spotify app client id, handed to the browser for PKCE.") var spotifyClientId: String?
+    @Option(help: "Spotify redirect URI (http://127.0.0.1:PORT/…), handed to the browser.") var spotifyRedirectUri: String?
+    @Option(help: "Seconds between Spotify currently-playing polls per participant; fractional allowed (default 5).") var spotifyPollInterval: Double?
+    @Option(help: "Seconds one Spotify request may take (default 10).") var spotifyRequestTimeout: Double?
+
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -85,6 +95,15 @@ struct ServeCommand: ParsableCommand {
         if let v = lossyDropBytes { c.limits.lossyDropBytes = v }
         if let v = maxConnections { c.limits.maxConnections = v }
         if let v = flushIntervalMs { c.limits.flushIntervalMilliseconds = v }
+        if let v = spotifyApiBase { c.spotify.spotifyAPIBase = v }
+        if let v = spotifyAccountsBase { c.spotify.spotifyAccountsBase = v }
+        if let v = itunesBase { c.spotify.itunesBase = v }
+        if let v = youtubeApiBase { c.spotify.youtubeAPIBase = v }
+        if let v = youtubeApiKey { c.spotify.youtubeAPIKey = v }
+        if let v = spotifyClientId { c.spotify.spotifyClientID = v }
+        if let v = spotifyRedirectUri { c.spotify.spotifyRedirectURI = v }
+        if let v = spotifyPollInterval { c.spotify.spotifyPollInterval = v }
+        if let v = spotifyRequestTimeout { c.spotify.spotifyRequestTimeout = v }
         return c
     }
 }

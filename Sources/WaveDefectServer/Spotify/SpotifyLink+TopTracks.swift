@@ -1,0 +1,84 @@
+import EventLoop
+import HTTPClient
+import SystemClock
+import MusicCatalog
+import SpotifyCore
+import TasteCore
+
+extension SpotifyLink {
+    /// Reads the participant's top tracks into its taste profile (source `spotify_top`),
+    /// replacing the previous read. Tracks the catalog lacks are counted, not guessed.
+    func fetchTopTracks(_ token: String) {
+        guard let library = server.music else { return }
+        server.spotifyStats.requests += 1
+        let settings = server.configuration.spotify
+        let url = SpotifyAPI.topTracksURL(base: settings.apiBase, timeRange: settings.topTracksTimeRange, limit: settings.topTracksLimit)
+        let identity = participant.identity
+        topTracksTask = server.httpClient.perform(request(url, token: token)) { [weak self] result in
+            guard let self, self.phase != .stopped else { return }
+            self.topTracksTask = nil
+            guard case .success(let response) = result, response.status == 200,
+                  let tracks = try? SpotifyAPI.topTracks(body: response.body) else {
+                // A refused token shows up in the next poll; anything else is tried again then.
+                if case .success(let r) = result, r.status == 401 { return }
+                self.server.spotifyStats.failures += 1
+                self.topTracksFailed()
+                return
+            }
+            self.server.loop.submit(work: { () -> Result<(matched: Int, total: Int), SpotifyProfileError> in
+                do {
+                    return .success(try library.storeTopTracks(tracks, identity: identity))
+                } catch {
+                    return .failure(SpotifyProfileError(message: "\(error)"))
+                }
+            }, then: { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(let counts):
+                    self.server.spotifyStats.topTracksStored += counts.matched
+                    self.server.logger.info("spotify top tracks stored", metadata: [
+                        "identity": "\(identity)", "matched": "\(counts.matched)", "read": "\(counts.total)",
+                    ])
+                case .failure(let error):
+                    self.server.logger.warning("spotify top tracks not stored", metadata: ["identity": "\(identity)", "error": "\(error.message)"])
+                }
+            })
+        }
+    }
+}
+
+struct SpotifyProfileError: Error, Sendable {
+    let message: String
+}
+
+extension MusicLibrary {
+    /// The catalog track a Spotify track is: by stored Spotify id, then by ISRC. Runs off the
+    /// loop (SQLite).
+    func catalogID(for track: SpotifyTrack) -> Int64? {
+        if let t = try? catalog.track(externalID: track.spotifyID, service: "spotify") { return t.id }
+        if let isrc = track.isrc, let t = try? catalog.track(externalID: isrc, service: "isrc") { return t.id }
+        return nil
+    }
+
+    /// Resolves top tracks (Spotify id, ISRC, then title and artist by fuzzy search, the
+    /// artist deciding) and stores them as the identity's `spotify_top` profile entries,
+    /// weighted by rank (the first 1.0, the last 0.5).
+    func storeTopTracks(_ tracks: [SpotifyTrack], identity: String) throws -> (matched: Int, total: Int) {
+        let now = Double(SystemClock.wallMilliseconds) / 1000
+        var entries: [ProfileTrack] = []
+        var seen = Set<Int64>()
+        for (rank, track) in tracks.enumerated() {
+            var id = catalogID(for: track)
+            if id == nil {
+                let hits = (try? catalog.searchTracks(query: track.name, limit: 10)) ?? []
+                let infos = hits.map { TrackInfo(id: $0.track.id, title: $0.track.title ?? "", artist: $0.track.artist ?? "", album: $0.track.album ?? "") }
+                id = TrackTextMatcher.pick(title: track.name, artist: track.artists.first, hits: infos)
+            }
+            guard let id, seen.insert(id).inserted else { continue }
+            let weight = tracks.count > 1 ? 1 - 0.5 * Double(rank) / Double(tracks.count - 1) : 1
+            entries.append(ProfileTrack(trackID: id, weight: weight, source: "spotify_top", addedAt: now))
+        }
+        try catalog.replaceProfile(identity: identity, source: "spotify_top", with: entries)
+        return (entries.count, tracks.count)
+    }
+}

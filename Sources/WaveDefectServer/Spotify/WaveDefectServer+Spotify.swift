@@ -1,0 +1,75 @@
+import EventLoop
+import HTTPClient
+import RoomCore
+import SpotifyCore
+import WireJSON
+import WireProtocol
+
+/// Counters for /metrics (never per participant, never a token).
+struct SpotifyStats {
+    var requests = 0
+    var failures = 0
+    var rateLimited = 0
+    var expired = 0
+    var published = 0
+    var topTracksStored = 0
+}
+
+extension WaveDefectServer {
+    /// One client for Spotify and iTunes: few connections per host (Spotify rate-limits per
+    /// app), bodies capped per request.
+    static var httpClientConfiguration: CurlMulti.Configuration {
+        var c = CurlMulti.Configuration()
+        c.userAgent = "WaveDefect/\(version)"
+        c.maxConnectionsPerHost = 4
+        c.maxConnections = 32
+        c.maxResponseBodyBytes = 4 << 20
+        return c
+    }
+
+    /// `{"type":"spotify",…}` from `participant`: starts (or resumes) its polling.
+    func receiveSpotifyToken(_ request: SpotifyTokenRequest, room: Room, participant: Participant) {
+        let link: SpotifyLink
+        if let existing = spotifyLinks[participant.sid] {
+            link = existing
+        } else {
+            var c = SpotifyPoller.Configuration()
+            c.interval = configuration.spotify.spotifyPollInterval
+            link = SpotifyLink(server: self, room: room, participant: participant, configuration: c)
+            spotifyLinks[participant.sid] = link
+        }
+        link.receiveToken(request)
+    }
+
+    /// The participant is gone for good: its token goes with it.
+    func spotifyParticipantLeft(sid: String) {
+        spotifyLinks.removeValue(forKey: sid)?.stop()
+    }
+
+    func stopSpotify() {
+        for link in spotifyLinks.values { link.stop() }
+        spotifyLinks.removeAll()
+        httpClient.close()
+    }
+
+    /// `GET /api/config`: what the browser needs to run Spotify's PKCE flow itself. No
+    /// secret: the client id and redirect URI are public by design.
+    func publicConfigJSON() -> [UInt8] {
+        let s = configuration.spotify
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("spotify")
+        w.beginObject()
+        w.key("client_id")
+        if let id = s.spotifyClientID { w.string(id) } else { w.null() }
+        w.key("redirect_uri")
+        if let uri = s.spotifyRedirectURI { w.string(uri) } else { w.null() }
+        w.key("accounts_base"); w.string(s.spotifyAccountsBase)
+        w.key("scopes"); w.string("user-read-currently-playing user-read-playback-state user-top-read")
+        w.key("poll_interval"); w.double(s.spotifyPollInterval)
+        w.endObject()
+        w.key("youtube"); w.bool(s.youtubeAPIKey != nil)
+        w.endObject()
+        return w.bytes
+    }
+}
