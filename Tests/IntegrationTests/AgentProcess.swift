@@ -13,14 +13,7 @@ final class AgentProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["WAVEDEFECT_KEYS"] = nil
         process.environment = env
-        process.standardError = stderrPipe
-        process.standardOutput = FileHandle.nullDevice
-        let buffer = logBuffer
-        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if !chunk.isEmpty { buffer.append(chunk) }
-        }
-        try process.run()
+        try logBuffer.run(process, stderr: stderrPipe)
     }
 
     var log: String { logBuffer.text }

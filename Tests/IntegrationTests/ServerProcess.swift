@@ -77,14 +77,7 @@ final class ServerProcess: @unchecked Sendable {
         env["WAVEDEFECT_KEYS"] = nil
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        process.standardError = stderrPipe
-        process.standardOutput = FileHandle.nullDevice
-        let buffer = logBuffer
-        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if !chunk.isEmpty { buffer.append(chunk) }
-        }
-        try process.run()
+        try logBuffer.run(process, stderr: stderrPipe)
         Self.recordStart(pid: process.processIdentifier)
         let deadline = Date().addingTimeInterval(60)
         var port = 0
@@ -260,5 +253,17 @@ final class LogBuffer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Starts `process` with its stderr collected here through `stderr` and its stdout
+    /// discarded (the server and agent processes both log to stderr only).
+    func run(_ process: Process, stderr: Pipe) throws {
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        stderr.fileHandleForReading.readabilityHandler = { [self] handle in
+            let chunk = handle.availableData
+            if !chunk.isEmpty { append(chunk) }
+        }
+        try process.run()
     }
 }
