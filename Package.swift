@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPClient", "HTTPCore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["AccessToken", "CryptoPrimitives", "WebSocketCore", "WireJSON"],
+            dependencies: ["AccessToken", "CryptoPrimitives", "MusicCatalog", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
         .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),

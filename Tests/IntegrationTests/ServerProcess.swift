@@ -190,15 +190,20 @@ struct SharedServer: SuiteTrait, TestScoping {
     let rooms: [String: String]?
     let environment: [String: String]
     var demoCatalog = false
+    /// Start `FakeUpstream` first and point the server's upstreams at it.
+    var upstream = false
 
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         // Off the cooperative pool: starting the server and the tests themselves block.
         try await withTaskExecutorPreference(BlockingTestExecutor.shared) {
-            let server = try ServerProcess(config: config, arguments: arguments, rooms: rooms, environment: environment, demoCatalog: demoCatalog)
+            let fake = upstream ? try FakeUpstream() : nil
+            let server = try ServerProcess(config: config, arguments: (fake?.serverArguments ?? []) + arguments, rooms: rooms, environment: environment, demoCatalog: demoCatalog)
             do {
-                try await ServerProcess.$suiteServer.withValue(server) { try await function() }
+                try await FakeUpstream.$suiteUpstream.withValue(fake) {
+                    try await ServerProcess.$suiteServer.withValue(server) { try await function() }
+                }
             } catch {
                 server.stop()
                 throw error
@@ -212,8 +217,10 @@ struct SharedServer: SuiteTrait, TestScoping {
 
 extension Trait where Self == SharedServer {
     /// One server for the whole suite, with the same options as `ServerProcess.init`.
-    static func sharedServer(config: String? = nil, arguments: [String] = [], rooms: [String: String]? = nil, environment: [String: String] = [:], demoCatalog: Bool = false) -> SharedServer {
-        SharedServer(config: config, arguments: arguments, rooms: rooms, environment: environment, demoCatalog: demoCatalog)
+    /// `upstream`: also start a `FakeUpstream` (read it with `FakeUpstream.shared`) and send
+    /// the server's Spotify, iTunes and YouTube requests to it.
+    static func sharedServer(config: String? = nil, arguments: [String] = [], rooms: [String: String]? = nil, environment: [String: String] = [:], demoCatalog: Bool = false, upstream: Bool = false) -> SharedServer {
+        SharedServer(config: config, arguments: arguments, rooms: rooms, environment: environment, demoCatalog: demoCatalog, upstream: upstream)
     }
 }
 

@@ -1,0 +1,137 @@
+import CryptoPrimitives
+import Foundation
+import Testing
+import WireJSON
+
+/// `python/fake_upstream.py` on an ephemeral loopback port: the Spotify Web API and the
+/// YouTube Data API as the server sees them in tests (routes and scenarios are listed in the
+/// script). One per suite: `.sharedServer(upstream: true)` starts it before the suite's server
+/// and points `--spotify-api-base`, `--itunes-base` and `--youtube-api-base` at it; tests read
+/// it with `FakeUpstream.shared`. Every request it got is in `records()`, each logged as it
+/// arrives (before it is answered).
+final class FakeUpstream: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let directory: URL
+    private let logFile: URL
+
+    /// The YouTube key the fake accepts.
+    static let youtubeKey = "test-youtube-key"
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The server flags that send every upstream here.
+    var serverArguments: [String] {
+        ["--spotify-api-base", url, "--itunes-base", url, "--youtube-api-base", url]
+    }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-upstream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let portFile = directory.appendingPathComponent("port")
+        logFile = directory.appendingPathComponent("requests.jsonl")
+        let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/fake_upstream.py")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, portFile.path, logFile.path]
+        process.standardOutput = FileHandle.nullDevice
+        // A file, not a pipe: nobody would read a pipe, and a full one blocks the writer.
+        let stderrFile = directory.appendingPathComponent("stderr.log")
+        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        var port = 0
+        while Date() < deadline && process.isRunning {
+            if let text = try? String(contentsOf: portFile, encoding: .utf8), let p = Int(text) {
+                port = p
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        guard port > 0 else {
+            ChildProcess.stop(process)
+            throw StartError(stderr: (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "")
+        }
+        self.port = port
+    }
+
+    struct StartError: Error, CustomStringConvertible {
+        let stderr: String
+        var description: String { "fake_upstream.py did not start:\n\(stderr)" }
+    }
+
+    deinit {
+        ChildProcess.stop(process)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// One request the fake received.
+    struct Record: CustomStringConvertible {
+        let json: JSONValue
+        var route: String? { json["route"]?.stringValue }
+        /// Path and query, any `key=` value replaced by `KEY`.
+        var path: String { json["path"]?.stringValue ?? "" }
+        var scenario: String { json["scenario"]?.stringValue ?? "" }
+        var tokenDigest: String? { json["token_sha256"]?.stringValue }
+        /// 1-based count per (route, token).
+        var n: Int { json["n"]?.int64Value.map { Int($0) } ?? 0 }
+        /// Arrival, seconds since 1970 (the test's wall clock).
+        var time: Double { json["t"]?.doubleValue ?? 0 }
+        var description: String { "\(path) \(scenario) n=\(n) t=\(time)" }
+    }
+
+    func records() -> [Record] {
+        guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.map(Record.init)
+    }
+
+    /// Requests made with `token` (a Spotify bearer token or a YouTube key) to `route`.
+    func records(token: String, route: String? = nil) -> [Record] {
+        let digest = Self.digest(token)
+        return records().filter { $0.tokenDigest == digest && (route == nil || $0.route == route) }
+    }
+
+    /// Polls the log until `done` holds for the requests made with `token` (or `timeout`
+    /// passes); returns them.
+    @discardableResult
+    func waitFor(token: String, route: String? = nil, timeout: Double = 20, _ done: ([Record]) -> Bool) -> [Record] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var current = records(token: token, route: route)
+        while !done(current) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            current = records(token: token, route: route)
+        }
+        return current
+    }
+
+    static func digest(_ secret: String) -> String {
+        Digest.sha256(Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The suite's fake (`.sharedServer(upstream: true)`).
+    @TaskLocal static var suiteUpstream: FakeUpstream?
+
+    static var shared: FakeUpstream {
+        get throws {
+            guard let upstream = suiteUpstream else { throw ServerProcess.NoSharedServer() }
+            return upstream
+        }
+    }
+}
+
+/// Stopping a helper process without ever waiting forever.
+enum ChildProcess {
+    /// SIGTERM, up to `timeout` seconds for it to exit, then SIGKILL. Never
+    /// `Process.waitUntilExit()` after SIGTERM alone: a child that inherited the test
+    /// runner's blocked SIGTERM (every child does, unless it unblocks it) would never exit.
+    static func stop(_ process: Process, timeout: Double = 5) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

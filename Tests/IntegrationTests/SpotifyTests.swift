@@ -1,0 +1,249 @@
+import Foundation
+import MusicCatalog
+import Testing
+import WireJSON
+
+/// Spotify polling end to end: the real `wavedefect serve` polls `FakeUpstream` (scenarios in
+/// python/fake_upstream.py) over real sockets, and what the room hears is checked from a
+/// second participant. One server (with the demo catalog, for top tracks) and one fake for the
+/// suite; every test has its own room and its own tokens. Polls every 0.2 s; a request times
+/// out after 1.5 s.
+@Suite(.sharedServer(
+    arguments: [
+        "--spotify-poll-interval", "0.2", "--spotify-request-timeout", "1.5",
+        "--spotify-client-id", "client-abc", "--spotify-redirect-uri", "http://127.0.0.1:8888/callback",
+    ],
+    demoCatalog: true, upstream: true
+)) struct SpotifyTests {
+    static let nowPlayingRoute = "/v1/me/player/currently-playing"
+    static let topTracksRoute = "/v1/me/top/tracks"
+    let server: ServerProcess
+    let upstream: FakeUpstream
+
+    init() throws {
+        server = try .shared
+        upstream = try .shared
+    }
+
+    /// A room with an observer (who never hands over a token) and one listener.
+    struct Room {
+        let observer: TestWebSocket
+        let listener: TestWebSocket
+        /// Every text message the observer read, for the leak check.
+        var observed: [String] = []
+    }
+
+    func room(_ prefix: String) throws -> Room {
+        let name = ServerProcess.uniqueRoom(prefix)
+        let observer = try TestWebSocket(port: server.port, token: server.token("observer", room: name))
+        _ = try observer.next(type: "joined")
+        let listener = try TestWebSocket(port: server.port, token: server.token("listener", room: name))
+        _ = try listener.next(type: "joined")
+        _ = try observer.next(type: "participant_joined")
+        return Room(observer: observer, listener: listener)
+    }
+
+    /// A fresh token for `scenario`, handed over by `ws` (acked).
+    func giveToken(_ ws: TestWebSocket, _ scenario: String) throws -> String {
+        let token = "\(scenario)-\(UUID().uuidString)"
+        try ws.send(text: #"{"type":"spotify","access_token":"\#(token)","expires_in":3600,"id":7}"#)
+        let ack = try ws.next(type: "ack")
+        #expect(ack["for"] == "spotify")
+        return token
+    }
+
+    /// The payloads of the now-playing publications the observer hears, until `count`
+    /// arrived or `timeout` passed.
+    func nowPlaying(_ room: inout Room, count: Int, timeout: Double = 15) throws -> [JSONValue] {
+        var out: [JSONValue] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while out.count < count && Date() < deadline {
+            let frame: TestWebSocket.Received
+            do {
+                frame = try room.observer.next(timeout: max(0.01, deadline.timeIntervalSinceNow))
+            } catch is TestSocket.Timeout {
+                break
+            }
+            guard case .text(let text) = frame else { break }
+            room.observed.append(text)
+            let m = try JSONParser.parse(text)
+            guard m["type"] == "data", m["topic"] == "now-playing" else { continue }
+            #expect(m["from"] == nil || m["from"] == .null, "published by the server, not by a participant")
+            out.append(m["payload"] ?? .null)
+        }
+        return out
+    }
+
+    /// "spotify_id:is_playing" per publication ("null:false": nothing playing).
+    static func summary(_ payloads: [JSONValue]) -> [String] {
+        payloads.map { "\($0["track"]?["spotify_id"]?.stringValue ?? "null"):\($0["is_playing"]?.boolValue ?? false)" }
+    }
+
+    /// Neither the server's log nor anything the observer read holds `token`.
+    func expectNoLeak(_ token: String, _ room: Room, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!server.log.contains(token), "token in the server log", sourceLocation: sourceLocation)
+        #expect(!room.observed.contains { $0.contains(token) }, "token sent to another participant", sourceLocation: sourceLocation)
+    }
+
+    /// Seconds between successive currently-playing requests made with `token`.
+    func gaps(_ records: [FakeUpstream.Record]) -> [Double] {
+        zip(records.dropFirst(), records).map { $0.time - $1.time }
+    }
+
+    @Test func changesArePublishedOnceEachAndNothingPlayingIsNull() throws {
+        var room = try room("np-change")
+        let token = try giveToken(room.listener, "change")
+        let published = try nowPlaying(&room, count: 4)
+        // A(1000) → A(2000) is progress only: not published.
+        #expect(Self.summary(published) == ["trackA:true", "trackA:false", "trackB:true", "null:false"])
+        let b = try #require(published.count == 4 ? published[2] : nil)
+        #expect(b["identity"] == "listener")
+        #expect(b["progress_ms"] == 0)
+        #expect(b["track"]?["name"] == "Song B")
+        #expect(b["track"]?["artists"] == ["Fake Artist"])
+        #expect(b["track"]?["album"] == "Album Song B")
+        #expect(b["track"]?["image"] == "https://i.scdn.co/image/trackB")
+        #expect(b["track"]?["duration_ms"] == 200000)
+        #expect(b["track"]?["catalog_id"] == .null)
+        #expect(published[3]["track"] == .null)
+        // 204 keeps coming: nothing more is published.
+        upstream.waitFor(token: token, route: Self.nowPlayingRoute) { $0.count >= 8 }
+        #expect(try nowPlaying(&room, count: 1, timeout: 0.5).isEmpty)
+        // The listener hears its own now-playing too (the server publishes it, not the listener).
+        #expect(try room.listener.next(type: "data")["topic"] == "now-playing")
+
+        // Leaving drops the token: polling stops.
+        try room.listener.close()
+        _ = try room.listener.expectClose()
+        _ = try room.observer.next(type: "participant_left")
+        let before = upstream.records(token: token, route: Self.nowPlayingRoute).count
+        Thread.sleep(forTimeInterval: 1)  // five poll intervals
+        let after = upstream.records(token: token, route: Self.nowPlayingRoute).count
+        #expect(after <= before + 1, "still polling after leave: \(before) → \(after)")
+        expectNoLeak(token, room)
+    }
+
+    @Test func unauthorizedTellsTheListenerAndPausesUntilANewToken() throws {
+        var room = try room("np-expire")
+        let expired = try giveToken(room.listener, "expire")
+        #expect(try room.listener.next(type: "spotify_expired")["type"] == "spotify_expired")
+        Thread.sleep(forTimeInterval: 1)  // five poll intervals: none may happen
+        #expect(upstream.records(token: expired, route: Self.nowPlayingRoute).count == 1)
+        // A new token resumes polling.
+        let fresh = try giveToken(room.listener, "change")
+        #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackA:true"])
+        // Only the listener was told its token expired.
+        #expect(!room.observed.contains { $0.contains("spotify_expired") })
+        expectNoLeak(expired, room)
+        expectNoLeak(fresh, room)
+    }
+
+    @Test func rateLimitedWaitsForRetryAfter() throws {
+        var room = try room("np-limited")
+        let token = try giveToken(room.listener, "limited")
+        #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackC:true"])
+        let requests = upstream.records(token: token, route: Self.nowPlayingRoute)
+        let gap = try #require(gaps(requests).first)
+        #expect(gap >= 0.95, "Retry-After: 1 not honoured: \(requests)")
+        expectNoLeak(token, room)
+    }
+
+    @Test func serverErrorsBackOffExponentially() throws {
+        var room = try room("np-flaky")
+        let token = try giveToken(room.listener, "flaky")
+        #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackD:true"])
+        // Backoff 1 s then 2 s, each times a jitter factor in [0.5, 1): never the 0.2 s interval.
+        let g = gaps(upstream.records(token: token, route: Self.nowPlayingRoute))
+        try #require(g.count >= 2)
+        #expect(g[0] >= 0.48 && g[0] < 1.5, "\(g)")
+        #expect(g[1] >= 0.98 && g[1] < 2.5, "\(g)")
+        expectNoLeak(token, room)
+    }
+
+    @Test func aBodyOverTheCapIsRefused() throws {
+        var room = try room("np-huge")
+        let token = try giveToken(room.listener, "huge")
+        // The 3 MB answer counts as a failure (backoff), and the next answer is published.
+        #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackF:true"])
+        let g = gaps(upstream.records(token: token, route: Self.nowPlayingRoute))
+        #expect(g.first.map { $0 >= 0.48 } == true, "\(g)")
+        #expect(server.log.contains("responseTooLarge"))
+        expectNoLeak(token, room)
+    }
+
+    /// A request the fake never answers: it times out (1.5 s) and backs off, and meanwhile the
+    /// loop keeps serving the room — ping round trips from another participant are measured
+    /// before and during the stall.
+    @Test func aStalledRequestTimesOutWhileTheRoomKeepsServing() throws {
+        // Measured on a settled server: the demo catalog is built off the loop, but it
+        // loads the CPU.
+        try #require(server.waitForLog("host profile stored", timeout: 300))
+        var room = try room("np-stall")
+        func ping(_ n: Int) throws -> Double {
+            let start = Date()
+            try room.observer.send(text: #"{"type":"ping","id":\#(n)}"#)
+            _ = try room.observer.next(type: "pong")
+            return Date().timeIntervalSince(start) * 1000
+        }
+        var before: [Double] = []
+        for i in 0..<30 {
+            before.append(try ping(i))
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        let token = try giveToken(room.listener, "stall")
+        let stalled = try #require(upstream.waitFor(token: token, route: Self.nowPlayingRoute) { !$0.isEmpty }.first)
+        // Ping until 1.2 s after the stalled request arrived: it is out all that time (it
+        // times out at 1.5 s, and the retry comes at least 0.5 s later).
+        var during: [Double] = []
+        while Date().timeIntervalSince1970 < stalled.time + 1.2 {
+            during.append(try ping(100 + during.count))
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        let requests = upstream.waitFor(token: token, route: Self.nowPlayingRoute) { $0.count >= 2 }
+        try #require(requests.count >= 2)
+        #expect(requests[1].time - stalled.time >= 1.5 + 0.5 - 0.05, "retried before the timeout and backoff: \(requests)")
+        let b = before.sorted(), d = during.sorted()
+        func f(_ x: Double) -> String { String(format: "%.2f", x) }
+        print("ping RTT (ms) before: n=\(b.count) p50 \(f(b[b.count / 2])) max \(f(b.last!)); during the stalled Spotify request: n=\(d.count) p50 \(f(d[d.count / 2])) p99 \(f(d[min(d.count - 1, d.count * 99 / 100)])) max \(f(d.last!))")
+        try #require(d.count >= 10, "too few pings during the stall: \(d)")
+        #expect(d[d.count / 2] < 50, "the loop stalled: \(d)")
+        #expect(d.last! < 500, "the loop stalled: \(d)")
+        #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackE:true"])
+        expectNoLeak(token, room)
+    }
+
+    /// `/v1/me/top/tracks` fills the listener's `spotify_top` profile: the two tracks the
+    /// catalog has, weighted by rank (1.0 for the first, 0.5 for the last read), the unknown
+    /// one left out.
+    @Test func topTracksFillTheSpotifyTopProfile() throws {
+        try #require(server.waitForLog("host profile stored", timeout: 300))
+        let name = ServerProcess.uniqueRoom("top")
+        let identity = "top-listener-\(UUID().uuidString.prefix(6))"
+        let listener = try TestWebSocket(port: server.port, token: server.token(identity, room: name))
+        _ = try listener.next(type: "joined")
+        let token = try giveToken(listener, "top")
+        let top = upstream.waitFor(token: token, route: Self.topTracksRoute) { !$0.isEmpty }
+        #expect(top.map(\.path) == ["/v1/me/top/tracks?time_range=medium_term&limit=50"])
+        let catalog = try Catalog(path: server.databasePath, readOnly: true)
+        let deadline = Date().addingTimeInterval(20)
+        var profile = try catalog.profile(identity: identity)
+        while profile.isEmpty && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            profile = try catalog.profile(identity: identity)
+        }
+        let titles = try profile.map { try catalog.track(id: $0.trackID)?.title ?? "?" }
+        #expect(titles == ["Pale Tides", "Drifting Clouds"])
+        #expect(profile.map(\.weight) == [1.0, 0.75])
+        #expect(profile.allSatisfy { $0.source == "spotify_top" })
+        #expect(!server.log.contains(token))
+    }
+
+    @Test func apiConfigHandsTheBrowserWhatPKCENeeds() throws {
+        let config = try JSONParser.parse(Array(try TestSocket.get(port: server.port, "/api/config").body))
+        #expect(config["spotify"]?["client_id"] == "client-abc")
+        #expect(config["spotify"]?["redirect_uri"] == "http://127.0.0.1:8888/callback")
+        #expect(config["spotify"]?["accounts_base"] == "https://accounts.spotify.com")
+        #expect(config["spotify"]?["scopes"] == "user-read-currently-playing user-read-playback-state user-top-read")
+        #expect(config["spotify"]?["poll_interval"] == 0.2)
+    }
+}

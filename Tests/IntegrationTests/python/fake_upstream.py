@@ -1,0 +1,237 @@
+"""The outside world the server talks to, for the integration tests (there is no internet here):
+the Spotify Web API and the YouTube Data API v3 — add further upstreams (iTunes Search…) as
+routes here, so the suites share one fake.
+
+    fake_upstream.py PORT_FILE LOG_FILE
+
+Binds 127.0.0.1 on an ephemeral port and writes it to PORT_FILE (atomically). Every request
+appends one JSON line to LOG_FILE *before* it is answered (a stalled request is visible while
+it stalls): {"route", "path" (with query), "scenario", "token_sha256", "n", "t"}. `n` counts
+requests per (route, token) from 1; `t` is time.time(), comparable with the test's wall
+clock. Tokens and keys are logged only as SHA-256 hex digests.
+
+Spotify (`Authorization: Bearer TOKEN`): the token's part before the first '-' names the
+scenario, the rest makes it unique per test. currently-playing, by the n-th request:
+  change   1: A playing (progress 1000), 2: A playing (progress 2000: no change), 3: A paused,
+           4: B playing, then 204 (nothing playing)
+  expire   401 always (top tracks too)
+  limited  1: 429 with Retry-After: 1, then C playing
+  flaky    1-2: 500, then D playing
+  stall    1: never answered (held STALL_SECONDS), then E playing
+  huge     1: 200 with a HUGE_BYTES body, then F playing
+  anything else: 204
+/v1/me/top/tracks answers every token (but `expire`) with TOP_TRACKS: two tracks that are in
+the demo catalog ("Pale Tides", "Drifting Clouds") and one that is not.
+
+YouTube (`/youtube/v3/search?part=snippet&type=video&q=…&key=…`): the key must be
+YOUTUBE_KEY (else 400 as Google answers a bad key); the video id is derived from `q`
+("yt" + the first 9 hex digits of its SHA-256), so a test can predict it. A `q` containing
+"quota" is answered 403 quotaExceeded.
+
+Signals: children started by the test runner inherit a signal mask with SIGTERM blocked (the
+runner's threads block signals for libdispatch), so the script unblocks them first; without
+that, SIGTERM stays pending forever and a test waiting for the fake to exit hangs.
+"""
+
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+STALL_SECONDS = 30
+HUGE_BYTES = 3 << 20
+YOUTUBE_KEY = "test-youtube-key"
+
+ROUTES = {}
+
+
+def route(path):
+    """Registers a handler for an exact path: handler(request) -> None (it answers)."""
+    def register(handler):
+        ROUTES[path] = handler
+        return handler
+    return register
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Spotify Web API shapes (developer.spotify.com/documentation/web-api)
+
+def spotify_track(tid, name, artist="Fake Artist", album=None):
+    return {
+        "album": {"album_type": "album", "name": album or ("Album " + name), "id": "al-" + tid,
+                  "images": [{"url": "https://i.scdn.co/image/" + tid, "height": 640, "width": 640},
+                             {"url": "https://i.scdn.co/image/small-" + tid, "height": 64, "width": 64}]},
+        "artists": [{"id": "ar-" + tid, "name": artist, "type": "artist", "uri": "spotify:artist:ar-" + tid}],
+        "duration_ms": 200000, "explicit": False, "external_ids": {"isrc": "QZ" + tid.upper()[:10]},
+        "id": tid, "name": name, "popularity": 10, "preview_url": None, "type": "track",
+        "uri": "spotify:track:" + tid, "is_local": False, "track_number": 1, "disc_number": 1,
+    }
+
+
+def currently_playing(tid, name, is_playing=True, progress=1000):
+    return {"timestamp": int(time.time() * 1000), "context": None, "progress_ms": progress,
+            "item": spotify_track(tid, name), "currently_playing_type": "track",
+            "actions": {"disallows": {"resuming": True}}, "is_playing": is_playing}
+
+
+TOP_TRACKS = [
+    spotify_track("topPaleTides", "Pale Tides", "Mira Solenne", "Afterlight Studies"),
+    spotify_track("topDrifting", "Drifting Clouds", "Glass Horizon", "Slow Weather"),
+    spotify_track("topUnknown", "A Song Nobody Indexed", "Nobody In Particular"),
+]
+
+
+def spotify_error(status, message):
+    return {"error": {"status": status, "message": message}}
+
+
+@route("/v1/me/player/currently-playing")
+def now_playing(r):
+    if not r.token:
+        return r.answer(401, spotify_error(401, "No token provided"))
+    n, s = r.n, r.scenario
+    if s == "change":
+        if n == 1: return r.answer(200, currently_playing("trackA", "Song A", True, 1000))
+        if n == 2: return r.answer(200, currently_playing("trackA", "Song A", True, 2000))
+        if n == 3: return r.answer(200, currently_playing("trackA", "Song A", False, 2100))
+        if n == 4: return r.answer(200, currently_playing("trackB", "Song B", True, 0))
+        return r.answer(204)
+    if s == "expire":
+        return r.answer(401, spotify_error(401, "The access token expired"))
+    if s == "limited":
+        if n == 1:
+            return r.answer(429, spotify_error(429, "API rate limit exceeded"), headers=[("Retry-After", "1")])
+        return r.answer(200, currently_playing("trackC", "Song C"))
+    if s == "flaky":
+        if n <= 2: return r.answer(500, spotify_error(500, "Server error"))
+        return r.answer(200, currently_playing("trackD", "Song D"))
+    if s == "stall":
+        if n == 1:
+            time.sleep(STALL_SECONDS)
+            r.handler.close_connection = True
+            return None
+        return r.answer(200, currently_playing("trackE", "Song E"))
+    if s == "huge":
+        if n == 1:
+            return r.answer(200, b'{"pad":"' + b"x" * HUGE_BYTES + b'"}')
+        return r.answer(200, currently_playing("trackF", "Song F"))
+    return r.answer(204)
+
+
+@route("/v1/me/top/tracks")
+def top_tracks(r):
+    if not r.token or r.scenario == "expire":
+        return r.answer(401, spotify_error(401, "The access token expired"))
+    limit = int(r.query.get("limit", ["20"])[0])
+    items = TOP_TRACKS[:limit]
+    return r.answer(200, {"href": r.path, "items": items, "limit": limit, "next": None, "offset": 0,
+                          "previous": None, "total": len(items)})
+
+
+# ---------------------------------------------------------------------------------------------
+# YouTube Data API v3 (developers.google.com/youtube/v3/docs/search/list)
+
+def youtube_video_id(q):
+    return "yt" + sha256(q)[:9]
+
+
+@route("/youtube/v3/search")
+def youtube_search(r):
+    key = r.query.get("key", [""])[0]
+    q = r.query.get("q", [""])[0]
+    if key != YOUTUBE_KEY:
+        return r.answer(400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+                                        "errors": [{"reason": "badRequest", "domain": "global"}]}})
+    if "quota" in q:
+        return r.answer(403, {"error": {"code": 403, "message": "The request cannot be completed because you have exceeded your quota.",
+                                        "errors": [{"reason": "quotaExceeded", "domain": "youtube.quota"}]}})
+    vid = youtube_video_id(q)
+    item = {"kind": "youtube#searchResult", "etag": "e-" + vid,
+            "id": {"kind": "youtube#video", "videoId": vid},
+            "snippet": {"publishedAt": "2020-01-01T00:00:00Z", "channelId": "UCfake", "title": q,
+                        "description": "", "channelTitle": "Fake Channel", "liveBroadcastContent": "none"}}
+    return r.answer(200, {"kind": "youtube#searchListResponse", "etag": "page", "regionCode": "US",
+                          "pageInfo": {"totalResults": 1, "resultsPerPage": 1}, "items": [item]})
+
+
+# ---------------------------------------------------------------------------------------------
+
+class Request:
+    def __init__(self, handler, route_name, n, token):
+        self.handler = handler
+        self.route = route_name
+        self.path = handler.path
+        self.query = parse_qs(urlsplit(handler.path).query)
+        self.token = token
+        self.scenario = token.split("-", 1)[0] if token else ""
+        self.n = n
+
+    def answer(self, status, body=None, headers=()):
+        h = self.handler
+        data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        h.send_response(status)
+        for k, v in headers:
+            h.send_header(k, v)
+        if status != 204:
+            h.send_header("Content-Type", "application/json; charset=utf-8")
+            h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        if status != 204 and h.command != "HEAD":
+            try:
+                h.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                h.close_connection = True  # the client gave up (a body over its cap)
+
+
+def main():
+    # See the module's docstring: undo the runner's blocked signals, then die on SIGTERM.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    port_file, log_file = sys.argv[1], sys.argv[2]
+    counts = {}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = urlsplit(self.path).path
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+            key = parse_qs(urlsplit(self.path).query).get("key", [""])[0]
+            secret = token or key
+            handler = ROUTES.get(path)
+            with lock:
+                counts[(path, secret)] = n = counts.get((path, secret), 0) + 1
+                record = {"route": path if handler else None, "path": self.path.replace(key, "KEY") if key else self.path,
+                          "scenario": token.split("-", 1)[0] if token else "", "token_sha256": sha256(secret) if secret else None,
+                          "n": n, "t": time.time()}
+                with open(log_file, "a") as f:
+                    f.write(json.dumps(record) + "\n")
+            request = Request(self, path, n, token)
+            if handler is None:
+                return request.answer(404, {"error": {"status": 404, "message": "Service not found"}})
+            handler(request)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(server.server_address[1]))
+    os.replace(port_file + ".tmp", port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
