@@ -109,6 +109,9 @@ import WireJSON
         // 204 keeps coming: nothing more is published.
         upstream.waitFor(token: token, route: Self.nowPlayingRoute) { $0.count >= 8 }
         #expect(try nowPlaying(&room, count: 1, timeout: 0.5).isEmpty)
+        // Server-wide counters (other tests move them too: lower bounds only).
+        #expect(try server.metric("wavedefect_spotify_published_total").map { $0 >= 4 } == true)
+        #expect(try server.metric("wavedefect_spotify_polls_total").map { $0 >= 8 } == true)
         // The listener hears its own now-playing too (the server publishes it, not the listener).
         #expect(try room.listener.next(type: "data")["topic"] == "now-playing")
 
@@ -127,6 +130,9 @@ import WireJSON
         var room = try room("np-expire")
         let expired = try giveToken(room.listener, "expire")
         #expect(try room.listener.next(type: "spotify_expired")["type"] == "spotify_expired")
+        #expect(try server.metric("wavedefect_spotify_poll_errors_total", ["kind": "unauthorized"]).map { $0 >= 1 } == true)
+        #expect(try server.metric("wavedefect_spotify_expired_total").map { $0 >= 1 } == true)
+        #expect(try server.metric("wavedefect_spotify_links", ["state": "waiting"]).map { $0 >= 1 } == true)
         Thread.sleep(forTimeInterval: 1)  // five poll intervals: none may happen
         #expect(upstream.records(token: expired, route: Self.nowPlayingRoute).count == 1)
         // A new token resumes polling.
@@ -145,6 +151,7 @@ import WireJSON
         let requests = upstream.records(token: token, route: Self.nowPlayingRoute)
         let gap = try #require(gaps(requests).first)
         #expect(gap >= 0.95, "Retry-After: 1 not honoured: \(requests)")
+        #expect(try server.metric("wavedefect_spotify_poll_errors_total", ["kind": "rate_limited"]).map { $0 >= 1 } == true)
         expectNoLeak(token, room)
     }
 
@@ -157,6 +164,7 @@ import WireJSON
         try #require(g.count >= 2)
         #expect(g[0] >= 0.48 && g[0] < 1.5, "\(g)")
         #expect(g[1] >= 0.98 && g[1] < 2.5, "\(g)")
+        #expect(try server.metric("wavedefect_spotify_poll_errors_total", ["kind": "server_error"]).map { $0 >= 2 } == true)
         expectNoLeak(token, room)
     }
 
@@ -168,6 +176,7 @@ import WireJSON
         let g = gaps(upstream.records(token: token, route: Self.nowPlayingRoute))
         #expect(g.first.map { $0 >= 0.48 } == true, "\(g)")
         #expect(server.log.contains("responseTooLarge"))
+        #expect(try server.metric("wavedefect_spotify_poll_errors_total", ["kind": "too_large"]).map { $0 >= 1 } == true)
         expectNoLeak(token, room)
     }
 
@@ -194,6 +203,8 @@ import WireJSON
         let stalled = try #require(upstream.waitFor(token: token, route: Self.nowPlayingRoute) { !$0.isEmpty }.first)
         // Ping until 1.2 s after the stalled request arrived: it is out all that time (it
         // times out at 1.5 s, and the retry comes at least 0.5 s later).
+        #expect(try server.metric("wavedefect_spotify_requests_in_flight").map { $0 >= 1 } == true)
+        #expect(try server.metric("wavedefect_spotify_links", ["state": "polling"]).map { $0 >= 1 } == true)
         var during: [Double] = []
         while Date().timeIntervalSince1970 < stalled.time + 1.2 {
             during.append(try ping(100 + during.count))
@@ -209,6 +220,7 @@ import WireJSON
         #expect(d[d.count / 2] < 50, "the loop stalled: \(d)")
         #expect(d.last! < 500, "the loop stalled: \(d)")
         #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackE:true"])
+        #expect(try server.metric("wavedefect_spotify_poll_errors_total", ["kind": "timeout"]).map { $0 >= 1 } == true)
         expectNoLeak(token, room)
     }
 
@@ -235,6 +247,7 @@ import WireJSON
         #expect(titles == ["Pale Tides", "Drifting Clouds"])
         #expect(profile.map(\.weight) == [1.0, 0.75])
         #expect(profile.allSatisfy { $0.source == "spotify_top" })
+        #expect(try server.awaitMetric("wavedefect_spotify_top_tracks_stored_total") { $0 >= 2 }.map { $0 >= 2 } == true)
         #expect(!server.log.contains(token))
     }
 

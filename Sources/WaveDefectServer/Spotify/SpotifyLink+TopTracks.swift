@@ -10,7 +10,7 @@ extension SpotifyLink {
     /// replacing the previous read. Tracks the catalog lacks are counted, not guessed.
     func fetchTopTracks(_ token: String) {
         guard let library = server.music else { return }
-        server.spotifyStats.requests += 1
+        server.spotifyStats.topTracksRequests += 1
         let settings = server.configuration.spotify
         let url = SpotifyAPI.topTracksURL(base: settings.apiBase, timeRange: settings.topTracksTimeRange, limit: settings.topTracksLimit)
         let identity = participant.identity
@@ -21,7 +21,7 @@ extension SpotifyLink {
                   let tracks = try? SpotifyAPI.topTracks(body: response.body) else {
                 // A refused token shows up in the next poll; anything else is tried again then.
                 if case .success(let r) = result, r.status == 401 { return }
-                self.server.spotifyStats.failures += 1
+                self.server.spotifyStats.topTracksFailures += 1
                 self.topTracksFailed()
                 return
             }

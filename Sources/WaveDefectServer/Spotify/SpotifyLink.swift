@@ -33,6 +33,9 @@ final class SpotifyLink {
 
     var phase: SpotifyPoller.Phase { poller.phase }
 
+    /// Requests of this link out now (for /metrics).
+    var requestsInFlight: Int { (nowPlayingTask?.isPending == true ? 1 : 0) + (topTracksTask?.isPending == true ? 1 : 0) }
+
     func receiveToken(_ request: SpotifyTokenRequest) {
         perform(poller.receiveToken(request.accessToken, expiresIn: request.expiresIn, now: SystemClock.monotonicNanoseconds))
     }
@@ -81,7 +84,7 @@ final class SpotifyLink {
     }
 
     private func fetchNowPlaying(_ token: String) {
-        server.spotifyStats.requests += 1
+        server.spotifyStats.polls += 1
         let url = SpotifyAPI.nowPlayingURL(base: server.configuration.spotify.apiBase)
         nowPlayingTask = server.httpClient.perform(request(url, token: token)) { [weak self] result in
             guard let self, self.poller.phase != .stopped else { return }
@@ -90,13 +93,12 @@ final class SpotifyLink {
             switch result {
             case .success(let response):
                 outcome = SpotifyAPI.nowPlayingOutcome(status: response.status, retryAfter: response.header("Retry-After"), body: response.body)
-                if case .failed = outcome { self.server.spotifyStats.failures += 1 }
-                if case .rateLimited = outcome { self.server.spotifyStats.rateLimited += 1 }
             case .failure(let error):
-                self.server.spotifyStats.failures += 1
                 self.server.logger.debug("spotify request failed", metadata: ["identity": "\(self.participant.identity)", "error": "\(error.description)"])
                 outcome = .failed
             }
+            let readable = if case .playback = outcome { true } else { false }
+            if let kind = SpotifyStats.pollError(result, readable: readable) { self.server.spotifyStats.pollErrors[kind, default: 0] += 1 }
             self.perform(self.poller.receive(outcome, now: SystemClock.monotonicNanoseconds))
         }
     }

@@ -5,16 +5,6 @@ import SpotifyCore
 import WireJSON
 import WireProtocol
 
-/// Counters for /metrics (never per participant, never a token).
-struct SpotifyStats {
-    var requests = 0
-    var failures = 0
-    var rateLimited = 0
-    var expired = 0
-    var published = 0
-    var topTracksStored = 0
-}
-
 extension WaveDefectServer {
     /// One client for Spotify and iTunes: few connections per host (Spotify rate-limits per
     /// app), bodies capped per request.
