@@ -19,9 +19,19 @@ scenario, the rest makes it unique per test. currently-playing, by the n-th requ
   flaky    1-2: 500, then D playing
   stall    1: never answered (held STALL_SECONDS), then E playing
   huge     1: 200 with a HUGE_BYTES body, then F playing
+  playing  always A playing, progress counted from the token's first request (browser tests)
   anything else: 204
 /v1/me/top/tracks answers every token (but `expire`) with TOP_TRACKS: two tracks that are in
 the demo catalog ("Pale Tides", "Drifting Clouds") and one that is not.
+
+Spotify accounts (PKCE, RFC 7636, as a browser does it): `GET /authorize` checks the query
+(`response_type=code`, `client_id`, `redirect_uri`, `code_challenge_method=S256`, a
+`code_challenge`) and, as a user who clicks "Agree", redirects (302) to
+`redirect_uri?code=…&state=…` — or answers 400 with the reason. `POST /api/token` (form body,
+CORS-enabled like Spotify's) exchanges a code once, only with the verifier whose S256 matches
+the challenge and the same `redirect_uri` and `client_id`, and refreshes with a refresh token
+once (each answer carries a new one; the old one is then refused with `invalid_grant`).
+Access tokens are `playing-…` (the scenario above), valid ACCESS_SECONDS.
 
 YouTube (`/youtube/v3/search?part=snippet&type=video&q=…&key=…`): the key must be
 YOUTUBE_KEY (else 400 as Google answers a bad key); the video id is derived from `q`
@@ -33,17 +43,20 @@ runner's threads block signals for libdispatch), so the script unblocks them fir
 that, SIGTERM stays pending forever and a test waiting for the fake to exit hangs.
 """
 
+import base64
 import hashlib
 import json
+import secrets
 import os
 import signal
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 STALL_SECONDS = 30
+ACCESS_SECONDS = 3600
 HUGE_BYTES = 3 << 20
 YOUTUBE_KEY = "test-youtube-key"
 
@@ -124,6 +137,14 @@ def now_playing(r):
         if n == 1:
             return r.answer(200, b'{"pad":"' + b"x" * HUGE_BYTES + b'"}')
         return r.answer(200, currently_playing("trackF", "Song F"))
+    if s == "playing":
+        with ACCOUNTS_LOCK:
+            started = PLAYING_SINCE.setdefault(r.token, time.time())
+        body = currently_playing("trackA", "Song A", True, 1000 + int((time.time() - started) * 1000))
+        # Artwork a browser can load here (there is no internet): served by /image below.
+        port = r.handler.server.server_address[1]
+        body["item"]["album"]["images"] = [{"url": f"http://127.0.0.1:{port}/image?id=trackA", "height": 640, "width": 640}]
+        return r.answer(200, body)
     return r.answer(204)
 
 
@@ -135,6 +156,86 @@ def top_tracks(r):
     items = TOP_TRACKS[:limit]
     return r.answer(200, {"href": r.path, "items": items, "limit": limit, "next": None, "offset": 0,
                           "previous": None, "total": len(items)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Spotify accounts: authorization code with PKCE (developer.spotify.com/documentation/web-api/
+# tutorials/code-pkce-flow)
+
+ACCOUNTS_LOCK = threading.Lock()
+CODES = {}  # code → {challenge, redirect_uri, client_id}
+REFRESH_TOKENS = {}  # refresh token → client_id (each usable once)
+PLAYING_SINCE = {}  # access token → time of its first currently-playing request
+
+
+def s256(verifier):
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def new_tokens(client_id):
+    refresh = "refresh-" + secrets.token_urlsafe(12)
+    REFRESH_TOKENS[refresh] = client_id
+    return {"access_token": "playing-" + secrets.token_urlsafe(12), "token_type": "Bearer",
+            "scope": "user-read-currently-playing user-read-playback-state user-top-read",
+            "expires_in": ACCESS_SECONDS, "refresh_token": refresh}
+
+
+@route("/image")
+def image(r):
+    """Album artwork for the `playing` scenario: a small SVG."""
+    tid = r.query.get("id", ["x"])[0]
+    hue = int(sha256(tid)[:2], 16) * 360 // 256
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" fill="hsl({hue},60%,35%)"/>'
+           f'<circle cx="32" cy="32" r="18" fill="hsl({hue},80%,75%)"/><circle cx="32" cy="32" r="5" fill="#111"/></svg>').encode()
+    h = r.handler
+    h.send_response(200)
+    h.send_header("Content-Type", "image/svg+xml")
+    h.send_header("Content-Length", str(len(svg)))
+    h.send_header("Cache-Control", "max-age=3600")
+    h.end_headers()
+    if h.command != "HEAD":
+        h.wfile.write(svg)
+
+
+@route("/authorize")
+def authorize(r):
+    q = {k: v[0] for k, v in r.query.items()}
+    missing = [k for k in ("client_id", "redirect_uri", "code_challenge", "state") if not q.get(k)]
+    if q.get("response_type") != "code" or missing:
+        return r.answer(400, {"error": "invalid_request", "error_description": f"missing {missing or 'response_type=code'}"})
+    if q.get("code_challenge_method") != "S256":
+        return r.answer(400, {"error": "invalid_request", "error_description": "code_challenge_method must be S256"})
+    code = "code-" + secrets.token_urlsafe(12)
+    with ACCOUNTS_LOCK:
+        CODES[code] = {"challenge": q["code_challenge"], "redirect_uri": q["redirect_uri"], "client_id": q["client_id"]}
+    sep = "&" if "?" in q["redirect_uri"] else "?"
+    location = q["redirect_uri"] + sep + urlencode({"code": code, "state": q["state"]})
+    return r.answer(302, None, headers=[("Location", location), ("Content-Length", "0")])
+
+
+@route("/api/token")
+def token(r):
+    if r.handler.command != "POST":
+        return r.answer(405, {"error": "invalid_request", "error_description": "POST only"})
+    form = {k: v[0] for k, v in parse_qs(r.body.decode("utf-8", "replace")).items()}
+    grant = form.get("grant_type")
+    with ACCOUNTS_LOCK:
+        if grant == "authorization_code":
+            issued = CODES.pop(form.get("code", ""), None)
+            if issued is None:
+                return r.answer(400, {"error": "invalid_grant", "error_description": "Invalid authorization code"})
+            if form.get("redirect_uri") != issued["redirect_uri"] or form.get("client_id") != issued["client_id"]:
+                return r.answer(400, {"error": "invalid_grant", "error_description": "Invalid redirect URI or client"})
+            if s256(form.get("code_verifier", "")) != issued["challenge"]:
+                return r.answer(400, {"error": "invalid_grant", "error_description": "code_verifier was incorrect"})
+            return r.answer(200, new_tokens(issued["client_id"]))
+        if grant == "refresh_token":
+            client = REFRESH_TOKENS.pop(form.get("refresh_token", ""), None)
+            if client is None or client != form.get("client_id"):
+                return r.answer(400, {"error": "invalid_grant", "error_description": "Invalid refresh token"})
+            return r.answer(200, new_tokens(client))
+    return r.answer(400, {"error": "unsupported_grant_type", "error_description": f"grant_type {grant!r}"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,18 +275,21 @@ class Request:
         self.token = token
         self.scenario = token.split("-", 1)[0] if token else ""
         self.n = n
+        self.body = b""
 
     def answer(self, status, body=None, headers=()):
         h = self.handler
         data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         h.send_response(status)
+        # The accounts service is called from the page (another origin), as Spotify allows.
+        h.send_header("Access-Control-Allow-Origin", "*")
         for k, v in headers:
             h.send_header(k, v)
-        if status != 204:
+        if status not in (204, 302):
             h.send_header("Content-Type", "application/json; charset=utf-8")
             h.send_header("Content-Length", str(len(data)))
         h.end_headers()
-        if status != 204 and h.command != "HEAD":
+        if status not in (204, 302) and h.command != "HEAD":
             try:
                 h.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
@@ -206,7 +310,19 @@ def main():
         def log_message(self, *args):
             pass
 
-        def do_GET(self):
+        def do_OPTIONS(self):
+            self.send_response(204)
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Allow-Methods", "GET, POST")
+            self.send_header("Access-Control-Allow-Headers", "Content-Type, Authorization")
+            self.end_headers()
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            self.do_GET(body)
+
+        def do_GET(self, body=b""):
             path = urlsplit(self.path).path
             auth = self.headers.get("Authorization", "")
             token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
@@ -221,6 +337,7 @@ def main():
                 with open(log_file, "a") as f:
                     f.write(json.dumps(record) + "\n")
             request = Request(self, path, n, token)
+            request.body = body
             if handler is None:
                 return request.answer(404, {"error": {"status": 404, "message": "Service not found"}})
             handler(request)
