@@ -1,5 +1,5 @@
 // WaveDefect browser client: wires the page's modules to its buttons and starts the join.
-// Each panel lives in its own module; this file only connects them.
+// Each view lives in its own module; this file only connects them.
 import { CLOSE_REASONS } from './protocol.js';
 import { app, el } from './state.js';
 import { hideBanner, setStatus } from './notices.js';
@@ -9,14 +9,26 @@ import { showJoinView, copyRoomLink } from './views.js';
 import { initProfileForm } from './profile.js';
 import { initDataStream } from './datastream.js';
 import { drawPingChart, refreshMetricsAge } from './metrics.js';
+import { initLayout, onLayoutChange } from './layout.js';
+import { initChat } from './chat.js';
+import { tickNowPlaying, onNowPlayingChange } from './nowplaying.js';
+import { renderPeople } from './participants.js';
+import { onTasteChange } from './taste.js';
+import { initDiscover, onDiscoverChange } from './discover.js';
+import { initPlayer } from './player.js';
+import { initMap, loadMap, scheduleDraw } from './map.js';
+import { consumeRedirect, initSpotify } from './spotify.js';
 
-/** Once a second: the metrics report's age and the reconnect countdown. */
+/** Once a second: the metrics report's age, the reconnect countdown, now-playing progress. */
 function tick() {
   refreshMetricsAge();
+  tickNowPlaying();
   if (app.reconnectInfo) renderReconnecting();
 }
 
 function init() {
+  // Back from Spotify's login: restores room, name and identity before the join form reads them.
+  consumeRedirect();
   initJoinForm({ onJoin: startSession });
   initDataStream();
   el('leave-btn').addEventListener('click', leave);
@@ -25,6 +37,16 @@ function init() {
   el('banner-close').addEventListener('click', hideBanner);
   el('copy-link-btn').addEventListener('click', copyRoomLink);
   initProfileForm();
+  initLayout();
+  initChat();
+  initPlayer();
+  initDiscover();
+  initMap();
+  initSpotify();
+  onDiscoverChange(scheduleDraw);
+  onNowPlayingChange(() => renderPeople());
+  onTasteChange(scheduleDraw);
+  onLayoutChange(scheduleDraw);
   window.addEventListener('resize', drawPingChart);
   setInterval(tick, 1000);
   autojoinOrFocus();
@@ -33,4 +55,4 @@ function init() {
 init();
 
 // Exposed for debugging from the console (read-only use).
-window.wavedefect = { app, CLOSE_REASONS };
+window.wavedefect = { app, CLOSE_REASONS, loadMap };

@@ -2,7 +2,6 @@
 // publishes), newest first, capped, with a topic filter, pause and clear; and the composer
 // under it. Rendering is batched per animation frame so a burst of messages costs one layout.
 import { app, el, displayName } from './state.js';
-import { updateStage } from './stage.js';
 import { h, fmtClock, fmtBytes, renderJSON } from './ui.js';
 
 const STREAM_CAP = 200;
@@ -59,7 +58,6 @@ function addStreamEntry(entry) {
     app.topics.add(entry.topic);
     refreshTopicLists();
   }
-  updateStage(entry);
   updateStreamCount();
   if (app.paused) {
     app.pausedNew += 1;

@@ -9,6 +9,23 @@ import {
 import { fillProfile, onUpdateAcked, onUpdateRefused, onUpdateUnconfirmed } from './profile.js';
 import { onData, onPublishAcked, onPublishRefused, onPublishUnconfirmed } from './datastream.js';
 import { renderMetrics } from './metrics.js';
+import { onChat, onChatAcked, onChatFailed } from './chat.js';
+import { onNowPlaying, refreshNowPlaying } from './nowplaying.js';
+import { onTaste, render as renderTaste } from './taste.js';
+import { onRecs, onControlRefused, replayDiscoverState } from './discover.js';
+import { sendToken, onSpotifyAcked, onSpotifyRefused, onSpotifyExpired } from './spotify.js';
+
+/** What each topic means to the product views (the Developer view's raw stream shows them all). */
+function onTopic(msg) {
+  const payload = msg.payload;
+  switch (msg.topic) {
+    case 'chat': return onChat(msg);
+    case 'now-playing': return onNowPlaying(payload, msg.from ?? null);
+    case 'taste': return onTaste(payload);
+    case 'recs': return onRecs(payload, msg.from ?? null);
+    default: return undefined;
+  }
+}
 
 /** RoomClient's `message` event. */
 export function onMessage(msg) {
@@ -19,7 +36,10 @@ export function onMessage(msg) {
     case 'participant_left': return onParticipantLeft(msg.participant, msg.reason);
     case 'participant_updated': return onParticipantUpdated(msg.participant);
     case 'room_updated': return onRoomUpdated(msg.room);
-    case 'data': return onData(msg);
+    case 'data':
+      try { onTopic(msg); } catch (e) { console.warn('could not show a message on', msg.topic, e); }
+      return onData(msg);
+    case 'spotify_expired': return onSpotifyExpired();
     case 'metrics': return renderMetrics(msg);
     case 'ack': return onAck(msg);
     case 'error': return onServerError(msg);
@@ -55,7 +75,14 @@ function onJoined(msg) {
   app.wasReconnecting = false;
   renderRoomHeader();
   renderPeople();
+  refreshNowPlaying();
+  renderTaste();
   app.client.request({ type: 'metrics', enabled: true, interval_ms: 2000 });
+  // A resumed session kept everything on the server; a fresh one starts from nothing there.
+  if (fresh) {
+    replayDiscoverState();
+    sendToken();
+  }
 }
 
 function onResumed(msg) {
@@ -73,6 +100,8 @@ function onAck(msg) {
   app.pending.delete(msg.id);
   if (req.kind === 'publish') onPublishAcked(req, msg);
   else if (req.kind === 'update') onUpdateAcked();
+  else if (req.kind === 'chat') onChatAcked(req, msg);
+  else if (req.kind === 'spotify') onSpotifyAcked();
 }
 
 function onServerError(msg) {
@@ -83,6 +112,9 @@ function onServerError(msg) {
   addEvent('error', `Server error — ${text}`);
   if (req && req.kind === 'publish') onPublishRefused(req, text);
   else if (req && req.kind === 'update') onUpdateRefused(code, text);
+  else if (req && req.kind === 'chat') onChatFailed(req, text);
+  else if (req && req.kind === 'control') onControlRefused(text);
+  else if (req && req.kind === 'spotify') onSpotifyRefused(text);
   else showBanner(`Server error — ${text}`, { tone: 'warn', autoHideMs: 8000 });
 }
 
@@ -91,6 +123,7 @@ export function failPending(why) {
   for (const req of app.pending.values()) {
     if (req.kind === 'publish') onPublishUnconfirmed(req, why);
     else if (req.kind === 'update') onUpdateUnconfirmed(why);
+    else if (req.kind === 'chat') onChatFailed(req, why);
   }
   app.pending.clear();
 }

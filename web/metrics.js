@@ -58,7 +58,7 @@ export function renderMetrics(m) {
   el('metrics-empty').hidden = true;
   el('metrics-age').textContent = 'just now';
   el('m-rtt').textContent = Number.isFinite(m.rtt_ms) ? fmtMs(m.rtt_ms) : 'pending';
-  el('m-rtt-help').hidden = Number.isFinite(m.rtt_ms);
+  el('m-rtt-help').hidden = false;
   const q = el('m-quality');
   q.replaceChildren(h('span', { class: 'quality', dataset: { quality: String(m.quality || 'unknown') } }, String(m.quality ?? '—')));
   el('m-dropped').textContent = Number.isFinite(m.dropped_lossy) ? String(m.dropped_lossy) : '—';

@@ -6,6 +6,7 @@ import { app, el, displayName, isHost } from './state.js';
 import { addEvent } from './notices.js';
 import { fillProfile } from './profile.js';
 import { h, fmtClock, fmtMs, hueFor, initials } from './ui.js';
+import { nowPlayingLine, forgetNowPlaying, refreshNowPlaying } from './nowplaying.js';
 
 /** How long someone who left stays in the list, greyed out with the reason. */
 const LEFT_LINGER_MS = 6000;
@@ -17,6 +18,7 @@ export function onParticipantJoined(p) {
   app.people.set(p.identity, p);
   addEvent('join', `${p.name || p.identity} joined${p.kind === 'agent' ? ' (agent)' : ''}`);
   renderPeople();
+  refreshNowPlaying();
   renderRoomHeader();
 }
 
@@ -30,6 +32,7 @@ export function onParticipantLeft(p, reason) {
   const why = LEAVE_REASONS[reason] || reason || 'left';
   const timer = setTimeout(() => { app.leaving.delete(p.identity); renderPeople(); }, LEFT_LINGER_MS);
   app.leaving.set(p.identity, { participant: known, reason: why, timer });
+  forgetNowPlaying(p.identity);
   addEvent('leave', `${known.name || known.identity} ${why === 'left' ? 'left' : `left (${why})`}`);
   renderPeople();
   renderRoomHeader();
@@ -63,13 +66,14 @@ export function setNetworkQuality(participants) {
 export function renderRoomHeader() {
   const r = app.room || {};
   el('room-name').textContent = r.title || r.name || '';
-  const count = app.people.size + (app.me ? 1 : 0);
+  // Agents are not people: the room does not count them either (num_participants).
+  const count = [...app.people.values()].filter((p) => p.kind !== 'agent').length + (app.me ? 1 : 0);
   const bits = [];
   if (r.title && r.name) bits.push(r.name);
   bits.push(`${count} ${count === 1 ? 'person' : 'people'}`);
   if (r.host_identity) {
     const here = app.people.has(r.host_identity) || app.me?.identity === r.host_identity;
-    bits.push(`host: ${displayName(r.host_identity)}${here ? '' : ' (not here)'}`);
+    bits.push(here ? `hosted by ${displayName(r.host_identity)}` : 'the host is away: you compare with their saved taste');
   }
   el('room-meta').textContent = bits.join(' · ');
   el('people-count').textContent = String(count);
@@ -113,7 +117,8 @@ function personItem(p, { self = false, left = null } = {}) {
   if (p.kind === 'agent') badges.push(h('span', { class: 'badge badge-agent' }, 'agent'));
   if (left) badges.push(h('span', { class: 'badge badge-left' }, left));
 
-  const attrs = Object.entries(p.attributes || {});
+  // Agents are named by their badge; their `agent.*` attributes are plumbing (the Developer view has them).
+  const attrs = p.kind === 'agent' ? [] : Object.entries(p.attributes || {});
   const joined = Number.isFinite(p.joined_at_ms) ? p.joined_at_ms : Number.isFinite(p.joined_at) ? p.joined_at * 1000 : null;
   const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
   avatar.style.setProperty('--hue', String(hueFor(identity)));
@@ -129,6 +134,7 @@ function personItem(p, { self = false, left = null } = {}) {
         ? h('ul', { class: 'chips', 'aria-label': 'attributes' },
           attrs.map(([k, v]) => h('li', { class: 'chip' }, h('span', { class: 'chip-k' }, k), h('span', { class: 'chip-v' }, String(v)))))
         : null,
+      left ? null : nowPlayingLine(identity),
       p.metadata ? h('div', { class: 'person-meta', title: String(p.metadata) }, String(p.metadata)) : null),
     left ? null : netBadge(identity));
 }

@@ -152,7 +152,7 @@ export class RoomClient {
         clearTimeout(this.retryTimer);
         this.setState('open');
         this.startTimer();
-        this.ping();
+        this.firstPingAfterRender();
         break;
       case 'data':
         if (Number.isFinite(msg.seq) && msg.seq > this.lastSeq) this.lastSeq = msg.seq;
@@ -177,6 +177,20 @@ export class RoomClient {
     if (this.send({ type: 'ping', id: ++this.pingId, t: performance.now() })) {
       if (!this.oldestUnanswered) this.oldestUnanswered = performance.now();
     }
+  }
+
+  /**
+   * The page does its heaviest work right after `joined` (it builds and paints the whole room
+   * view). A ping sent before that work has its pong wait behind it, so it measured the page's
+   * first render, not the network: 990 ms beside a server-measured 42 ms. The first ping goes
+   * out once the page has painted (the next frame, then the next task); in a background tab,
+   * where frames do not run, the 1 s interval sends it.
+   */
+  firstPingAfterRender() {
+    const ws = this.ws;
+    requestAnimationFrame(() => setTimeout(() => {
+      if (this.ws === ws && this.state === 'open' && !this.oldestUnanswered) this.ping();
+    }, 0));
   }
 
   startTimer() {

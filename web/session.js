@@ -9,7 +9,9 @@ import { showJoinView } from './views.js';
 import { onMessage, failPending } from './messages.js';
 import { onBinary, resetDataStream } from './datastream.js';
 import { onRtt, resetLatencyPanels } from './metrics.js';
-import { clearStagePanels } from './stage.js';
+import { resetChat } from './chat.js';
+import { resetNowPlaying } from './nowplaying.js';
+import { resetTaste } from './taste.js';
 
 const CLOSE_ADVICE = {
   1001: 'Rejoin when the server is back.',
@@ -33,7 +35,9 @@ function resetRoomState({ keepStream = false } = {}) {
   if (!keepStream) {
     resetDataStream();
     el('events').replaceChildren();
-    clearStagePanels();
+    resetChat();
+    resetNowPlaying();
+    resetTaste();
   }
 }
 

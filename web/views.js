@@ -4,6 +4,7 @@ import { app, el } from './state.js';
 import { hideBanner, showBanner } from './notices.js';
 import { setJoinBusy } from './join.js';
 import { drawPingChart } from './metrics.js';
+import { loadMap, scheduleDraw } from './map.js';
 
 export function showJoinView() {
   document.body.classList.remove('offline', 'in-room');
@@ -11,6 +12,7 @@ export function showJoinView() {
   el('join-view').hidden = false;
   el('leave-btn').hidden = true;
   el('copy-link-btn').hidden = true;
+  el('dev-btn').hidden = true;
   el('room-summary').hidden = true;
   hideBanner();
   setJoinBusy(false);
@@ -23,9 +25,11 @@ export function showRoomView() {
   el('room-view').hidden = false;
   el('leave-btn').hidden = false;
   el('copy-link-btn').hidden = false;
+  el('dev-btn').hidden = false;
   el('room-summary').hidden = false;
   setJoinBusy(false);
-  requestAnimationFrame(drawPingChart);
+  requestAnimationFrame(() => { drawPingChart(); scheduleDraw(); });
+  loadMap();
 }
 
 export function putRoomInUrl(name) {
