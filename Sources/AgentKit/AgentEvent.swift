@@ -7,6 +7,9 @@ public enum AgentEvent: Sendable, Equatable {
     /// Name, metadata or attributes changed.
     case participantUpdated(AgentParticipant)
     case data(AgentMessage)
+    /// The server says a participant's stored profile changed (`ProfileChange`, topic
+    /// `profile.changed`): reload it.
+    case profileChanged(ProfileChange)
 }
 
 /// The room as the agent finds it when it starts.

@@ -36,6 +36,9 @@ public struct AgentRoomView: Sendable {
             let seq = message["seq"]?.int64Value.map { UInt64(max($0, 0)) } ?? 0
             lastSeq = max(lastSeq, seq)
             let sender = message["from"]?.stringValue
+            if sender == nil, topic == ProfileChange.topic, let change = ProfileChange(payload: payload) {
+                return [.profileChanged(change)]
+            }
             let hidden = sender.map { s in s != room.identity && !room.participants.contains { $0.identity == s } } ?? false
             return [.data(AgentMessage(topic: topic, sender: sender, senderHidden: hidden, payload: payload.serialized, seq: seq))]
         default:

@@ -170,7 +170,7 @@ public struct AgentSupervisor: Sendable {
             roster = r
         case .participantLeft(let identity):
             roster?.participants.removeAll { $0.identity == identity }
-        case .data:
+        case .data, .profileChanged:
             break
         }
     }

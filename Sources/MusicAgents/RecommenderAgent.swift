@@ -23,7 +23,8 @@ final class RecommenderAgent: Agent {
         case .participantLeft(let identity):
             room?.participants.removeAll { $0.identity == identity }
             states[identity] = nil
-        case .participantUpdated:
+        case .participantUpdated, .profileChanged:
+            // The stored profile is read at every control message.
             break
         case .data(let message):
             guard message.topic == "recs.control", let sender = message.sender, !message.senderHidden,

@@ -6,6 +6,8 @@ import VectorSearch
 /// (docs/agents.md#taste). Participants set their profile on topic `profile`; it is resolved
 /// against the catalog, stored by identity (so it comes back with the identity), answered on
 /// `profile.status` to the sender, and every comparison it changes is published on `taste`.
+/// A profile the server rewrote (`profile.changed`, Spotify top tracks) is reloaded and
+/// compared the same way, without a rejoin.
 final class TasteAgent: Agent {
     private let context: MusicContext
     private let comparer = TasteComparer()
@@ -39,6 +41,12 @@ final class TasteAgent: Agent {
             return try blend().map { [$0] } ?? []
         case .participantUpdated:
             return []
+        case .profileChanged(let change):
+            // Stored elsewhere (Spotify top tracks): reload, compare as after a `profile`.
+            let isHost = change.identity == room?.hostIdentity
+            guard isHost || isPerson(change.identity) else { return [] }
+            profiles[change.identity] = try context.profiles.load(change.identity)
+            return try comparisons(for: isHost ? nil : change.identity)
         case .data(let message):
             guard message.topic == "profile", let sender = message.sender, !message.senderHidden, isPerson(sender) else { return [] }
             return try profileMessage(message.payload, from: sender)

@@ -36,4 +36,25 @@ import WireJSON
         let events = view.events(for: ["type": "data", "topic": "t", "from": nil, "seq": 7, "payload": ["k": 1]])
         #expect(events == [.data(AgentMessage(topic: "t", sender: nil, senderHidden: false, payload: Array(#"{"k":1}"#.utf8), seq: 7))])
     }
+
+    @Test func theServersProfileChangedIsAnEventAndAParticipantsIsJustData() {
+        var view = AgentRoomView()
+        _ = view.events(for: ["type": "joined", "room": ["name": "lab"], "participant": Self.p("a"), "participants": [Self.p("bob")]])
+        let payload: JSONValue = ["identity": "bob", "source": "spotify_top", "tracks": 2]
+        #expect(view.events(for: ["type": "data", "topic": "profile.changed", "from": nil, "seq": 3, "payload": payload])
+            == [.profileChanged(ProfileChange(identity: "bob", source: "spotify_top", tracks: 2))])
+        // Anyone may publish on the topic; only the server's message is an event.
+        let forged = view.events(for: ["type": "data", "topic": "profile.changed", "from": "bob", "seq": 4, "payload": payload])
+        #expect(forged == [.data(AgentMessage(topic: "profile.changed", sender: "bob", payload: payload.serialized, seq: 4))])
+        // Not the shape: plain data.
+        let odd = view.events(for: ["type": "data", "topic": "profile.changed", "from": nil, "seq": 5, "payload": ["identity": "bob"]])
+        #expect(odd.count == 1 && { if case .data = odd[0] { true } else { false } }())
+        #expect(view.lastSeq == 5)
+    }
+
+    @Test func profileChangeRoundTrips() throws {
+        let change = ProfileChange(identity: "zoë \"q\"", source: "spotify_top", tracks: 37)
+        #expect(ProfileChange(payload: try JSONParser.parse(change.json)) == change)
+        #expect(String(decoding: ProfileChange(identity: "a", source: "spotify_top", tracks: 2).json, as: UTF8.self) == #"{"identity":"a","source":"spotify_top","tracks":2}"#)
+    }
 }

@@ -113,7 +113,9 @@ import WireJSON
         #expect(try server.metric("wavedefect_spotify_published_total").map { $0 >= 4 } == true)
         #expect(try server.metric("wavedefect_spotify_polls_total").map { $0 >= 8 } == true)
         // The listener hears its own now-playing too (the server publishes it, not the listener).
-        #expect(try room.listener.next(type: "data")["topic"] == "now-playing")
+        var own = try room.listener.next(type: "data")
+        while own["topic"] != "now-playing" { own = try room.listener.next(type: "data") }
+        #expect(own["payload"]?["identity"] == "listener")
 
         // Leaving drops the token: polling stops.
         try room.listener.close()
@@ -226,23 +228,41 @@ import WireJSON
 
     /// `/v1/me/top/tracks` fills the listener's `spotify_top` profile: the two tracks the
     /// catalog has, weighted by rank (1.0 for the first, 0.5 for the last read), the unknown
-    /// one left out.
-    @Test func topTracksFillTheSpotifyTopProfile() throws {
+    /// one left out. The server then publishes `profile.changed`, and the demo room's taste
+    /// agent compares the new profile with the host's without the listener rejoining.
+    @Test func topTracksFillTheSpotifyTopProfileAndTheTasteAgentComparesIt() throws {
         try #require(server.waitForLog("host profile stored", timeout: 300))
-        let name = ServerProcess.uniqueRoom("top")
         let identity = "top-listener-\(UUID().uuidString.prefix(6))"
-        let listener = try TestWebSocket(port: server.port, token: server.token(identity, room: name))
-        _ = try listener.next(type: "joined")
+        let listener = try TestWebSocket(port: server.port, token: server.token(identity, room: "wave-defect-lab"))
+        let joined = try listener.next(type: "joined")
+        // The taste agent is in the room before the token goes out.
+        var present = Set((joined["participants"]?.arrayValue ?? []).compactMap { $0["identity"]?.stringValue })
+        while !present.contains("agent-taste") {
+            if let id = try listener.next(type: "participant_joined")["participant"]?["identity"]?.stringValue { present.insert(id) }
+        }
         let token = try giveToken(listener, "top")
         let top = upstream.waitFor(token: token, route: Self.topTracksRoute) { !$0.isEmpty }
         #expect(top.map(\.path) == ["/v1/me/top/tracks?time_range=medium_term&limit=50"])
-        let catalog = try Catalog(path: server.databasePath, readOnly: true)
+
+        var changed: JSONValue?
+        var taste: JSONValue?
         let deadline = Date().addingTimeInterval(20)
-        var profile = try catalog.profile(identity: identity)
-        while profile.isEmpty && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-            profile = try catalog.profile(identity: identity)
+        while taste == nil && Date() < deadline {
+            let m = try listener.next(type: "data", timeout: max(0.01, deadline.timeIntervalSinceNow))
+            #expect(!m.serializedString.contains(token))
+            if m["topic"] == "profile.changed" {
+                #expect(m["from"] == nil || m["from"] == .null, "published by the server")
+                changed = m["payload"]
+            }
+            if m["topic"] == "taste", m["payload"]?["guest"]?.stringValue == identity { taste = m["payload"] }
         }
+        #expect(changed == ["identity": .string(identity), "source": "spotify_top", "tracks": 2])
+        let comparison = try #require(taste, "the taste agent did not compare the new profile")
+        #expect(comparison["host"] == "host")
+        #expect(comparison["similarity"]?.doubleValue != nil)
+
+        let catalog = try Catalog(path: server.databasePath, readOnly: true)
+        let profile = try catalog.profile(identity: identity)
         let titles = try profile.map { try catalog.track(id: $0.trackID)?.title ?? "?" }
         #expect(titles == ["Pale Tides", "Drifting Clouds"])
         #expect(profile.map(\.weight) == [1.0, 0.75])

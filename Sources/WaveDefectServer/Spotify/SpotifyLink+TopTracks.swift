@@ -1,3 +1,4 @@
+import AgentKit
 import EventLoop
 import HTTPClient
 import SystemClock
@@ -39,6 +40,10 @@ extension SpotifyLink {
                     self.server.logger.info("spotify top tracks stored", metadata: [
                         "identity": "\(identity)", "matched": "\(counts.matched)", "read": "\(counts.total)",
                     ])
+                    // The room's agents reload the profile (the taste agent compares it now,
+                    // not at the next join).
+                    guard self.phase != .stopped, self.isPresent else { return }
+                    self.publish(ProfileChange(identity: identity, source: "spotify_top", tracks: counts.matched).json, on: ProfileChange.topic)
                 case .failure(let error):
                     self.server.logger.warning("spotify top tracks not stored", metadata: ["identity": "\(identity)", "error": "\(error.message)"])
                 }

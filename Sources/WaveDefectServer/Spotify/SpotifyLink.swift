@@ -54,7 +54,7 @@ final class SpotifyLink {
         poller.topTracksFailed()
     }
 
-    private var isPresent: Bool { room.participant(identity: participant.identity) === participant }
+    var isPresent: Bool { room.participant(identity: participant.identity) === participant }
 
     private func perform(_ actions: [SpotifyPoller.Action]) {
         for action in actions {
@@ -127,14 +127,18 @@ final class SpotifyLink {
     private func send(_ playback: SpotifyPlayback, catalogID: Int64?) {
         guard isPresent else { return }
         server.spotifyStats.published += 1
-        let payload = NowPlayingMessage.encode(identity: participant.identity, playback: playback, catalogID: catalogID)
+        publish(NowPlayingMessage.encode(identity: participant.identity, playback: playback, catalogID: catalogID), on: NowPlayingMessage.topic)
+    }
+
+    /// Publishes `payload` (JSON) on `topic` from the server (no sender, so the participant
+    /// gets it too).
+    func publish(_ payload: [UInt8], on topic: String) {
         payload.withUnsafeBytes { bytes in
-            // From the server (no sender), so the participant gets its own now-playing too.
-            let publication = Room.Publication(topic: NowPlayingMessage.topic, body: .json(bytes))
+            let publication = Room.Publication(topic: topic, body: .json(bytes))
             do {
                 server.perform(try room.publish(publication, from: nil, limits: server.configuration.limits.data, now: RoomInstant.current))
             } catch {
-                server.logger.warning("now-playing publication refused", metadata: ["room": "\(room.name)", "error": "\(error)"])
+                server.logger.warning("spotify publication refused", metadata: ["room": "\(room.name)", "topic": "\(topic)", "error": "\(error)"])
             }
         }
     }
