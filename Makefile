@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test build release install deps test-deps clean
+.PHONY: run test build release install deps test-deps clean screenshots
 
 # Where `make install` puts the binary: $(PREFIX)/bin/wavedefect.
 PREFIX ?= $(HOME)/.local
@@ -32,6 +32,11 @@ test: test-deps
 	  if [ $$status -ne 0 ]; then exit $$status; fi; \
 	  if grep -E "^$(CURDIR)/(Sources|Tests)/.*warning:" .build-output.log; then echo "warnings in our sources"; exit 1; fi
 	$(SWIFT) test --skip-build --disable-xctest
+
+# The browser tests again, writing their screenshots into docs/screenshots/ (shown in the README).
+screenshots: test-deps
+	$(SWIFT) build --build-tests
+	WAVEDEFECT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(SWIFT) test --skip-build --disable-xctest --filter BrowserTests
 
 clean:
 	rm -rf .build

@@ -13,6 +13,14 @@ APT_PACKAGES=(
   libcurl4-openssl-dev
   ffmpeg
 )
+# Only for `make test`: the browser tests drive Debian's Chromium through its driver.
+TEST_APT_PACKAGES=(
+  chromium
+  chromium-driver
+)
+if [ "${1:-}" = "--test" ]; then
+  APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}")
+fi
 
 if [ "${1:-}" = "--list" ]; then
   echo "${APT_PACKAGES[@]}"
@@ -34,8 +42,8 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   # Independent peers used by the integration tests (a non-Swift WebSocket client,
-  # LiveKit's own token minter and API client).
-  if ! python3 -c "import websockets, livekit.api" 2>/dev/null; then
+  # LiveKit's own token minter and API client) and Selenium for the browser tests.
+  if ! python3 -c "import websockets, livekit.api, selenium" 2>/dev/null; then
     python3 -m pip install -q -r scripts/requirements-test.txt
   fi
 fi

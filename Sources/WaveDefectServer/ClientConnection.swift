@@ -15,6 +15,11 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     private var requestStartedAt: UInt64?
     private var servedRequests = 0
     private var handedOff = false
+    /// A response is being produced off the loop (computed on the thread pool, or a file sent
+    /// chunk by chunk): bytes of later requests wait in `heldInput`, so responses go out in
+    /// request order even when a client pipelines.
+    private(set) var isResponding = false
+    private var heldInput: [UInt8] = []
 
     init(server: WaveDefectServer, tcp: TCPConnection, now: UInt64) {
         self.server = server
@@ -24,10 +29,12 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     }
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
+        if isResponding { return hold(UnsafeRawBufferPointer(bytes)) }
         let now = server.loop.turnStart
         lastActivity = now
         var offset = 0
         while offset < bytes.count && !handedOff && !tcp.isClosing {
+            if isResponding { return hold(UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
             let rest = UnsafeMutableRawBufferPointer(rebasing: bytes[offset...])
             let result: HTTPRequestParser.Result
             do {
@@ -51,6 +58,39 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
             let leftover = UnsafeMutableRawBufferPointer(rebasing: bytes[offset...])
             HTTPRouter.route(request, on: self, leftover: leftover)
         }
+    }
+
+    /// Keeps bytes that arrived while a response is in progress; more than one request head's
+    /// worth means the client is not waiting for answers, and it is closed.
+    private func hold(_ bytes: UnsafeRawBufferPointer) {
+        guard heldInput.count + bytes.count <= server.configuration.limits.http.maxHeadBytes + server.configuration.limits.http.maxBodyBytes else {
+            return tcp.close()
+        }
+        heldInput.append(contentsOf: bytes)
+    }
+
+    /// Marks the start of a response that `finishResponse()` will end; until then later
+    /// requests wait.
+    func beginResponse() {
+        isResponding = true
+        lastActivity = SystemClock.monotonicNanoseconds
+    }
+
+    /// Notes progress of a response in progress (a chunk written), which keeps the stall
+    /// timeout from closing it.
+    func responseProgressed() {
+        lastActivity = SystemClock.monotonicNanoseconds
+    }
+
+    /// Ends the response begun with `beginResponse()` and serves requests that waited.
+    func finishResponse() {
+        guard isResponding else { return }
+        isResponding = false
+        lastActivity = SystemClock.monotonicNanoseconds
+        guard !heldInput.isEmpty, !tcp.isClosing else { return }
+        var held = heldInput
+        heldInput = []
+        held.withUnsafeMutableBytes { connection(tcp, didRead: $0) }
     }
 
     func connectionDidClose(_ connection: TCPConnection) {
@@ -84,6 +124,11 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     private func checkTimeouts(now: UInt64) {
         guard !handedOff, !tcp.isClosing else { return }
         let limits = server.configuration.limits
+        if isResponding {
+            // A response that makes no progress (a client that stopped reading a stream).
+            if now &- lastActivity >= UInt64(limits.idleTimeout * 1e9) { tcp.close() }
+            return
+        }
         if let started = requestStartedAt {
             if now &- started >= UInt64(limits.headerTimeout * 1e9) {
                 respond(HTTPResponse.text(.requestTimeout, "request not completed within \(limits.headerTimeout) s"), keepAlive: false)

@@ -25,6 +25,8 @@ enum HTTPRouter {
         case "/api/config":
             guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
             connection.respond(.json(.ok, server.publicConfigJSON()), to: request)
+        case CatalogMapEndpoint.path:
+            CatalogMapEndpoint.handle(request, on: connection)
         case "/dev/token":
             guard server.configuration.dev else { fallthrough }
             guard isRead else { return connection.respond(methodNotAllowed("GET"), to: request) }
@@ -41,7 +43,8 @@ enum HTTPRouter {
             guard isRead else {
                 return connection.respond(.text(.notFound, "no route for \(request.method) \(path)"), to: request)
             }
-            switch server.staticFiles.serve(path: path) {
+            // Browsers ask for /favicon.ico whatever the page links; the client's icon is SVG.
+            switch server.staticFiles.serve(path: path == "/favicon.ico" ? "/favicon.svg" : path) {
             case .file(let response): connection.respond(response, to: request)
             case .notFound: connection.respond(.text(.notFound, "not found: \(path)"), to: request)
             case .forbidden: connection.respond(.text(.notFound, "not found: \(path)"), to: request)

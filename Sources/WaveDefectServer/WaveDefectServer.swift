@@ -36,6 +36,8 @@ public final class WaveDefectServer {
     var music: MusicLibrary?
     /// The catalog, index and profile store the shipped agents share.
     var musicContext: MusicContext?
+    /// `/api/map` answers, per model, until the vectors change.
+    let catalogMaps = CatalogMapCache()
     let buildDemoCatalog: DemoCatalogBuilder?
     var topicRates = TopicRateTracker()
     var memory = HeapTrimmer()

@@ -78,6 +78,29 @@ import WireJSON
         #expect(similar.json["seed"]?["id"]?.int64Value == id)
         #expect(try get(server, "/api/tracks/999999/similar").status == 404)
 
+        // The first map is computed on the thread pool while a pipelined request waits behind
+        // it on the same connection: answers come back in request order.
+        let pipelined = try TestSocket(port: server.port)
+        try pipelined.send("GET /api/map?model=mfcc20-meanstd HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let (mapAgain, _) = try pipelined.readResponse()
+        let (health, _) = try pipelined.readResponse()
+        #expect(mapAgain.status == 200 && mapAgain.header("Content-Type") == "application/json" && health.bodyText.contains("\"status\""))
+        // The map: every track once, inside [-1, 1] with the farthest at ±1, with its title.
+        let map = try get(server, "/api/map")
+        #expect(map.json == (try JSONParser.parse(mapAgain.bodyText)))  // cached
+        #expect(map.status == 200 && map.json["model"] == "mfcc20-meanstd")
+        let points = try #require(map.json["points"]?.arrayValue)
+        #expect(points.count == 24 && map.json["count"]?.int64Value == 24)
+        #expect(Set(points.compactMap { $0["id"]?.int64Value }).count == 24)
+        let coordinates = points.flatMap { p -> [Double] in [p["x"]?.doubleValue ?? 9, p["y"]?.doubleValue ?? 9] }
+        #expect(coordinates.allSatisfy { abs($0) <= 1 } && coordinates.contains { abs($0) == 1 })
+        #expect(points.first { $0["id"]?.int64Value == id }?["title"] == first["title"])
+        let explained = (map.json["explained"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        #expect(explained.count == 2 && explained[0] >= explained[1] && explained[0] + explained[1] <= 1)
+        let unknown = try get(server, "/api/map?model=nope")
+        #expect(unknown.status == 404 && unknown.json["error"] == "not_found")
+        #expect(unknown.json["message"]?.stringValue?.hasPrefix("no model named nope; the catalog has: ") == true)
+
         // Bad parameters: 400 with the reason; other methods: 405.
         let bad = try get(server, "/api/tracks?q=a&limit=1000")
         #expect(bad.status == 400 && bad.json["message"] == "limit must be an integer from 1 to 100, got '1000'")

@@ -45,6 +45,22 @@ func bruteForce(_ vectors: [[Float]], query: [Float], k: Int, excluded: Set<Int>
         }
     }
 
+    /// Four unit vectors in the xy plane: x spreads 0.68, y 0.16 (around 0.4), z not at all, so
+    /// the map's x is the first axis and its y the second, scaled so the farthest is ±1.
+    @Test func planeProjectionPutsTheWidestSpreadAlongX() {
+        let index = VectorIndex(dimension: 3, ids: [10, 11, 12, 13], vectors: [1, 0, 0, -1, 0, 0, 0.6, 0.8, 0, -0.6, 0.8, 0], standardize: false)
+        let map = index.planeProjection()
+        let expected: [(Int64, Double, Double)] = [(10, 1, -0.4), (11, -1, -0.4), (12, 0.6, 0.4), (13, -0.6, 0.4)]
+        #expect(map.points.count == 4)
+        for (point, (id, x, y)) in zip(map.points, expected) {
+            #expect(point.id == id && abs(point.x - x) < 1e-6 && abs(point.y - y) < 1e-6, "\(point)")
+        }
+        #expect(abs(map.explained.x - 0.68 / 0.84) < 1e-6 && abs(map.explained.y - 0.16 / 0.84) < 1e-6)
+        #expect(VectorIndex(dimension: 3, standardize: false).planeProjection().points.isEmpty)
+        let single = VectorIndex(dimension: 2, ids: [7], vectors: [3, 4], standardize: false).planeProjection()
+        #expect(single.points == [.init(id: 7, x: 0, y: 0)] && single.explained == (0, 0))
+    }
+
     @Test func excludedIdsNeverAppearAndSmallCatalogsReturnEverythingElse() {
         var rng = TestRandom(7)
         let vectors = (0..<50).map { _ in rng.vector(8) }

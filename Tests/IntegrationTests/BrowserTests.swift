@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// The web page in real headless Chromium (Debian's `chromium` and `chromium-driver`, driven by
+/// Selenium for Python): every `Tests/Browser/scenario_*.py` is one test, run by
+/// `Tests/Browser/run.py` against this suite's server — dev mode, the repository's `web/` and
+/// `rooms/`, the demo catalog built and the demo room's host profile stored. A scenario fails
+/// on a failed assertion or on any error in a page's console. Screenshots go to
+/// `$WAVEDEFECT_SCREENSHOTS` (default `.build/screenshots`; `make screenshots` writes
+/// `docs/screenshots/`).
+///
+/// Skipped only when the machine has no Chromium at all (CI installs it through
+/// scripts/install-deps.sh); a missing driver or Selenium fails.
+@Suite(
+    .sharedServer(demoCatalog: true), .serialized,
+    .enabled(if: BrowserEnvironment.chromiumInstalled, "no chromium on this machine: apt-get install chromium chromium-driver (scripts/install-deps.sh does)"))
+struct BrowserTests {
+    static let directory = ServerProcess.repositoryRoot.appendingPathComponent("Tests/Browser")
+
+    static var scenarios: [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasPrefix("scenario_") && $0.hasSuffix(".py") }.sorted()
+    }
+
+    static var screenshotDirectory: String {
+        ProcessInfo.processInfo.environment["WAVEDEFECT_SCREENSHOTS"]
+            ?? ServerProcess.repositoryRoot.appendingPathComponent(".build/screenshots").path
+    }
+
+    @Test func scenariosExist() {
+        #expect(Self.scenarios.contains("scenario_smoke.py"), "Tests/Browser has no scenarios")
+    }
+
+    @Test(arguments: BrowserTests.scenarios)
+    func scenario(_ file: String) throws {
+        let server = try ServerProcess.shared
+        try #require(server.waitForLog("host profile stored", timeout: 300), "the demo catalog never became ready:\n\(server.log.suffix(3000))")
+        let (status, output) = try runPython(
+            [Self.directory.appendingPathComponent("run.py").path, "--base-url", "http://127.0.0.1:\(server.port)",
+             "--screenshots", Self.screenshotDirectory, Self.directory.appendingPathComponent(file).path],
+            timeout: 300)
+        #expect(status == 0, "\(file) failed (exit \(status)):\n\(output)\n--- server log ---\n\(server.log.suffix(3000))")
+    }
+}
+
+enum BrowserEnvironment {
+    /// Whether a Chromium is on the PATH (the one reason the browser tests may be skipped).
+    static var chromiumInstalled: Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return ["chromium", "chromium-browser", "google-chrome"].contains { name in
+            path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+        }
+    }
+}
