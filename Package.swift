@@ -58,6 +58,9 @@ let package = Package(
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
         // Spotify Web API (issue 9): the polling state machine and the documented JSON shapes.
         .target(name: "SpotifyCore", dependencies: ["WireJSON"]),
+        // iTunes Search API (issue 9): search URLs, the documented answer, the match rule, the
+        // paced lookup queue.
+        .target(name: "ITunesCore", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
         .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", logging], swiftSettings: hotPath),
@@ -106,6 +109,11 @@ let package = Package(
             name: "MusicIngest",
             dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "MusicIndex", "VectorSearch", "DemoAudio", "COpenSSL"]
         ),
+        // iTunes previews into the catalog on the loop, through the one HTTP client.
+        .target(
+            name: "ITunesClient",
+            dependencies: ["CryptoPrimitives", "EventLoop", "HTTPClient", "ITunesCore", "MusicCatalog", "MusicIndex", "SystemClock"]
+        ),
         .target(name: "MusicAgents", dependencies: ["AgentKit", "MusicCatalog", "MusicIndex", "TasteCore", "VectorSearch", "WireJSON", logging]),
         .target(
             name: "MusicCommands",
@@ -141,6 +149,7 @@ let package = Package(
         ),
         .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),
         .testTarget(name: "SpotifyCoreTests", dependencies: ["SpotifyCore", "WireJSON"]),
+        .testTarget(name: "ITunesCoreTests", dependencies: ["ITunesCore", "WireJSON"]),
         .testTarget(
             name: "MusicIndexTests",
             dependencies: [
