@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "LiveKitProtocol",
+                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "ITunesClient", "ITunesCore", "LiveKitProtocol",
                 "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol",
                 "CLibUV", logging, swiftProtobuf, .product(name: "Yams", package: "Yams"),
             ],
@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "MusicCommands",
             dependencies: [
-                "MusicIndex", "MusicIngest", "NumericCore", "TasteCore", "WireJSON",
+                "EventLoop", "HTTPClient", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIndex", "MusicIngest", "NumericCore", "TasteCore", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "EventLoop", "MusicAgents", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "WaveDefectBench", "WaveDefectServer", "WireJSON",
+                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "EventLoop", "ITunesClient", "MusicAgents", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "WaveDefectBench", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]

@@ -4,7 +4,7 @@ import Foundation
 extension ServerConfiguration {
     static let fileFields: Set<String> = Set([
         "host", "port", "dev", "keys", "database", "demo_catalog", "rooms_dir", "web_root", "auto_create_rooms", "limits", "room_defaults", "webhooks",
-    ]).union(ExternalServiceSettings.fileFields)
+    ]).union(ExternalServiceSettings.fileFields).union(ITunesLookupSettings.fileFields)
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
@@ -39,6 +39,7 @@ extension ServerConfiguration {
         if let n = m["web_root"] { webRoot = try n.string() }
         if let n = m["auto_create_rooms"] { autoCreateRooms = try n.bool() }
         try spotify.apply(m)
+        try itunes.apply(m)
         if let n = m["limits"] { try applyLimits(n.members(allowed: Self.limitFields)) }
         if let n = m["room_defaults"] {
             let r = try n.members(allowed: Self.roomDefaultFields)
@@ -168,6 +169,7 @@ extension ServerConfiguration {
             throw ConfigurationError("webhooks.api_key '\(key)' is not one of the configured keys")
         }
         try spotify.validate()
+        try itunes.validate()
         for url in webhooks.urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ConfigurationError("webhooks.urls: '\(url)' is not an http(s) URL")
         }

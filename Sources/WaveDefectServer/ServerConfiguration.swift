@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var agents = AgentSettings()
     /// Spotify, iTunes and YouTube endpoints and the Spotify polling interval.
     public var spotify = ExternalServiceSettings()
+    /// iTunes previews for tracks the catalog lacks (docs/itunes.md).
+    public var itunes = ITunesLookupSettings()
 
     public init() {}
 

@@ -38,6 +38,7 @@ extension WaveDefectServer {
             throw ConfigurationError("database \(configuration.databasePath): \(error)")
         }
         music = library
+        startITunes(library)
         // The shipped agents run over the server's own catalog and index; agents given to
         // `init` (embedders, tests) keep precedence.
         let context = MusicContext(catalog: library.catalog, index: library.index)

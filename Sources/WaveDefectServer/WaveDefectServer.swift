@@ -4,6 +4,7 @@ import AgentRuntime
 import ByteStorage
 import EventLoop
 import HTTPClient
+import ITunesClient
 import Glibc
 import Logging
 import MusicAgents
@@ -54,14 +55,23 @@ public final class WaveDefectServer {
     /// Spotify polling per participant, by participant sid.
     var spotifyLinks: [String: SpotifyLink] = [:]
     var spotifyStats = SpotifyStats()
+    /// Decodes and embeds iTunes previews (handed in by the executable, which links the
+    /// decoder); nil: no iTunes lookups.
+    let embedPreview: PreviewEmbedder?
+    /// iTunes lookups for tracks the catalog lacks (docs/itunes.md), once the catalog is open.
+    var itunes: ITunesPreviewFetcher?
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
     /// `agents` are the agents this process can run itself (docs/agents.md); `demoCatalog`
     /// builds the demo catalog on a fresh database (`--demo-catalog`).
-    public init(configuration: ServerConfiguration, logger: Logger, agents: AgentFactory = AgentFactory(), demoCatalog: DemoCatalogBuilder? = nil) throws {
+    public init(
+        configuration: ServerConfiguration, logger: Logger, agents: AgentFactory = AgentFactory(), demoCatalog: DemoCatalogBuilder? = nil,
+        previewEmbedder: PreviewEmbedder? = nil
+    ) throws {
         try configuration.validate()
         buildDemoCatalog = demoCatalog
+        embedPreview = previewEmbedder
         self.configuration = configuration
         self.logger = logger
         loop = try EventLoop()

@@ -19,6 +19,7 @@ struct WaveDefectCommand: ParsableCommand {
             SimilarCommand.self,
             ImportVectorsCommand.self,
             DemoCatalogCommand.self,
+            CrawlCommand.self,
         ]
     )
 }

@@ -26,7 +26,7 @@ extension SpotifyLink {
                 self.topTracksFailed()
                 return
             }
-            self.server.loop.submit(work: { () -> Result<(matched: Int, total: Int), SpotifyProfileError> in
+            self.server.loop.submit(work: { () -> Result<TopTracksStored, SpotifyProfileError> in
                 do {
                     return .success(try library.storeTopTracks(tracks, identity: identity))
                 } catch {
@@ -38,8 +38,16 @@ extension SpotifyLink {
                 case .success(let counts):
                     self.server.spotifyStats.topTracksStored += counts.matched
                     self.server.logger.info("spotify top tracks stored", metadata: [
-                        "identity": "\(identity)", "matched": "\(counts.matched)", "read": "\(counts.total)",
+                        "identity": "\(identity)", "matched": "\(counts.matched)", "read": "\(counts.total)", "looked_up": "\(counts.missing.count)",
                     ])
+                    // Tracks the catalog lacks go to iTunes; each one found joins the profile,
+                    // and the room's agents hear of it as they hear of this read.
+                    for m in counts.missing {
+                        self.server.lookUpPreview(of: m.track, identity: identity, profileSource: "spotify_top", weight: m.weight, joined: { [weak self] stored in
+                            guard let self, self.phase != .stopped, self.isPresent else { return }
+                            self.publish(ProfileChange(identity: identity, source: "spotify_top", tracks: stored).json, on: ProfileChange.topic)
+                        })
+                    }
                     // The room's agents reload the profile (the taste agent compares it now,
                     // not at the next join).
                     guard self.phase != .stopped, self.isPresent else { return }
@@ -56,6 +64,14 @@ struct SpotifyProfileError: Error, Sendable {
     let message: String
 }
 
+/// What a top-tracks read stored, and the tracks the catalog lacks with the weight each
+/// would have had.
+struct TopTracksStored: Sendable {
+    var matched: Int
+    var total: Int
+    var missing: [(track: SpotifyTrack, weight: Double)]
+}
+
 extension MusicLibrary {
     /// The catalog track a Spotify track is: by stored Spotify id, then by ISRC. Runs off the
     /// loop (SQLite).
@@ -67,23 +83,29 @@ extension MusicLibrary {
 
     /// Resolves top tracks (Spotify id, ISRC, then title and artist by fuzzy search, the
     /// artist deciding) and stores them as the identity's `spotify_top` profile entries,
-    /// weighted by rank (the first 1.0, the last 0.5).
-    func storeTopTracks(_ tracks: [SpotifyTrack], identity: String) throws -> (matched: Int, total: Int) {
+    /// weighted by rank (the first 1.0, the last 0.5). Tracks it cannot resolve come back in
+    /// `missing`, for an iTunes lookup.
+    func storeTopTracks(_ tracks: [SpotifyTrack], identity: String) throws -> TopTracksStored {
         let now = Double(SystemClock.wallMilliseconds) / 1000
         var entries: [ProfileTrack] = []
         var seen = Set<Int64>()
+        var missing: [(track: SpotifyTrack, weight: Double)] = []
         for (rank, track) in tracks.enumerated() {
+            let weight = tracks.count > 1 ? 1 - 0.5 * Double(rank) / Double(tracks.count - 1) : 1
             var id = catalogID(for: track)
             if id == nil {
                 let hits = (try? catalog.searchTracks(query: track.name, limit: 10)) ?? []
                 let infos = hits.map { TrackInfo(id: $0.track.id, title: $0.track.title ?? "", artist: $0.track.artist ?? "", album: $0.track.album ?? "") }
                 id = TrackTextMatcher.pick(title: track.name, artist: track.artists.first, hits: infos)
             }
-            guard let id, seen.insert(id).inserted else { continue }
-            let weight = tracks.count > 1 ? 1 - 0.5 * Double(rank) / Double(tracks.count - 1) : 1
+            guard let id else {
+                missing.append((track, weight))
+                continue
+            }
+            guard seen.insert(id).inserted else { continue }
             entries.append(ProfileTrack(trackID: id, weight: weight, source: "spotify_top", addedAt: now))
         }
         try catalog.replaceProfile(identity: identity, source: "spotify_top", with: entries)
-        return (entries.count, tracks.count)
+        return TopTracksStored(matched: entries.count, total: tracks.count, missing: missing)
     }
 }

@@ -119,6 +119,13 @@ final class SpotifyLink {
         }, then: { [weak self] id in
             guard let self, self.poller.phase != .stopped else { return }
             self.catalogIDs[track.spotifyID] = .some(id)
+            if id == nil {
+                // Unknown to the catalog: iTunes may have it; the next publication of the
+                // track then carries its catalog id.
+                self.server.lookUpPreview(of: track, identity: self.participant.identity, profileSource: nil, weight: 0) { [weak self] found in
+                    self?.catalogIDs[track.spotifyID] = .some(found)
+                }
+            }
             guard serial == self.publications else { return }
             self.send(playback, catalogID: id)
         })

@@ -39,6 +39,7 @@ extension WaveDefectServer {
     func stopSpotify() {
         for link in spotifyLinks.values { link.stop() }
         spotifyLinks.removeAll()
+        itunes?.close()
         httpClient.close()
     }
 

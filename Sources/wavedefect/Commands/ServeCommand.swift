@@ -1,4 +1,5 @@
 import ArgumentParser
+import ITunesClient
 import Foundation
 import Logging
 import MusicIngest
@@ -48,6 +49,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Spotify redirect URI (http://127.0.0.1:PORT/…), handed to the browser.") var spotifyRedirectUri: String?
     @Option(help: "Seconds between Spotify currently-playing polls per participant; fractional allowed (default 5).") var spotifyPollInterval: Double?
     @Option(help: "Seconds one Spotify request may take (default 10).") var spotifyRequestTimeout: Double?
+    @Option(help: "Calls to Apple per minute for iTunes lookups, searches and preview downloads together (default 20).") var itunesCallsPerMinute: Double?
+    @Option(help: "Seconds one iTunes search or preview download may take (default 15).") var itunesRequestTimeout: Double?
+    @Option(help: "iTunes lookups waiting at most (default 256).") var itunesQueueMax: Int?
+    @Option(help: "iTunes storefront, a two-letter country code (default: Apple's, US).") var itunesCountry: String?
+    @Flag(help: "Do not look up tracks the catalog lacks on iTunes.") var noItunesLookups = false
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -60,8 +66,12 @@ struct ServeCommand: ParsableCommand {
         var settings = try makeConfiguration()
         if settings.dev { logger.warning("dev mode: API key 'devkey' with the public secret 'secret'; never expose this server") }
         settings.port = port ?? settings.port
+        let embedder = TrackEmbedder()
         let server = try WaveDefectServer(configuration: settings, logger: logger, demoCatalog: { catalog, index, directory in
             try DemoCatalog.ensure(in: catalog, directory: directory, index: index).tracksAdded
+        }, previewEmbedder: { bytes in
+            let e = try embedder.embed(bytes: bytes)
+            return EmbeddedPreview(vector: e.vector, duration: e.duration, model: TrackEmbedder.modelName)
         })
         let boundPort = try server.start()
         if let portFile {
@@ -104,6 +114,11 @@ struct ServeCommand: ParsableCommand {
         if let v = spotifyRedirectUri { c.spotify.spotifyRedirectURI = v }
         if let v = spotifyPollInterval { c.spotify.spotifyPollInterval = v }
         if let v = spotifyRequestTimeout { c.spotify.spotifyRequestTimeout = v }
+        if let v = itunesCallsPerMinute { c.itunes.callsPerMinute = v }
+        if let v = itunesRequestTimeout { c.itunes.requestTimeout = v }
+        if let v = itunesQueueMax { c.itunes.maxQueued = v }
+        if let v = itunesCountry { c.itunes.country = v }
+        if noItunesLookups { c.itunes.enabled = false }
         return c
     }
 }
