@@ -10,8 +10,9 @@ import WireJSON
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wd-crawl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("catalog.sqlite").path
-        let arguments = ["crawl", "--term", "fakecrawl", "--limit", "20", "--db", db, "--itunes-base", fake.base, "--calls-per-minute", "300", "--timeout", "2"]
+        let arguments = ["crawl", "--term", "fakecrawl", "--limit", "20", "--db", db, "--itunes-base", fake.base, "--calls-per-minute", "120", "--timeout", "2"]
 
+        let launched = Date().timeIntervalSince1970
         let first = try runWavedefect(arguments)
         // The two bad previews make the exit status 1; the four good ones are stored.
         #expect(first.status == 1, "\(first.stderr)")
@@ -23,12 +24,13 @@ import WireJSON
         #expect(first.stderr.contains("crawl: 6/6 "))
         #expect(!first.stderr.contains("\u{1B}["))
 
-        // One search and six downloads, paced 60/300 = 0.2 s apart (0.15 s allows for when the
-        // fake's threads stamp their arrival).
+        // One search and six downloads, paced 60/120 = 0.5 s apart: call k cannot arrive before
+        // its slot, k × 0.5 s after the crawl was launched (a bound no scheduling delay of the
+        // fake's threads can break; unpaced, the seven calls take well under 3 s).
         let calls = fake.requests
         #expect(calls.count == 7)
         #expect(calls.first?.path == "/search?term=fakecrawl&media=music&entity=song&limit=20")
-        for (a, b) in zip(calls, calls.dropFirst()) { #expect(b.time - a.time >= 0.15, "\(a.path) → \(b.path)") }
+        for (k, call) in calls.enumerated() { #expect(call.time - launched >= Double(k) * 0.5, "call \(k): \(call.path)") }
 
         // Again: the stored songs are known by their iTunes id, so only the two failures are
         // downloaded again.

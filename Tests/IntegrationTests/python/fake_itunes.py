@@ -3,6 +3,9 @@
 
     fake_itunes.py PORT_FILE LOG_FILE [--slow-seconds S]
 
+Terms: "fakecrawl" (the crawl test's songs), "fakebench" (twelve songs for measuring the crawl),
+"fake artist top one" and the other fake_upstream.py top tracks.
+
 Binds 127.0.0.1 on an ephemeral port and writes it to PORT_FILE. As a module, `handle(handler)`
 answers the same routes inside another test server (fake_spotify.py), so one server run can
 play Spotify and iTunes at once.
@@ -29,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SONGS = [
     # What fake_spotify.py's top tracks are (Fake Artist, 200000 ms), with a karaoke version
     # listed first so the match rule has to choose.
-    (900001, "Party Tyme Karaoke", "Top One (Karaoke Version)", "Karaoke Hits", 200500, "top", "audio", "sine=frequency=330"),
+    (900001, "Party Tyme Karaoke", "Top One (Karaoke Version)", "Karaoke Hits", 200500, "top fake artist", "audio", "sine=frequency=330"),
     (900002, "Fake Artist", "Top One", "Album Top One", 200900, "top", "audio", "sine=frequency=440"),
     (900003, "Fake Artist", "Top Two", "Album Top Two", 199000, "top", "audio", "sine=frequency=550"),
     # The crawl's catalog: four good previews, one not audio, one slow, one without a preview.
@@ -41,11 +44,16 @@ SONGS = [
     (910006, "Crawl Slow", "Crawl Slow Song", "Crawl Album", 185000, "fakecrawl", "slow", "sine=frequency=660"),
     (910007, "Crawl Silent", "Crawl Without Preview", "Crawl Album", 186000, "fakecrawl", "none", None),
 ]
+# For measuring the crawl (docs/itunes.md#measured): twelve distinct previews, made on first
+# request only (prepare() leaves them out, so the tests never pay for them).
+SONGS += [(920000 + i, "Bench Band %d" % (i % 3), "Bench Tone %d" % i, "Bench Album", 190000 + i, "fakebench", "audio",
+           "sine=frequency=%d" % (200 + 97 * i)) for i in range(12)]
 
 # Previews are made once per machine and kept: every fake (and every test run) shares them.
 STATE = {"slow_seconds": 3.0, "log": None, "dir": os.path.join(tempfile.gettempdir(), "wavedefect-fake-itunes-v1")}
 _lock = threading.Lock()
 _made = {}
+_making = {}
 
 
 def _log(path):
@@ -72,8 +80,18 @@ def _preview(song):
     tid, src = song[0], song[7]
     with _lock:
         path = _made.get(tid)
+        making = _making.setdefault(tid, threading.Lock())
     if path:
         return path
+    # One maker per song: a request arriving while prepare() makes it waits for that file.
+    with making:
+        return _make(tid, src)
+
+
+def _make(tid, src):
+    with _lock:
+        if tid in _made:
+            return _made[tid]
     path = os.path.join(STATE["dir"], "%d.m4a" % tid)
     if os.path.exists(path):
         with _lock:
@@ -138,7 +156,7 @@ def handle(handler):
 def prepare():
     """Makes every preview before the server answers (in parallel), so no download waits on
     ffmpeg."""
-    threads = [threading.Thread(target=_preview, args=(s,)) for s in SONGS if s[7]]
+    threads = [threading.Thread(target=_preview, args=(s,)) for s in SONGS if s[7] and s[5] != "fakebench"]
     for t in threads:
         t.start()
     for t in threads:

@@ -21,8 +21,14 @@ scenario, the rest makes it unique per test. currently-playing, by the n-th requ
   huge     1: 200 with a HUGE_BYTES body, then F playing
   playing  always A playing, progress counted from the token's first request (browser tests)
   anything else: 204
-/v1/me/top/tracks answers every token (but `expire`) with TOP_TRACKS: two tracks that are in
-the demo catalog ("Pale Tides", "Drifting Clouds") and one that is not.
+/v1/me/top/tracks answers every token (but `expire` and `itunes`) with TOP_TRACKS: two tracks
+that are in the demo catalog ("Pale Tides", "Drifting Clouds") and one that is not. The
+`itunes` scenario answers TOP_TRACKS_ITUNES: tracks no catalog has, which the fake iTunes
+finds ("Top One", with a karaoke version listed first), finds with a preview that is not audio
+("Crawl Not Audio"), finds with a slow preview ("Crawl Slow Song"), or does not know.
+
+iTunes Search API and Apple's preview CDN (`/search`, `/preview/<trackId>.m4a`): the routes of
+python/fake_itunes.py (its own file, its songs and real AAC previews made by the ffmpeg CLI).
 
 Spotify accounts (PKCE, RFC 7636, as a browser does it): `GET /authorize` checks the query
 (`response_type=code`, `client_id`, `redirect_uri`, `code_challenge_method=S256`, a
@@ -102,6 +108,13 @@ TOP_TRACKS = [
     spotify_track("topUnknown", "A Song Nobody Indexed", "Nobody In Particular"),
 ]
 
+TOP_TRACKS_ITUNES = [
+    spotify_track("topFakeOne", "Top One", "Fake Artist"),
+    spotify_track("topNowhere", "Nowhere Song", "Nobody At All"),
+    spotify_track("topBroken", "Crawl Not Audio", "Crawl Broken"),
+    spotify_track("topSlow", "Crawl Slow Song", "Crawl Slow"),
+]
+
 
 def spotify_error(status, message):
     return {"error": {"status": status, "message": message}}
@@ -153,7 +166,7 @@ def top_tracks(r):
     if not r.token or r.scenario == "expire":
         return r.answer(401, spotify_error(401, "The access token expired"))
     limit = int(r.query.get("limit", ["20"])[0])
-    items = TOP_TRACKS[:limit]
+    items = (TOP_TRACKS_ITUNES if r.scenario == "itunes" else TOP_TRACKS)[:limit]
     return r.answer(200, {"href": r.path, "items": items, "limit": limit, "next": None, "offset": 0,
                           "previous": None, "total": len(items)})
 
@@ -265,6 +278,21 @@ def youtube_search(r):
 
 
 # ---------------------------------------------------------------------------------------------
+# iTunes Search API and the preview CDN: python/fake_itunes.py answers them.
+
+import fake_itunes  # noqa: E402 (next to this file, so on sys.path)
+
+
+def itunes(r):
+    fake_itunes.handle(r.handler)
+
+
+route("/search")(itunes)
+for _song in fake_itunes.SONGS:
+    route("/preview/%d.m4a" % _song[0])(itunes)
+
+
+# ---------------------------------------------------------------------------------------------
 
 class Request:
     def __init__(self, handler, route_name, n, token):
@@ -301,6 +329,8 @@ def main():
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     port_file, log_file = sys.argv[1], sys.argv[2]
+    # Previews are made (once per machine, then cached) while the fake already answers.
+    threading.Thread(target=fake_itunes.prepare, daemon=True).start()
     counts = {}
     lock = threading.Lock()
 

@@ -1,0 +1,94 @@
+import Foundation
+import MusicCatalog
+import Testing
+import WireJSON
+
+/// iTunes previews end to end: the real `wavedefect serve` reads a participant's Spotify top
+/// tracks from `FakeUpstream`, looks the ones its catalog lacks up on the fake iTunes (same
+/// fake server), downloads, decodes and embeds the real AAC preview and stores it. The server
+/// starts with an empty catalog; iTunes calls are paced 0.1 s apart and time out after 1.5 s.
+@Suite(.sharedServer(
+    arguments: ["--spotify-poll-interval", "1", "--itunes-calls-per-minute", "600", "--itunes-request-timeout", "1.5"],
+    upstream: true
+)) struct ITunesLookupTests {
+    let server: ServerProcess
+    let upstream: FakeUpstream
+
+    init() throws {
+        server = try .shared
+        upstream = try .shared
+    }
+
+    func search(_ q: String) throws -> [JSONValue] {
+        let r = try TestSocket.get(port: server.port, "/api/tracks?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+        #expect(r.status == 200)
+        return try JSONParser.parse(r.bodyText)["tracks"]?.arrayValue ?? []
+    }
+
+    /// Joins `identity` to a fresh room and hands over a token of the fake's `itunes` scenario.
+    func listen(_ identity: String) throws -> TestWebSocket {
+        let ws = try TestWebSocket(port: server.port, token: server.token(identity, room: ServerProcess.uniqueRoom("itunes")))
+        _ = try ws.next(type: "joined")
+        try ws.send(text: #"{"type":"spotify","access_token":"itunes-\#(UUID().uuidString)","expires_in":3600,"id":1}"#)
+        #expect(try ws.next(type: "ack")["for"] == "spotify")
+        return ws
+    }
+
+    func waitFor<T>(_ what: String, timeout: Double = 30, _ probe: () throws -> T?) throws -> T {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let value = try probe() { return value }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw WaitError(what: what)
+    }
+
+    struct WaitError: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "timed out waiting for \(what)" }
+    }
+
+    @Test func aTopTrackNotInTheCatalogIsSearchableOnceItsPreviewWasFetched() throws {
+        #expect(try search("top one").isEmpty)
+        let identity = "itunes-listener-\(UUID().uuidString.prefix(6))"
+        let listener = try listen(identity)
+        defer { try? listener.close() }
+
+        // Searchable over HTTP once the preview is stored: iTunes's "Top One" by Fake Artist, not
+        // the karaoke version the search listed first.
+        let hit = try waitFor("Top One in GET /api/tracks?q=") { try search("top one").first }
+        #expect(hit["title"] == "Top One" && hit["artist"] == "Fake Artist" && hit["album"] == "Album Top One")
+        #expect(abs((hit["duration_s"]?.doubleValue ?? 0) - 30) < 0.5)
+        let id = try #require(hit["id"]?.int64Value)
+        let searches = upstream.records().filter { $0.path.hasPrefix("/search?") }.map(\.path)
+        #expect(searches.contains("/search?term=fake+artist+top+one&media=music&entity=song&limit=5"))
+
+        // Stored with its Spotify id, ISRC and iTunes id, and in the listener's profile at the
+        // weight its rank gives (first of four: 1.0).
+        let catalog = try Catalog(path: server.databasePath, readOnly: true)
+        #expect(try catalog.track(id: id)?.externalIDs == ["spotify": "topFakeOne", "isrc": "QZTOPFAKEONE", "itunes": "900002"])
+        let entry = try waitFor("Top One in the profile") { try catalog.profile(identity: identity).first { $0.trackID == id } }
+        #expect(entry.source == "spotify_top" && entry.weight == 1)
+
+        // The other top tracks: no acceptable result, a preview that is not audio, a preview
+        // too slow. Each is a clear log line; the server goes on serving.
+        #expect(server.waitForLog("no iTunes match", timeout: 20))
+        #expect(server.waitForLog("is not audio", timeout: 20))
+        #expect(server.waitForLog("preview of iTunes track 910006 not downloaded: timedOut", timeout: 20))
+        #expect(server.log.contains("Nowhere Song"))
+        #expect(try search("crawl").isEmpty)
+        #expect(try TestSocket.get(port: server.port, "/healthz").status == 200)
+
+        // The next listener with the same top track is answered from the catalog: its profile
+        // gets the track, and iTunes is not searched for it again.
+        let other = "itunes-other-\(UUID().uuidString.prefix(6))"
+        let second = try listen(other)
+        defer { try? second.close() }
+        let again = try waitFor("Top One in the second profile") { try catalog.profile(identity: other).first { $0.trackID == id } }
+        #expect(again.weight == 1)
+        let after = upstream.records().filter { $0.path.hasPrefix("/search?term=fake+artist+top+one") }
+        #expect(after.count == 1)
+        // Nowhere Song was unmatched a moment ago: not asked again either.
+        #expect(upstream.records().filter { $0.path.hasPrefix("/search?term=nobody+at+all") }.count == 1)
+    }
+}
