@@ -69,6 +69,17 @@ import WireJSON
         #expect(try catalog.track(id: id)?.externalIDs == ["spotify": "topFakeOne", "isrc": "QZTOPFAKEONE", "itunes": "900002"])
         let entry = try waitFor("Top One in the profile") { try catalog.profile(identity: identity).first { $0.trackID == id } }
         #expect(entry.source == "spotify_top" && entry.weight == 1)
+        // The room hears it on profile.changed: the read itself (none of the four in the
+        // catalog), then the count once Top One joined.
+        var counts: [Int64] = []
+        let deadline = Date().addingTimeInterval(20)
+        while !counts.contains(1) && Date() < deadline {
+            let m = try listener.next(type: "data", timeout: max(0.01, deadline.timeIntervalSinceNow))
+            if m["topic"] == "profile.changed", m["payload"]?["identity"]?.stringValue == identity, let n = m["payload"]?["tracks"]?.int64Value {
+                counts.append(n)
+            }
+        }
+        #expect(counts == [0, 1])
 
         // The other top tracks: no acceptable result, a preview that is not audio, a preview
         // too slow. Each is a clear log line; the server goes on serving.
