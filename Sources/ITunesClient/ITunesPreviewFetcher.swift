@@ -54,6 +54,10 @@ public final class ITunesPreviewFetcher {
 
     /// Lookups waiting and running.
     public var pendingCount: Int { jobs.count }
+    /// Lookups waiting for their turn.
+    public var waitingCount: Int { queue.waitingCount }
+    /// Lookups under way (searching, downloading, embedding).
+    public var runningCount: Int { queue.running.count }
 
     /// Finds `wanted` in the catalog or through iTunes. The completion says how it ended; a
     /// refused lookup completes at once with `.refused`.

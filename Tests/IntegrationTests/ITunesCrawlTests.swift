@@ -49,6 +49,29 @@ import WireJSON
         #expect(abs((pink["duration_s"]?.doubleValue ?? 0) - 30) < 0.5)
     }
 
+    /// On a terminal (a pseudo-terminal from `script`) the progress is a bar redrawn in place.
+    @Test func crawlDrawsAProgressBarOnATerminal() throws {
+        let fake = try FakeITunesProcess()
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("wd-crawl-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let command = [ServerProcess.binary.path, "crawl", "--term", "sine", "--limit", "5", "--db", db, "--itunes-base", fake.base, "--calls-per-minute", "6000"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command.joined(separator: " "), "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("\r[###############...............] 1/2 Crawl Band – Crawl Sine "), "\(text)")
+        #expect(text.contains("\r[##############################] 2/2 Crawl Band – Crawl Sine "), "\(text)")
+        #expect(!text.contains("crawl: 1/2"), "no plain lines on a terminal")
+        #expect(text.contains("stored 2, already in catalog 0, failed 0, without preview 0"))
+    }
+
     @Test func crawlRefusesBadOptions() throws {
         let r = try runWavedefect(["crawl", "--term", "x", "--limit", "500", "--db", "/nonexistent/x.sqlite"])
         #expect(r.status == 64)

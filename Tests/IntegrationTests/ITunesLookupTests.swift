@@ -89,6 +89,15 @@ import WireJSON
         #expect(server.log.contains("Nowhere Song"))
         #expect(try search("crawl").isEmpty)
         #expect(try TestSocket.get(port: server.port, "/healthz").status == 200)
+        // And in /metrics: one stored, two failed, one unmatched; five calls at least (four
+        // searches, three downloads of which the slow one timed out).
+        for (outcome, least) in [("stored", 1.0), ("failed", 2), ("unmatched", 1)] {
+            let n = try server.awaitMetric("wavedefect_itunes_lookups_total", ["outcome": outcome]) { $0 >= least }
+            #expect((n ?? 0) >= least, "\(outcome)")
+        }
+        #expect(try server.metric("wavedefect_itunes_calls_total", ["kind": "search"]) ?? 0 >= 4)
+        #expect(try server.metric("wavedefect_itunes_calls_total", ["kind": "download"]) ?? 0 >= 3)
+        #expect(try server.metric("wavedefect_itunes_preview_bytes_total") ?? 0 > 100_000)
 
         // The next listener with the same top track is answered from the catalog: its profile
         // gets the track, and iTunes is not searched for it again.

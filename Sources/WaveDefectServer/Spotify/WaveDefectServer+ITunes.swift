@@ -69,3 +69,25 @@ extension WaveDefectServer {
         }
     }
 }
+
+extension WaveDefectServer {
+    /// The iTunes series of /metrics (docs/itunes.md#metrics); none without lookups.
+    func writeITunesMetrics(to p: inout PrometheusExposition) {
+        guard let itunes else { return }
+        let s = itunes.stats
+        p.metric("wavedefect_itunes_lookups_total", "counter", "iTunes lookups ended, by outcome.")
+        for (outcome, n) in [("stored", s.stored), ("known", s.known), ("unmatched", s.unmatched), ("failed", s.failures), ("refused", s.refused)] {
+            p.sample("wavedefect_itunes_lookups_total", [("outcome", outcome)], Double(n))
+        }
+        p.metric("wavedefect_itunes_calls_total", "counter", "Calls to Apple: searches and preview downloads.")
+        p.sample("wavedefect_itunes_calls_total", [("kind", "search")], Double(s.searches))
+        p.sample("wavedefect_itunes_calls_total", [("kind", "download")], Double(s.downloads))
+        p.metric("wavedefect_itunes_preview_bytes_total", "counter", "Bytes of previews downloaded.")
+        p.sample("wavedefect_itunes_preview_bytes_total", [], Double(s.previewBytes))
+        p.metric("wavedefect_itunes_embed_cpu_seconds_total", "counter", "Thread-pool CPU seconds spent decoding and embedding previews.")
+        p.sample("wavedefect_itunes_embed_cpu_seconds_total", [], s.embedSeconds)
+        p.metric("wavedefect_itunes_lookups", "gauge", "iTunes lookups waiting for their turn and under way.")
+        p.sample("wavedefect_itunes_lookups", [("state", "waiting")], Double(itunes.waitingCount))
+        p.sample("wavedefect_itunes_lookups", [("state", "running")], Double(itunes.runningCount))
+    }
+}
