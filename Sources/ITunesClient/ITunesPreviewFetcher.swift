@@ -32,7 +32,9 @@ public final class ITunesPreviewFetcher {
 
     struct Pending {
         let job: Job
-        let completion: (PreviewOutcome) -> Void
+        /// The caller that queued the lookup, then those that asked for the same key while
+        /// it waited or ran: all hear the one outcome.
+        var completions: [(PreviewOutcome) -> Void]
     }
 
     private var jobs: [String: Pending] = [:]
@@ -59,8 +61,9 @@ public final class ITunesPreviewFetcher {
     /// Lookups under way (searching, downloading, embedding).
     public var runningCount: Int { queue.running.count }
 
-    /// Finds `wanted` in the catalog or through iTunes. The completion says how it ended; a
-    /// refused lookup completes at once with `.refused`.
+    /// Finds `wanted` in the catalog or through iTunes. The completion says how it ended. A
+    /// lookup of a key already waiting or running joins it (one search, one download, every
+    /// caller hears the outcome); a refused one completes at once with `.refused`.
     public func lookup(_ wanted: WantedTrack, completion: @escaping (PreviewOutcome) -> Void) {
         admit(wanted.key, .lookup(wanted), completion)
     }
@@ -96,12 +99,17 @@ public final class ITunesPreviewFetcher {
     private func admit(_ key: String, _ job: Job, _ completion: @escaping (PreviewOutcome) -> Void) {
         guard !isClosed else { return completion(.failed("iTunes client closed")) }
         let admission = queue.enqueue(key, now: SystemClock.monotonicNanoseconds)
-        guard case .queued = admission else {
+        switch admission {
+        case .queued:
+            jobs[key] = Pending(job: job, completions: [completion])
+            pump()
+        case .alreadyQueued, .running:
+            stats.joined += 1
+            jobs[key]?.completions.append(completion)
+        case .recentlyUnmatched, .full:
             stats.refused += 1
-            return completion(.refused(admission))
+            completion(.refused(admission))
         }
-        jobs[key] = Pending(job: job, completion: completion)
-        pump()
     }
 
     private func pump() {
@@ -128,7 +136,7 @@ public final class ITunesPreviewFetcher {
         case .refused: stats.refused += 1
         }
         queue.finish(key, matched: matched, now: SystemClock.monotonicNanoseconds)
-        pending.completion(outcome)
+        for completion in pending.completions { completion(outcome) }
         pump()
     }
 

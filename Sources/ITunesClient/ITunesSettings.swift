@@ -50,7 +50,7 @@ public enum PreviewOutcome: Sendable, Equatable {
     case stored(trackID: Int64, title: String, artist: String)
     /// iTunes had no result the match rule accepts.
     case noMatch
-    /// Not queued (duplicate, queue full, recently unmatched).
+    /// Not queued: the queue is full, or the track was looked up recently without a match.
     case refused(LookupQueue<String>.Admission)
     /// The search or the download failed, or the preview was not audio.
     case failed(String)
@@ -73,6 +73,8 @@ public struct ITunesStats: Sendable, Equatable {
     public var unmatched = 0
     public var failures = 0
     public var refused = 0
+    /// Lookups that joined one already waiting or running for the same track.
+    public var joined = 0
     public var previewBytes = 0
     /// Thread-pool seconds spent decoding and embedding previews.
     public var embedSeconds = 0.0

@@ -76,7 +76,7 @@ extension WaveDefectServer {
         guard let itunes else { return }
         let s = itunes.stats
         p.metric("wavedefect_itunes_lookups_total", "counter", "iTunes lookups ended, by outcome.")
-        for (outcome, n) in [("stored", s.stored), ("known", s.known), ("unmatched", s.unmatched), ("failed", s.failures), ("refused", s.refused)] {
+        for (outcome, n) in [("stored", s.stored), ("known", s.known), ("unmatched", s.unmatched), ("failed", s.failures), ("refused", s.refused), ("joined", s.joined)] {
             p.sample("wavedefect_itunes_lookups_total", [("outcome", outcome)], Double(n))
         }
         p.metric("wavedefect_itunes_calls_total", "counter", "Calls to Apple: searches and preview downloads.")

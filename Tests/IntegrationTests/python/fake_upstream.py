@@ -25,7 +25,8 @@ scenario, the rest makes it unique per test. currently-playing, by the n-th requ
 that are in the demo catalog ("Pale Tides", "Drifting Clouds") and one that is not. The
 `itunes` scenario answers TOP_TRACKS_ITUNES: tracks no catalog has, which the fake iTunes
 finds ("Top One", with a karaoke version listed first), finds with a preview that is not audio
-("Crawl Not Audio"), finds with a slow preview ("Crawl Slow Song"), or does not know.
+("Crawl Not Audio"), finds with a slow preview ("Crawl Slow Song"), or does not know; `itunes2`
+answers "Top Two" alone.
 
 iTunes Search API and Apple's preview CDN (`/search`, `/preview/<trackId>.m4a`): the routes of
 python/fake_itunes.py (its own file, its songs and real AAC previews made by the ffmpeg CLI).
@@ -115,6 +116,9 @@ TOP_TRACKS_ITUNES = [
     spotify_track("topSlow", "Crawl Slow Song", "Crawl Slow"),
 ]
 
+# Two listeners at once with this scenario: one lookup of "Top Two", both profiles get it.
+TOP_TRACKS_ITUNES2 = [spotify_track("topFakeTwo", "Top Two", "Fake Artist")]
+
 
 def spotify_error(status, message):
     return {"error": {"status": status, "message": message}}
@@ -166,7 +170,7 @@ def top_tracks(r):
     if not r.token or r.scenario == "expire":
         return r.answer(401, spotify_error(401, "The access token expired"))
     limit = int(r.query.get("limit", ["20"])[0])
-    items = (TOP_TRACKS_ITUNES if r.scenario == "itunes" else TOP_TRACKS)[:limit]
+    items = {"itunes": TOP_TRACKS_ITUNES, "itunes2": TOP_TRACKS_ITUNES2}.get(r.scenario, TOP_TRACKS)[:limit]
     return r.answer(200, {"href": r.path, "items": items, "limit": limit, "next": None, "offset": 0,
                           "previous": None, "total": len(items)})
 
