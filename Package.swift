@@ -141,7 +141,10 @@ let package = Package(
         .testTarget(name: "WaveDefectServerTests", dependencies: ["WaveDefectServer"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
-        .testTarget(name: "EventLoopTests", dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPClient", "HTTPCore"]),
+        .testTarget(
+            name: "EventLoopTests",
+            dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPClient", "HTTPCore", "DemoAudio", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIngest"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["AccessToken", "CryptoPrimitives", "MusicCatalog", "WebSocketCore", "WireJSON"],
