@@ -22,6 +22,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         case 201: "Created"
         case 202: "Accepted"
         case 204: "No Content"
+        case 206: "Partial Content"
         case 301: "Moved Permanently"
         case 302: "Found"
         case 304: "Not Modified"
@@ -36,6 +37,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         case 413: "Content Too Large"
         case 414: "URI Too Long"
         case 415: "Unsupported Media Type"
+        case 416: "Range Not Satisfiable"
         case 426: "Upgrade Required"
         case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
@@ -58,6 +60,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
     public static let ok = HTTPStatus(200)
     public static let created = HTTPStatus(201)
     public static let noContent = HTTPStatus(204)
+    public static let partialContent = HTTPStatus(206)
     public static let notModified = HTTPStatus(304)
     public static let badRequest = HTTPStatus(400)
     public static let unauthorized = HTTPStatus(401)
@@ -70,6 +73,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
     public static let contentTooLarge = HTTPStatus(413)
     public static let uriTooLong = HTTPStatus(414)
     public static let unsupportedMediaType = HTTPStatus(415)
+    public static let rangeNotSatisfiable = HTTPStatus(416)
     public static let upgradeRequired = HTTPStatus(426)
     public static let tooManyRequests = HTTPStatus(429)
     public static let requestHeaderFieldsTooLarge = HTTPStatus(431)

@@ -33,8 +33,7 @@ enum HTTPRouter {
             connection.respond(DevTokenEndpoint.respond(request, server: server), to: request)
         default:
             if CatalogAPIRequest.handles(String(path)) {
-                connection.respond(CatalogAPI.handle(request, server: server), to: request)
-                return
+                return CatalogAPI.route(request, on: connection)
             }
             if path.hasPrefix(TwirpRouter.prefix) {
                 connection.respond(TwirpRouter.handle(request, server: server), to: request)

@@ -4,10 +4,10 @@ import Testing
 /// The one reason-phrase table: every status the server sends goes out with RFC 9110's words.
 @Suite struct HTTPStatusTests {
     @Test(arguments: [
-        (101, "Switching Protocols"), (200, "OK"), (201, "Created"), (204, "No Content"), (304, "Not Modified"),
+        (101, "Switching Protocols"), (200, "OK"), (201, "Created"), (204, "No Content"), (206, "Partial Content"), (304, "Not Modified"),
         (400, "Bad Request"), (401, "Unauthorized"), (403, "Forbidden"), (404, "Not Found"),
         (405, "Method Not Allowed"), (408, "Request Timeout"), (409, "Conflict"), (412, "Precondition Failed"),
-        (413, "Content Too Large"), (414, "URI Too Long"), (415, "Unsupported Media Type"), (426, "Upgrade Required"),
+        (413, "Content Too Large"), (414, "URI Too Long"), (415, "Unsupported Media Type"), (416, "Range Not Satisfiable"), (426, "Upgrade Required"),
         (429, "Too Many Requests"), (431, "Request Header Fields Too Large"), (500, "Internal Server Error"),
         (501, "Not Implemented"), (503, "Service Unavailable"), (505, "HTTP Version Not Supported"),
     ])

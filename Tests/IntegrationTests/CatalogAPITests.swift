@@ -101,6 +101,8 @@ import WireJSON
         #expect(unknown.status == 404 && unknown.json["error"] == "not_found")
         #expect(unknown.json["message"]?.stringValue?.hasPrefix("no model named nope; the catalog has: ") == true)
 
+        try checkAudio(server, dir: dir, ids: points.compactMap { $0["id"]?.int64Value })
+
         // Bad parameters: 400 with the reason; other methods: 405.
         let bad = try get(server, "/api/tracks?q=a&limit=1000")
         #expect(bad.status == 400 && bad.json["message"] == "limit must be an integer from 1 to 100, got '1000'")
@@ -110,5 +112,65 @@ import WireJSON
         let post = try TestSocket.request(port: server.port, "POST /api/tracks HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         #expect(post.status == 405 && post.header("Allow") == "GET, HEAD")
         #expect(server.stop() == 0)
+    }
+
+    /// `/api/tracks/{id}/audio`: whole files, ranges, HEAD, 416, a file grown to 5 MB (many
+    /// chunks, a request pipelined behind it), a file deleted (404).
+    func checkAudio(_ server: ServerProcess, dir: URL, ids: [Int64]) throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("demo").path)
+            .map { dir.appendingPathComponent("demo").appendingPathComponent($0) }
+        let contents = try files.map { try Data(contentsOf: $0) }
+        let id = try #require(ids.first)
+        let whole = try TestSocket.get(port: server.port, "/api/tracks/\(id)/audio")
+        #expect(whole.status == 200 && whole.header("Content-Type") == "audio/wav" && whole.header("Accept-Ranges") == "bytes")
+        let index = try #require(contents.firstIndex { [UInt8]($0) == whole.body }, "the body is none of the demo files")
+        let file = [UInt8](contents[index]), path = files[index]
+        #expect(whole.header("Content-Length") == "\(file.count)" && file.starts(with: Array("RIFF".utf8)))
+
+        func range(_ header: String, method: String = "GET") throws -> TestHTTPResponse {
+            try TestSocket.request(port: server.port, "\(method) /api/tracks/\(id)/audio HTTP/1.1\r\nHost: x\r\nRange: \(header)\r\nConnection: close\r\n\r\n")
+        }
+        let head = try range("bytes=0-99")
+        #expect(head.status == 206 && head.header("Content-Range") == "bytes 0-99/\(file.count)" && head.body == Array(file[0..<100]))
+        let tail = try range("bytes=-10")
+        #expect(tail.status == 206 && tail.body == Array(file.suffix(10)) && tail.header("Content-Length") == "10")
+        let past = try range("bytes=\(file.count)-")
+        #expect(past.status == 416 && past.header("Content-Range") == "bytes */\(file.count)")
+        let pastJSON = try JSONParser.parse(past.bodyText)
+        #expect(pastJSON["error"] == "range_not_satisfiable")
+        let headOnly = try TestSocket(port: server.port)
+        try headOnly.send("HEAD /api/tracks/\(id)/audio HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let (headResponse, _) = try headOnly.readResponse(headOnly: true)
+        #expect(headResponse.status == 200 && headResponse.header("Content-Length") == "\(file.count)")
+        #expect(headOnly.readUntilClosed(timeout: 5).isEmpty)
+
+        // The same track's file grown to 5 MB: sent in many chunks, byte for byte, with curl;
+        // a range across chunk boundaries; a request pipelined behind a stream waits for it.
+        var rng = SystemRandomNumberGenerator()
+        let big = (0..<(5 << 20)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        try Data(big).write(to: path)
+        let downloaded = dir.appendingPathComponent("download.bin")
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        curl.arguments = ["curl", "-s", "-o", downloaded.path, "http://127.0.0.1:\(server.port)/api/tracks/\(id)/audio"]
+        try curl.run()
+        curl.waitUntilExit()
+        #expect(curl.terminationStatus == 0 && (try? Data(contentsOf: downloaded)) == Data(big))
+        let middle = try range("bytes=300000-2999999")
+        #expect(middle.status == 206 && middle.body == Array(big[300000...2999999]))
+        let pipelined = try TestSocket(port: server.port)
+        try pipelined.send("GET /api/tracks/\(id)/audio HTTP/1.1\r\nHost: x\r\n\r\nGET /api/tracks/\(id) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let (streamed, _) = try pipelined.readResponse()
+        let (after, _) = try pipelined.readResponse()
+        let afterJSON = try JSONParser.parse(after.bodyText)
+        #expect(streamed.body == big && after.status == 200 && afterJSON["id"]?.int64Value == id)
+
+        // Gone from disk: a JSON 404 that says so; no such track: 404.
+        try FileManager.default.removeItem(at: path)
+        let gone = try TestSocket.get(port: server.port, "/api/tracks/\(id)/audio")
+        #expect(gone.status == 404 && gone.header("Content-Type") == "application/json")
+        let goneJSON = try JSONParser.parse(gone.bodyText)
+        #expect(goneJSON["message"]?.stringValue?.hasPrefix("the audio file of track \(id) is gone") == true)
+        #expect(try TestSocket.get(port: server.port, "/api/tracks/999999/audio").status == 404)
     }
 }

@@ -27,6 +27,7 @@ import Testing
         #expect(try parse("/api/tracks/7", method: "HEAD") == .track(id: 7))
         #expect(try parse("/api/tracks/7/similar") == .similar(id: 7, k: 10))
         #expect(try parse("/api/tracks/7/similar", [("k", "3")]) == .similar(id: 7, k: 3))
+        #expect(try parse("/api/tracks/7/audio") == .audio(id: 7))
         // The last of repeated parameters counts, as in most frameworks.
         #expect(try parse("/api/tracks", [("q", "a"), ("q", "b")]) == .search(query: "b", limit: 20))
         #expect(CatalogAPIRequest.handles("/api/tracks") && CatalogAPIRequest.handles("/api/tracks/1"))
@@ -58,6 +59,7 @@ import Testing
     @Test func unknownPathsAre404AndOtherMethods405() {
         #expect(refusal("/api/tracks/5/neighbours")?.status == .notFound)
         #expect(refusal("/api/tracks/5/similar/x")?.status == .notFound)
+        #expect(refusal("/api/tracks/0/audio")?.status == .badRequest)
         #expect(refusal("/api/tracks/")?.status == .badRequest)  // an empty id
         let post = refusal("/api/tracks", method: "POST")
         #expect(post?.status == .methodNotAllowed)

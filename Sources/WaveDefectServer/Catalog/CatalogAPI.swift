@@ -8,10 +8,25 @@ import WireJSON
 /// loop thread: a search is one indexed SQLite query over a few hundred candidates, and a
 /// similarity search one scan of the 40-D MFCC index (about a millisecond per 100k tracks).
 enum CatalogAPI {
-    static func handle(_ request: HTTPRequest, server: WaveDefectServer) -> HTTPResponse {
+    /// Answers a request under `/api/tracks`: audio is streamed from its file
+    /// (`TrackAudioStream`), everything else answered at once.
+    static func route(_ request: HTTPRequest, on connection: ClientConnection) {
+        let server = connection.server
+        let parsed: CatalogAPIRequest
         do {
-            let parsed = try CatalogAPIRequest.parse(
+            parsed = try CatalogAPIRequest.parse(
                 method: request.method, path: String(request.path), query: request.queryItems, limits: server.configuration.limits.catalogAPI)
+        } catch {
+            return connection.respond(error.response, to: request)
+        }
+        if case .audio(let id) = parsed {
+            return TrackAudioStream.start(id: id, request: request, on: connection)
+        }
+        connection.respond(handle(parsed, server: server), to: request)
+    }
+
+    static func handle(_ parsed: CatalogAPIRequest, server: WaveDefectServer) -> HTTPResponse {
+        do {
             guard let music = server.music else { throw CatalogAPIError.noCatalog }
             return .json(.ok, try answer(parsed, music: music))
         } catch let error as CatalogAPIError {
@@ -78,6 +93,8 @@ enum CatalogAPI {
             }
             w.endArray()
             w.endObject()
+        case .audio:
+            preconditionFailure("audio is streamed by TrackAudioStream, not answered as JSON")
         }
         return w.bytes
     }

@@ -8,6 +8,7 @@ struct CatalogAPIError: HTTPResponseError, Equatable {
         case badRequest = "bad_request"
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
+        case rangeNotSatisfiable = "range_not_satisfiable"
         case unavailable = "unavailable"
         case internalError = "internal"
     }
@@ -24,6 +25,8 @@ struct CatalogAPIError: HTTPResponseError, Equatable {
     static func badParameter(_ message: String) -> Self { .init(.badRequest, message) }
     static func notFound(_ message: String) -> Self { .init(.notFound, message) }
     static let methodNotAllowed = Self(.methodNotAllowed, "method not allowed; use GET or HEAD")
+    /// A `Range` no byte of the file falls in (the response also says `Content-Range: bytes */SIZE`).
+    static func rangeNotSatisfiable(size: Int) -> Self { .init(.rangeNotSatisfiable, "the range asks for no byte of the \(size)-byte file") }
     /// The server runs without a catalog (it could not be opened).
     static let noCatalog = Self(.unavailable, "the music catalog is not available")
     static func catalogFailed(_ error: any Error) -> Self { .init(.internalError, "catalog error: \(error)") }
@@ -33,6 +36,7 @@ struct CatalogAPIError: HTTPResponseError, Equatable {
         case .badRequest: return .badRequest
         case .notFound: return .notFound
         case .methodNotAllowed: return .methodNotAllowed
+        case .rangeNotSatisfiable: return .rangeNotSatisfiable
         case .unavailable: return .serviceUnavailable
         case .internalError: return .internalServerError
         }

@@ -9,6 +9,8 @@ enum CatalogAPIRequest: Equatable {
     case track(id: Int64)
     /// `GET /api/tracks/{id}/similar?k=…`.
     case similar(id: Int64, k: Int)
+    /// `GET /api/tracks/{id}/audio`: the track's file, with `Range` support.
+    case audio(id: Int64)
 
     static let prefix = "/api/tracks"
 
@@ -52,6 +54,8 @@ enum CatalogAPIRequest: Equatable {
         case 2 where segments[segments.startIndex + 1] == "similar":
             let id = try trackID(segments[segments.startIndex])
             return .similar(id: id, k: try count("k", value("k"), default: limits.defaultK, max: limits.maxResults))
+        case 2 where segments[segments.startIndex + 1] == "audio":
+            return .audio(id: try trackID(segments[segments.startIndex]))
         default:
             throw .notFound("no route for \(path.prefix(200)); see docs/protocol.md#catalog-api")
         }
