@@ -106,7 +106,7 @@ extension Room {
         counters.messages += 1
         counters.bytes += payloadCount
         if reliable {
-            let capacity = policy.replay ?? configuration.replayBufferSize
+            let capacity = policy.keptMessages(roomDefault: configuration.replayBufferSize)
             let freed = replay[publication.topic, default: ReplayBuffer(capacity: capacity)]
                 .append(.init(seq: seq, frame: frame, senderSID: sender?.sid ?? "", destinations: destinations))
             replayBytes += frame.count - freed

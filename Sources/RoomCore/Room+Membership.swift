@@ -36,6 +36,7 @@ extension Room {
         participant.reactivate(endpoint: endpoint)
         add(participant)
         actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
+        for frame in history(for: participant) { actions.append(.send(frame, to: participant)) }
         if !participant.isHidden {
             let frame = ServerMessage.participantJoined(participant.info.json)
             actions.append(.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false))
@@ -69,6 +70,25 @@ extension Room {
         actions.append(.send(resumedMessage(lastSeq: lastSeq, replayed: replayed.count, gapTopics: gapTopics), to: participant))
         for e in replayed { actions.append(.send(e.frame, to: participant)) }
         return actions
+    }
+
+    /// What a participant who just joined is sent after `joined`: the newest `history`
+    /// messages of every topic whose policy sets one, that it may subscribe to and that were
+    /// addressed to everyone or to its identity, oldest first across topics, each marked
+    /// `"history": true`. Binary messages are not sent as history.
+    func history(for participant: Participant) -> [SharedBytes] {
+        guard participant.permissions.canSubscribe else { return [] }
+        var kept: [ReplayBuffer.Entry] = []
+        for (topic, buffer) in replay where participant.subscription.includes(topic) {
+            let n = configuration.policy(for: topic).history
+            guard n > 0 else { continue }
+            let eligible = buffer.entries(after: 0).filter { e in
+                e.frame.base.load(as: UInt8.self) & 0x0F == 0x1  // JSON (text) messages only
+                    && (e.destinations.map { $0.contains(participant.identity) } ?? true)
+            }
+            kept += eligible.suffix(n)
+        }
+        return kept.sorted { $0.seq < $1.seq }.compactMap { ServerMessage.markedAsHistory($0.frame) }
     }
 
     /// Whether `participant` can still resume: active (its old connection not yet noticed

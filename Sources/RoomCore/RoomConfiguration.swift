@@ -50,13 +50,20 @@ public struct TopicPolicy: Sendable, Equatable {
     public var reliable: Bool
     /// Reliable messages of this topic kept for resume; nil uses the room's size.
     public var replay: Int?
+    /// How many of the topic's latest JSON messages a participant who joins receives right
+    /// after `joined`, marked `"history": true` (a chat's recent lines); 0 sends none.
+    public var history: Int
     public var publishers: Publishers
 
-    public init(reliable: Bool = true, replay: Int? = nil, publishers: Publishers = .anyone) {
+    public init(reliable: Bool = true, replay: Int? = nil, history: Int = 0, publishers: Publishers = .anyone) {
         self.reliable = reliable
         self.replay = replay
+        self.history = history
         self.publishers = publishers
     }
+
+    /// Messages kept for the topic: enough for resume and for its history.
+    public func keptMessages(roomDefault: Int) -> Int { max(replay ?? roomDefault, history) }
 
     /// Who may publish to a topic.
     public enum Publishers: Sendable, Equatable {

@@ -8,7 +8,7 @@ public enum RoomDefinitionLoader {
         "name", "title", "metadata", "empty_timeout", "departure_timeout", "max_participants", "replay_buffer",
         "host", "host_profile", "agents", "topics", "default_topic",
     ]
-    static let topicFields: Set<String> = ["reliable", "replay", "publishers"]
+    static let topicFields: Set<String> = ["reliable", "replay", "history", "publishers"]
 
     /// Loads every `*.yaml` / `*.yml` file of `directory`, keyed by room name. A missing
     /// directory means no definitions.
@@ -66,6 +66,12 @@ public enum RoomDefinitionLoader {
         var policy = base
         if let n = m["reliable"] { policy.reliable = try n.bool() }
         if let n = m["replay"] { policy.replay = try n.int(min: 0) }
+        if let n = m["history"] {
+            policy.history = try n.int(min: 0)
+            guard policy.reliable || policy.history == 0 else {
+                throw n.error("history needs a reliable topic (only reliable messages are kept); this one has reliable: false")
+            }
+        }
         if let n = m["publishers"] {
             let list = try n.strings()
             if list.contains("*") {

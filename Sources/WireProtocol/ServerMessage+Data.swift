@@ -46,3 +46,23 @@ extension ServerMessage {
         }
     }
 }
+
+extension ServerMessage {
+    /// A `data` text frame re-framed with `"history":true` as its last member: what a late
+    /// joiner receives of a topic's recent messages. Nil for anything else (binary frames).
+    public static func markedAsHistory(_ frame: SharedBytes) -> SharedBytes? {
+        guard frame.count >= 2 else { return nil }
+        let bytes = UnsafeRawBufferPointer(start: frame.base, count: frame.count)
+        guard bytes[0] & 0x0F == WebSocketOpcode.text.rawValue else { return nil }
+        let header = bytes[1] & 0x7F == 127 ? 10 : bytes[1] & 0x7F == 126 ? 4 : 2
+        let json = UnsafeRawBufferPointer(rebasing: bytes[header...])
+        guard json.count >= 2, json[json.count - 1] == UInt8(ascii: "}") else { return nil }
+        let body = UnsafeRawBufferPointer(rebasing: json.dropLast())
+        let tail: StaticString = #","history":true}"#
+        let count = body.count + tail.utf8CodeUnitCount
+        return self.frame(payloadCount: count) { w in
+            w.raw(body)
+            w.raw(tail)
+        }
+    }
+}

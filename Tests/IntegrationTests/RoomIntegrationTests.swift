@@ -15,6 +15,12 @@ import WireJSON
           cursor:
             reliable: false
         """,
+    "history.yaml": """
+        name: history-room
+        topics:
+          chat:
+            history: 2
+        """,
 ]))
 struct RoomIntegrationTests {
     let server: ServerProcess
@@ -37,6 +43,24 @@ struct RoomIntegrationTests {
         var o = JSONObject([("type", "publish"), ("topic", .string(topic)), ("payload", payload)])
         for (k, v) in extra { o[k] = v }
         try ws.send(json: .object(o))
+    }
+
+    /// `history: 2` on `chat`: a late joiner gets the last two chat lines right after `joined`,
+    /// marked; live messages are not marked. (The one test using `history-room`.)
+    @Test func lateJoinerGetsTheChatHistory() throws {
+        let (alice, _) = try join("alice", room: "history-room")
+        for n in 1...3 {
+            try publish(alice, topic: "chat", ["text": .string("line \(n)")], extra: [("id", .number(Double(n)))])
+            #expect(try alice.next(type: "ack")["id"] == .number(Double(n)))
+        }
+        let (bob, joined) = try join("bob", room: "history-room")
+        let seq = try #require(joined["seq"]?.int64Value)
+        let first = try bob.nextJSON(), second = try bob.nextJSON()
+        #expect(first["type"] == "data" && first["history"] == true && first["payload"]?["text"] == "line 2" && first["from"] == "alice")
+        #expect(second["history"] == true && second["payload"]?["text"] == "line 3" && second["seq"]?.int64Value == seq)
+        try publish(alice, topic: "chat", ["text": "live"])
+        let live = try bob.next(type: "data")
+        #expect(live["payload"]?["text"] == "live" && live["history"] == nil)
     }
 
     @Test func presenceJoinUpdateLeave() throws {
