@@ -15,7 +15,7 @@ public enum StandardAgents {
 
     public static func factory(context: MusicContext) -> AgentFactory {
         var factory = AgentFactory()
-        factory.register("taste", topics: ["profile", ProfileChange.topic]) { _ in TasteAgent(context: context) }
+        factory.register("taste", topics: ["profile", "recs.control", ProfileChange.topic]) { _ in TasteAgent(context: context) }
         factory.register("recommender", topics: ["recs.control"]) { _ in RecommenderAgent(context: context) }
         return factory
     }

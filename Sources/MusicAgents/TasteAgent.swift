@@ -48,8 +48,12 @@ final class TasteAgent: Agent {
             profiles[change.identity] = try context.profiles.load(change.identity)
             return try comparisons(for: isHost ? nil : change.identity)
         case .data(let message):
-            guard message.topic == "profile", let sender = message.sender, !message.senderHidden, isPerson(sender) else { return [] }
-            return try profileMessage(message.payload, from: sender)
+            guard let sender = message.sender, !message.senderHidden, isPerson(sender) else { return [] }
+            switch message.topic {
+            case "profile": return try profileMessage(message.payload, from: sender)
+            case "recs.control": return try seedsMessage(message.payload, from: sender)
+            default: return []
+            }
         }
     }
 
@@ -74,6 +78,25 @@ final class TasteAgent: Agent {
         var out = [AgentPublication(topic: "profile.status", payload: TasteJSON.profileResolution(resolution), destinations: [sender])]
         out += try comparisons(for: sender == room?.hostIdentity ? nil : sender)
         return out
+    }
+
+    /// Seeds picked for the recommender (`recs.control` `{"seeds":[…]}`) join the sender's
+    /// profile with source `seed`, so the taste comparison fills as a listener picks. Tracks
+    /// already in the profile keep their entry; ids without a vector are left out; other
+    /// controls, and malformed ones, are the recommender's to answer.
+    private func seedsMessage(_ payload: [UInt8], from sender: String) throws -> [AgentPublication] {
+        guard case .seeds(let ids)? = try? RecsControl.parse(payload) else { return [] }
+        let index = context.index.snapshot
+        var profile = try profiles[sender] ?? context.profiles.load(sender)
+        let now = MusicContext.wallSeconds
+        var seen = Set<Int64>()
+        let added = ids.filter { index.contains(id: $0) && !profile.contains($0) && seen.insert($0).inserted }
+            .map { ProfileEntry(trackID: $0, source: .seed, addedAt: now) }
+        guard !added.isEmpty else { return [] }
+        profile.extend(with: added)
+        profiles[sender] = profile
+        try context.profiles.save(profile, for: sender)
+        return try comparisons(for: sender == room?.hostIdentity ? nil : sender)
     }
 
     /// `taste` for one guest (or every guest when nil, after the host's profile changed),

@@ -1,5 +1,6 @@
 import AccessToken
 import Foundation
+import MusicCatalog
 import Testing
 import WireJSON
 
@@ -77,12 +78,20 @@ import WireJSON
         let taste = try nextData(bob, topic: "taste") { $0["guest"]?.stringValue == "alice" }
         #expect(!hears(bob, topic: "profile.status", within: 0.5))
         #expect(taste["host"]?.stringValue == "host")
-        let similarity = try #require(taste["similarity"]?.doubleValue)
+        var similarity = try #require(taste["similarity"]?.doubleValue)
         #expect(similarity > 0 && similarity <= 1)
         #expect(taste["host_tracks"]?.arrayValue?.count == 4, "the stored host profile is compared while the host is offline")
 
         // Seeds: recommendations to alice only, never the seeds themselves.
         try publish(alice, "recs.control", ["seeds": [1, 2]])
+        // The seeds joined alice's profile (source `seed`), and she is compared again with them.
+        let seeded = try nextData(bob, topic: "taste") { $0["guest"]?.stringValue == "alice" && $0["guest_tracks"]?.arrayValue?.count == 4 }
+        let guestTracks = Set((seeded["guest_tracks"]?.arrayValue ?? []).compactMap { $0["id"]?.int64Value })
+        #expect(guestTracks.isSuperset(of: [1, 2]) && guestTracks.count == 4, "\(guestTracks)")
+        let catalog = try Catalog(path: server.directory.appendingPathComponent("test.sqlite").path)
+        let sources = Dictionary(try catalog.profile(identity: "alice").map { ($0.trackID, $0.source) }, uniquingKeysWith: { a, _ in a })
+        #expect(sources[1] == "seed" && sources[2] == "seed" && sources.values.filter { $0 == "profile" }.count == 2, "\(sources)")
+        similarity = try #require(seeded["similarity"]?.doubleValue)
         let recs = try nextData(alice, topic: "recs")
         #expect(recs["for"]?.stringValue == "alice")
         let ids = trackIDs(recs)
