@@ -69,7 +69,7 @@ let package = Package(
 
         .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "WebSocketCore"]),
         // Agents on a loop: supervision off the loop thread, bots and workers over WebSockets.
-        .target(name: "AgentRuntime", dependencies: ["SystemClock", "AgentKit", "EventLoop", "WireJSON", logging]),
+        .target(name: "AgentRuntime", dependencies: ["SystemClock", "AgentKit", "EventLoop", "WireJSON", "WireProtocol", logging]),
         .target(
             name: "AgentClient",
             dependencies: ["SystemClock", "AccessToken", "AgentKit", "AgentRuntime", "CryptoPrimitives", "EventLoop", "LoopWebSocketClient", "WireJSON", logging]

@@ -141,7 +141,10 @@ public final class RoomBot {
             }
             self.host.receive(message)
         }
-        client.onBinary = { [unowned self] _ in self.lastReceived = SystemClock.monotonicNanoseconds }
+        client.onBinary = { [unowned self] bytes in
+            self.lastReceived = SystemClock.monotonicNanoseconds
+            self.host.receive(binaryFrame: bytes)
+        }
         client.onFailure = { [unowned self, unowned client] why in
             self.logger.info("agent connection failed", metadata: ["agent": "\(self.host.setup.agentName)", "why": "\(why.prefix(200))"])
             // A refused upgrade (token, room gone) will not get better by retrying.

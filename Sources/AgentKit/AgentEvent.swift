@@ -55,17 +55,21 @@ public struct AgentMessage: Sendable, Equatable {
     /// The sender is a hidden participant (an observer): agents neither compare nor answer
     /// them. Hidden participants are never announced, so a sender nobody saw join is hidden.
     public var senderHidden: Bool
-    /// The payload's JSON, as published.
+    /// The payload's JSON as published, or the raw bytes of a binary frame (`isBinary`).
     public var payload: [UInt8]
     /// The room's sequence number of the message.
     public var seq: UInt64
+    /// Published as a binary frame (audio streamed into the room): `payload` is raw bytes,
+    /// not JSON.
+    public var isBinary: Bool
 
-    public init(topic: String, sender: String?, senderHidden: Bool = false, payload: [UInt8], seq: UInt64 = 0) {
+    public init(topic: String, sender: String?, senderHidden: Bool = false, payload: [UInt8], seq: UInt64 = 0, isBinary: Bool = false) {
         self.topic = topic
         self.sender = sender
         self.senderHidden = senderHidden
         self.payload = payload
         self.seq = seq
+        self.isBinary = isBinary
     }
 }
 

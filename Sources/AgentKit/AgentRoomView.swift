@@ -32,18 +32,30 @@ public struct AgentRoomView: Sendable {
             self.room = room
             return [.participantLeft(identity: identity)]
         case "data":
-            guard let room, let topic = message["topic"]?.stringValue, let payload = message["payload"] else { return [] }
+            guard room != nil, let topic = message["topic"]?.stringValue, let payload = message["payload"] else { return [] }
             let seq = message["seq"]?.int64Value.map { UInt64(max($0, 0)) } ?? 0
-            lastSeq = max(lastSeq, seq)
             let sender = message["from"]?.stringValue
             if sender == nil, topic == ProfileChange.topic, let change = ProfileChange(payload: payload) {
+                lastSeq = max(lastSeq, seq)
                 return [.profileChanged(change)]
             }
-            let hidden = sender.map { s in s != room.identity && !room.participants.contains { $0.identity == s } } ?? false
-            return [.data(AgentMessage(topic: topic, sender: sender, senderHidden: hidden, payload: payload.serialized, seq: seq))]
+            return [data(topic: topic, sender: sender, seq: seq, payload: payload.serialized, isBinary: false)].compactMap { $0 }
         default:
             return []
         }
+    }
+
+    /// The event of a binary data frame (its header already read): `from` is empty for the
+    /// server. None before the agent has joined.
+    public mutating func binaryEvents(topic: String, from: String, seq: UInt64, payload: [UInt8]) -> [AgentEvent] {
+        [data(topic: topic, sender: from.isEmpty ? nil : from, seq: seq, payload: payload, isBinary: true)].compactMap { $0 }
+    }
+
+    private mutating func data(topic: String, sender: String?, seq: UInt64, payload: [UInt8], isBinary: Bool) -> AgentEvent? {
+        guard let room else { return nil }
+        lastSeq = max(lastSeq, seq)
+        let hidden = sender.map { s in s != room.identity && !room.participants.contains { $0.identity == s } } ?? false
+        return .data(AgentMessage(topic: topic, sender: sender, senderHidden: hidden, payload: payload, seq: seq, isBinary: isBinary))
     }
 
     /// A first `joined` starts the agent; a later one (a resume, or a fresh join after the

@@ -4,6 +4,7 @@ import EventLoop
 import Logging
 import SystemClock
 import WireJSON
+import WireProtocol
 
 /// Runs one agent in one room on a libuv loop: feeds it the server's messages (through
 /// `AgentRoomView`), runs each event off the loop thread under `AgentSupervisor`'s deadline
@@ -48,6 +49,13 @@ public final class AgentHost {
     public func receive(_ message: JSONValue) {
         let events = view.events(for: message)
         for event in events { receive(event) }
+    }
+
+    /// The body of one server binary frame (`u8 topic length, topic, u8 sender length, …`);
+    /// a frame whose header cannot be read is ignored.
+    public func receive(binaryFrame body: UnsafeRawBufferPointer) {
+        guard let m = BinaryDataMessage.parse(body) else { return }
+        for event in view.binaryEvents(topic: m.topic, from: m.from, seq: m.seq, payload: Array(m.payload)) { receive(event) }
     }
 
     public func receive(_ event: AgentEvent) {

@@ -131,7 +131,7 @@ public struct AudioDecoder: Sendable {
 
     /// FFmpeg prints warnings about damaged input to stderr by itself; every problem is reported
     /// through `AudioDecodingError` instead, so the CLI's stderr carries one line per bad file.
-    private static func silenceFFmpegLogging() {
+    static func silenceFFmpegLogging() {
         loggingSilenced.withLock { done in
             guard !done else { return }
             av_log_set_level(AV_LOG_QUIET)

@@ -5,14 +5,16 @@ import Glibc
 import Darwin
 #endif
 
-/// Where the decoder's bytes come from: a buffer in memory or an open file descriptor.
+/// Where the decoder's bytes come from: a buffer in memory, an open file descriptor, or a
+/// live stream that grows while it is decoded (`StreamPipe`: audio streamed into a room).
 ///
-/// Both go through a custom `AVIOContext` so that the same byte limit applies to regular files,
+/// All go through a custom `AVIOContext` so that the same byte limit applies to regular files,
 /// pipes and uploads alike: FFmpeg never reads past `limit`, however long the source claims to be.
 final class ByteSource {
     private enum Storage {
         case memory([UInt8])
         case file(Int32)
+        case stream(StreamPipe)
     }
 
     private let storage: Storage
@@ -37,6 +39,13 @@ final class ByteSource {
         knownSize = size
     }
 
+    /// A live stream: reads wait for the producer; never seekable, length unknown.
+    init(stream: StreamPipe, limit: Int) {
+        storage = .stream(stream)
+        self.limit = Int64(limit)
+        knownSize = nil
+    }
+
     deinit {
         if case .file(let fd) = storage { close(fd) }
     }
@@ -45,6 +54,7 @@ final class ByteSource {
         switch storage {
         case .memory: return true
         case .file(let fd): return lseek(fd, 0, SEEK_CUR) >= 0
+        case .stream: return false
         }
     }
 
@@ -65,6 +75,11 @@ final class ByteSource {
             bytes.withUnsafeBufferPointer { src in
                 buffer.update(from: src.baseAddress! + Int(position), count: n)
             }
+            position += Int64(n)
+            return Int32(n)
+        case .stream(let pipe):
+            let n = pipe.read(into: buffer, count: wanted)
+            guard n > 0 else { return wd_averror_eof() }
             position += Int64(n)
             return Int32(n)
         case .file(let fd):
@@ -99,6 +114,7 @@ final class ByteSource {
         }
         let target = base + offset
         guard target >= 0 else { return -1 }
+        if case .stream = storage { return -1 }
         if case .file(let fd) = storage {
             guard lseek(fd, off_t(target), SEEK_SET) >= 0 else { return -1 }
         }

@@ -25,7 +25,9 @@ final class DecodeSession {
 
     /// Opens the container over the custom I/O context and probes its streams, analysing at
     /// most `analysisBytes` of packets (nil: FFmpeg's default of 5 MB).
-    func open(analysisBytes: Int64?) throws(AudioDecodingError) {
+    /// `container` names the demuxer (`matroska`, `ogg`) for a live stream, whose bytes
+    /// cannot be re-read after probing; nil probes.
+    func open(analysisBytes: Int64?, container: String? = nil) throws(AudioDecodingError) {
         guard let io = source.makeIOContext(), let context = avformat_alloc_context() else {
             throw .cannotOpen("out of memory")
         }
@@ -46,8 +48,12 @@ final class DecodeSession {
         av_dict_set(&options, "max_size", "16384", 0)
         defer { av_dict_free(&options) }
         // On failure avformat_open_input frees the context and sets `format` to nil.
-        var status = avformat_open_input(&format, nil, nil, &options)
+        let demuxer = container.flatMap { av_find_input_format($0) }
+        var status = avformat_open_input(&format, nil, demuxer, &options)
         guard status >= 0, let format else { throw .cannotOpen(FFmpegStatus.message(status)) }
+        // A live stream's header (WebM's track entry, Ogg's OpusHead) says all the decoder
+        // needs; analysing packets would wait for audio that has not been recorded yet.
+        if container != nil, hasCompleteAudioStream { return }
         status = avformat_find_stream_info(format, nil)
         guard status >= 0 else { throw .cannotOpen(FFmpegStatus.message(status)) }
     }

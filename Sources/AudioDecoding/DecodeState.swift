@@ -69,6 +69,18 @@ struct DecodeState {
         }
     }
 
+    /// Hands over the samples produced so far (a live stream's output is consumed as it
+    /// comes, so memory stays bounded however long the stream runs).
+    mutating func takeOutput() -> [Float] {
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
+    }
+
+    /// Drains the resampler's tail at the end of a live stream.
+    mutating func flushResampler() throws(AudioDecodingError) {
+        if let resampler { try resampler.flush(appendingTo: &output) }
+    }
+
     /// Flushes the resampler and fixes the length to librosa's `ceil(n * out / in)`.
     mutating func finish(codec: String) throws(AudioDecodingError) -> DecodedAudio {
         guard sourceSamples > 0 else { throw .noSamples(codec.isEmpty ? "" : "codec \(codec)") }

@@ -57,4 +57,20 @@ import WireJSON
         #expect(ProfileChange(payload: try JSONParser.parse(change.json)) == change)
         #expect(String(decoding: ProfileChange(identity: "a", source: "spotify_top", tracks: 2).json, as: UTF8.self) == #"{"identity":"a","source":"spotify_top","tracks":2}"#)
     }
+
+    @Test func binaryFramesBecomeBinaryDataEventsWithSenderSeqAndHiddenFlag() {
+        var view = AgentRoomView()
+        #expect(view.binaryEvents(topic: "audio", from: "bob", seq: 3, payload: [1]).isEmpty, "nothing before the agent has joined")
+        _ = view.events(for: ["type": "joined", "room": ["name": "lab"], "participant": Self.p("a"), "participants": [Self.p("bob")]])
+        #expect(view.binaryEvents(topic: "audio", from: "bob", seq: 9, payload: [1, 2]) == [
+            .data(AgentMessage(topic: "audio", sender: "bob", payload: [1, 2], seq: 9, isBinary: true)),
+        ])
+        #expect(view.lastSeq == 9)
+        #expect(view.binaryEvents(topic: "audio", from: "ghost", seq: 10, payload: []) == [
+            .data(AgentMessage(topic: "audio", sender: "ghost", senderHidden: true, payload: [], seq: 10, isBinary: true)),
+        ])
+        #expect(view.binaryEvents(topic: "audio", from: "", seq: 11, payload: [0]) == [
+            .data(AgentMessage(topic: "audio", sender: nil, payload: [0], seq: 11, isBinary: true)),
+        ])
+    }
 }

@@ -48,3 +48,29 @@ import Testing
         #expect(bytes == [0x81, UInt8(text.utf8.count)] + Array(text.utf8))
     }
 }
+
+/// The subscriber's reader of binary data frames reads back exactly what the server wrote.
+@Suite struct BinaryDataMessageTests {
+    @Test func readsBackWhatTheServerWrote() throws {
+        let payload: [UInt8] = [0, 1, 255, 7]
+        let frame = payload.withUnsafeBytes { ServerMessage.binaryData(topic: "audio", from: "bob", seq: 0x0102_0304_0506, payload: $0, ts: -5) }
+        let body = Array(frame.bytes.dropFirst(2))
+        let message = try #require(body.withUnsafeBytes { b in BinaryDataMessage.parse(b).map { ($0.topic, $0.from, $0.seq, $0.ts, Array($0.payload)) } })
+        #expect(message.0 == "audio")
+        #expect(message.1 == "bob")
+        #expect(message.2 == 0x0102_0304_0506)
+        #expect(message.3 == -5)
+        #expect(message.4 == payload)
+        let fromServer = [UInt8]().withUnsafeBytes { ServerMessage.binaryData(topic: "a", from: "", seq: 1, payload: $0, ts: 0) }
+        let serverBody = Array(fromServer.bytes.dropFirst(2))
+        #expect(serverBody.withUnsafeBytes { BinaryDataMessage.parse($0)?.from } == "")
+    }
+
+    @Test(arguments: [
+        [], [0, 0], [1, 97], [1, 97, 0], [1, 97, 0] + [UInt8](repeating: 0, count: 15), [1, 97, 3, 98] + [UInt8](repeating: 0, count: 16),
+        [1, 0xFF, 0] + [UInt8](repeating: 0, count: 16), [1, 97, 1, 0xFF] + [UInt8](repeating: 0, count: 16),
+    ] as [[UInt8]])
+    func refusesCutOrInvalidHeaders(_ bytes: [UInt8]) {
+        #expect(bytes.withUnsafeBytes { BinaryDataMessage.parse($0) } == nil)
+    }
+}

@@ -33,8 +33,9 @@ final class InProcessAgent: RoomEndpoint {
     // MARK: RoomEndpoint
 
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
-        guard !stopped, let text = Self.textPayload(of: frame) else { return }
-        guard let message = try? JSONParser.parse(text) else { return }
+        guard !stopped, let (opcode, body) = Self.payload(of: frame) else { return }
+        if opcode == 0x2 { return host.receive(binaryFrame: body) }
+        guard let message = try? JSONParser.parse(body) else { return }
         host.receive(message)
     }
 
@@ -73,14 +74,15 @@ final class InProcessAgent: RoomEndpoint {
         }
     }
 
-    /// The payload of an unmasked server text frame (binary frames carry audio, which the
-    /// agents here do not listen to).
-    static func textPayload(of frame: SharedBytes) -> UnsafeRawBufferPointer? {
+    /// The opcode (1 text: JSON, 2 binary: audio) and payload of an unmasked server frame.
+    static func payload(of frame: SharedBytes) -> (opcode: UInt8, body: UnsafeRawBufferPointer)? {
         let b = frame.bytes
-        guard b.count >= 2, b[0] & 0x0F == 0x1 else { return nil }
+        guard b.count >= 2 else { return nil }
+        let opcode = b[0] & 0x0F
+        guard opcode == 0x1 || opcode == 0x2 else { return nil }
         let length7 = Int(b[1] & 0x7F)
         let header = length7 < 126 ? 2 : (length7 == 126 ? 4 : 10)
         guard b.count >= header else { return nil }
-        return UnsafeRawBufferPointer(rebasing: b[header...])
+        return (opcode, UnsafeRawBufferPointer(rebasing: b[header...]))
     }
 }
