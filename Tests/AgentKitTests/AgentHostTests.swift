@@ -1,5 +1,6 @@
 import AgentKit
 import AgentRuntime
+import Dispatch
 import EventLoop
 import Glibc
 import Logging
@@ -11,16 +12,30 @@ import WireJSON
 /// The runtime on a real loop, without sockets: events reach the agent off the loop thread,
 /// and an agent that throws or hangs is replaced with a fresh instance.
 @Suite struct AgentHostTests {
-    /// Echoes data messages on `echo`; `"boom"` throws, `"hang"` sleeps past the deadline.
+    /// Holds a `"hang"` until the test lets it go, so the hang outlasts the deadline however
+    /// the machine schedules threads (a fixed sleep races the deadline on a loaded machine).
+    final class Gate: Sendable {
+        let release = DispatchSemaphore(value: 0)
+        let returned = Atomic(false)
+    }
+
+    /// Echoes data messages on `echo`; `"boom"` throws, `"hang"` blocks until `gate` opens.
     final class ScriptedAgent: Agent {
         let created: Int
-        init(created: Int) { self.created = created }
+        let gate: Gate
+        init(created: Int, gate: Gate) {
+            self.created = created
+            self.gate = gate
+        }
 
         func handle(_ event: AgentEvent) throws -> [AgentPublication] {
             guard case .data(let m) = event else { return [] }
             let text = String(decoding: m.payload, as: UTF8.self)
             if text == "\"boom\"" { throw AgentError("boom") }
-            if text == "\"hang\"" { usleep(600_000) }
+            if text == "\"hang\"" {
+                gate.release.wait()
+                gate.returned.store(true, ordering: .sequentiallyConsistent)
+            }
             return [AgentPublication(topic: "echo", payload: Array("{\"instance\":\(created),\"got\":\(text)}".utf8), destinations: m.sender.map { [$0] })]
         }
     }
@@ -34,18 +49,21 @@ import WireJSON
         ["type": "data", "topic": "t", "from": .string(from), "seq": .number(Double(seq)), "payload": payload]
     }
 
-    func makeHost(_ loop: EventLoop, metrics: AgentMetrics, published: @escaping ([AgentPublication]) -> Void) -> AgentHost {
+    /// The deadline is what every ordinary event must also meet (creating an instance on a
+    /// fresh thread included), so it leaves room for a machine loaded by parallel builds;
+    /// the hang itself never ends before the test opens the gate.
+    func makeHost(_ loop: EventLoop, metrics: AgentMetrics, gate: Gate = Gate(), published: @escaping ([AgentPublication]) -> Void) -> AgentHost {
         let instances = Mutex(0)
         let make: AgentFactory.Make = { _ in
             let n = instances.withLock { n in
                 n += 1
                 return n
             }
-            return ScriptedAgent(created: n)
+            return ScriptedAgent(created: n, gate: gate)
         }
         return AgentHost(
             setup: AgentSetup(agentName: "echo", room: "lab", identity: "agent-echo"), make: make, loop: loop,
-            policy: .init(eventDeadline: 0.2, initialBackoff: 0.05, maxBackoff: 1), metrics: metrics, logger: Logger(label: "test"),
+            policy: .init(eventDeadline: 2, initialBackoff: 0.05, maxBackoff: 1), metrics: metrics, logger: Logger(label: "test"),
             publish: published
         )
     }
@@ -54,7 +72,8 @@ import WireJSON
         let loop = try EventLoop()
         let metrics = AgentMetrics()
         var published: [String] = []
-        let host = makeHost(loop, metrics: metrics) { pubs in published += pubs.map { String(decoding: $0.payload, as: UTF8.self) } }
+        let gate = Gate()
+        let host = makeHost(loop, metrics: metrics, gate: gate) { pubs in published += pubs.map { String(decoding: $0.payload, as: UTF8.self) } }
         host.receive(Self.joined)
         host.receive(Self.data("one", seq: 1))
         #expect(runLoop(loop) { published.count == 1 })
@@ -72,8 +91,11 @@ import WireJSON
         #expect(published.last == #"{"instance":3,"got":"three"}"#, "the hung instance was abandoned at its deadline")
         #expect(metrics.byAgent["echo"]?.timeouts == 1)
         #expect(metrics.byAgent["echo"]?.restarts == 2)
-        // The hung instance's late answer never comes out.
-        runLoop(loop, timeout: 0.8) { false }
+        // The hung instance's late answer never comes out: let it finish, then give its
+        // result time to reach the loop.
+        gate.release.signal()
+        #expect(runLoop(loop) { gate.returned.load(ordering: .sequentiallyConsistent) })
+        runLoop(loop, timeout: 0.5) { published.count > 3 }
         #expect(published.count == 3)
         host.stop()
         #expect(metrics.running["echo"] == 0)

@@ -23,7 +23,10 @@ final class AgentProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if log.contains(text) { return true }
-            if !process.isRunning { return log.contains(text) }
+            if !process.isRunning {
+                logBuffer.waitForEnd()  // the exit can come before the handler read the last lines
+                return log.contains(text)
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
         return false
@@ -33,6 +36,7 @@ final class AgentProcess: @unchecked Sendable {
     func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        logBuffer.waitForEnd()
     }
 
     deinit {

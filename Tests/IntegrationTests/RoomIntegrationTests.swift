@@ -200,27 +200,29 @@ struct RoomIntegrationTests {
     /// With a write-batching window, broadcasts wait for the window but direct answers do not.
     /// The first deferred batch after a quiet spell goes out at once, so the test sends one
     /// broadcast first: the next ones must then wait out the window.
+    /// The window is long (3 s) so that "at once" (under half the window) and "waited for
+    /// the window" stay apart even when parallel builds load the machine.
     @Test func broadcastsWaitForTheWindowAnswersDoNot() throws {
-        let window = 1.0
+        let window = 3.0
         let server = try ServerProcess(config: "limits:\n  flush_interval_ms: \(Int(window * 1000))\n")
         let a = try TestWebSocket(port: server.port, token: server.token("a"))
         _ = try a.nextJSON()
         let b = try TestWebSocket(port: server.port, token: server.token("b"))
         _ = try b.nextJSON()
-        _ = try a.next(type: "participant_joined", timeout: 3)
+        _ = try a.next(type: "participant_joined", timeout: window * 3)
         try a.send(json: ["type": "publish", "topic": "t", "payload": "opens the window"])
-        #expect(try b.next(type: "data", timeout: 3)["payload"] == "opens the window")
+        #expect(try b.next(type: "data", timeout: window * 3)["payload"] == "opens the window")
         let windowOpened = Date()
         for i in 0..<5 { try a.send(json: ["type": "publish", "topic": "t", "payload": .number(Double(i)), "id": .number(Double(i))]) }
         try a.send(text: #"{"type":"ping","id":"now"}"#)
         // Acks and the pong are direct answers: they come at once, inside the window.
-        for i in 0..<5 { #expect(try a.next(type: "ack", timeout: 0.5)["id"]?.int64Value == Int64(i)) }
-        #expect(try a.next(type: "pong", timeout: 0.5)["id"] == "now")
+        for i in 0..<5 { #expect(try a.next(type: "ack", timeout: window / 2)["id"]?.int64Value == Int64(i)) }
+        #expect(try a.next(type: "pong", timeout: window / 2)["id"] == "now")
         #expect(Date().timeIntervalSince(windowOpened) < window / 2)
         // The broadcasts wait for the window to close, then leave together.
-        #expect(try b.next(type: "data", timeout: 3)["payload"]?.int64Value == 0)
+        #expect(try b.next(type: "data", timeout: window * 3)["payload"]?.int64Value == 0)
         let waited = Date().timeIntervalSince(windowOpened)
         #expect(waited >= window * 0.8, "the batch left \(waited) s after the previous one, inside a \(window) s window")
-        for i in 1..<5 { #expect(try b.next(type: "data", timeout: 0.2)["payload"]?.int64Value == Int64(i)) }
+        for i in 1..<5 { #expect(try b.next(type: "data", timeout: window / 4)["payload"]?.int64Value == Int64(i)) }
     }
 }

@@ -11,7 +11,7 @@ import WireJSON
     }
 
     /// Waits (up to `timeout`) until the server's log contains `text`.
-    func logEventually(contains text: String, timeout: Double = 5) -> Bool {
+    func logEventually(contains text: String, timeout: Double = 20) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if server.log.contains(text) { return true }
@@ -30,8 +30,11 @@ import WireJSON
         #expect(joined["type"] == "joined")
         #expect(logEventually(contains: "identity=log-alice"))
         try ws.close()
-        #expect(logEventually(contains: "left"))
-        let left = server.log.split(separator: "\n").filter { $0.contains(" left") && $0.contains("identity=log-alice") }
+        func leaves() -> [Substring] { server.log.split(separator: "\n").filter { $0.contains(" left") && $0.contains("identity=log-alice") } }
+        // Wait for alice's own leave line (any "left" elsewhere in the log says nothing about hers).
+        let deadline = Date().addingTimeInterval(20)
+        while leaves().isEmpty && Date() < deadline { usleep(10_000) }
+        let left = leaves()
         #expect(left.count == 1, "\(server.log)")
         #expect(left.first?.contains("room=\(room)") == true)
     }

@@ -92,7 +92,8 @@ final class ServerProcess: @unchecked Sendable {
         guard port > 0 else {
             process.terminate()
             process.waitUntilExit()
-            Thread.sleep(forTimeInterval: 0.05)
+            // The exit does not mean the pipe's handler has read the last lines yet.
+            logBuffer.waitForEnd()
             throw ServerStartError(log: logBuffer.text)
         }
         self.port = port
@@ -125,8 +126,11 @@ final class ServerProcess: @unchecked Sendable {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            logBuffer.waitForEnd()
             return -9
         }
+        // Tests read the log after stopping ("stopped", no assertion): wait for its last lines.
+        logBuffer.waitForEnd()
         return process.terminationStatus
     }
 
@@ -247,13 +251,35 @@ extension ServerProcess {
 
 /// Collects a child process's stderr from the pipe's handler thread.
 final class LogBuffer: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var data = Data()
+    private var ended = false
 
     func append(_ chunk: Data) {
         lock.lock()
         data.append(chunk)
         lock.unlock()
+    }
+
+    private func end() {
+        lock.lock()
+        ended = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// Waits until the handler has read the pipe to its end (the child and every copy of the
+    /// write end are gone). A child that has exited may still have lines in the pipe that the
+    /// handler thread has not read yet; on a loaded machine that takes well over a few ms.
+    @discardableResult
+    func waitForEnd(timeout: TimeInterval = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while !ended {
+            if !lock.wait(until: deadline) { return ended }
+        }
+        return true
     }
 
     var text: String {
@@ -269,7 +295,12 @@ final class LogBuffer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         stderr.fileHandleForReading.readabilityHandler = { [self] handle in
             let chunk = handle.availableData
-            if !chunk.isEmpty { append(chunk) }
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                end()
+            } else {
+                append(chunk)
+            }
         }
         try process.run()
     }

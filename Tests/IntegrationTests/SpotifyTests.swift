@@ -162,10 +162,14 @@ import WireJSON
         let token = try giveToken(room.listener, "flaky")
         #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackD:true"])
         // Backoff 1 s then 2 s, each times a jitter factor in [0.5, 1): never the 0.2 s interval.
+        // The gaps are seen at the fake upstream, so they also hold the loop's, curl's and the
+        // fake's scheduling delays: up to a second on a machine loaded by parallel builds. The
+        // upper bounds leave 1.5 s for that (they still catch a jump to the 60 s maximum); the
+        // exact delays are SpotifyPollerTests' business.
         let g = gaps(upstream.records(token: token, route: Self.nowPlayingRoute))
         try #require(g.count >= 2)
-        #expect(g[0] >= 0.48 && g[0] < 1.5, "\(g)")
-        #expect(g[1] >= 0.98 && g[1] < 2.5, "\(g)")
+        #expect(g[0] >= 0.48 && g[0] < 2.5, "\(g)")
+        #expect(g[1] >= 0.98 && g[1] < 3.5, "\(g)")
         #expect(try server.metric("wavedefect_spotify_poll_errors_total", ["kind": "server_error"]).map { $0 >= 2 } == true)
         expectNoLeak(token, room)
     }
