@@ -106,7 +106,7 @@ export function playButton(t) {
 
 function renderPlayButtons(id, state) {
   for (const b of document.querySelectorAll('.play-btn')) {
-    const on = Number(b.dataset.trackId) === id && state === 'playing';
+    const on = Number(b.dataset.trackId) === id && (state === 'playing' || state === 'loading');
     b.textContent = on ? '❚❚' : '▶';
     b.setAttribute('aria-pressed', on ? 'true' : 'false');
   }

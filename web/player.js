@@ -14,19 +14,22 @@ let analyser = null;
 let bins = null;
 let current = null; // {id, title, artist}
 let frame = 0;
+let sounding = false; // between the element's `playing` and the next pause / stall / error
 const listeners = new Set();
 
 /** fn(trackId | null, state) whenever the playing track or its state changes. */
 export function onPlayerChange(fn) { listeners.add(fn); }
 
 function notify() {
-  const state = !current ? 'idle' : audio.paused ? 'paused' : 'playing';
+  // `paused` turns false as soon as play() is called; only the `playing` event says sound flows.
+  const state = !current ? 'idle' : sounding ? 'playing' : audio.paused ? 'paused' : 'loading';
   el('audio-visualizer').closest('.player-card').dataset.state = audio.error ? 'error' : state;
   for (const fn of listeners) fn(current ? current.id : null, state);
   const btn = el('player-toggle');
   btn.disabled = !current;
-  btn.textContent = state === 'playing' ? '❚❚' : '▶';
-  btn.setAttribute('aria-label', state === 'playing' ? 'Pause' : 'Play');
+  const pausable = state === 'playing' || state === 'loading';
+  btn.textContent = pausable ? '❚❚' : '▶';
+  btn.setAttribute('aria-label', pausable ? 'Pause' : 'Play');
 }
 
 export function currentTrackId() { return current ? current.id : null; }
@@ -79,13 +82,16 @@ export function initPlayer() {
   seek.addEventListener('input', () => {
     if (Number.isFinite(audio.duration) && audio.duration > 0) audio.currentTime = (seek.value / 1000) * audio.duration;
   });
-  audio.addEventListener('playing', () => { el('player-sub').textContent = 'playing'; notify(); startDrawing(); });
+  audio.addEventListener('playing', () => { sounding = true; el('player-sub').textContent = 'playing'; notify(); startDrawing(); });
   audio.addEventListener('pause', () => {
+    sounding = false;
     if (!audio.error) el('player-sub').textContent = audio.ended ? 'ended' : 'paused';
     notify();
   });
-  audio.addEventListener('waiting', () => { el('player-sub').textContent = 'buffering…'; });
+  audio.addEventListener('waiting', () => { sounding = false; el('player-sub').textContent = 'buffering…'; notify(); });
+  audio.addEventListener('emptied', () => { sounding = false; });
   audio.addEventListener('error', () => {
+    sounding = false;
     if (!current) return;
     const code = audio.error ? audio.error.code : 0;
     el('player-sub').textContent = 'unavailable';
