@@ -1,0 +1,93 @@
+"""Discover and the map, as a guest of the demo room beside its host: the guest finds tracks
+through the search box (with a typo) and adds them as seeds; the recommendations appear, each
+saying why; a thumb-down removes a track that does not come back; a knob change re-ranks; the
+map canvas is drawn with highlighted points (read back from WebGL) and works from the
+keyboard. Screenshots of the guest and the host at desktop and phone width."""
+
+import time
+
+import checks
+from selenium.webdriver.common.keys import Keys
+
+
+def settled_recs(page, what, quiet=1.5, timeout=30):
+    """The recommendations once no answer has changed them for `quiet` seconds."""
+    seen = {"ids": None, "since": time.monotonic()}
+
+    def still():
+        ids = rec_ids(page)
+        if ids != seen["ids"]:
+            seen.update(ids=ids, since=time.monotonic())
+            return None
+        return ids if ids and time.monotonic() - seen["since"] >= quiet else None
+    return page.wait(still, timeout, what)
+
+
+def rec_ids(page):
+    """The recommendations' track ids, top first (read in one call: the list may re-render)."""
+    return page.js("return [...document.querySelectorAll('[data-testid=rec-item]')].map(e => e.dataset.trackId)")
+
+
+def run(h):
+    host = h.host()
+    guest = h.guest("guest-discover")
+
+    # The map is drawn as soon as the room is shown: every catalog track is a point.
+    expected = h.get_json("/api/map")["count"]
+    guest.wait(lambda: guest.testid("catalog-map").get_attribute("data-points") == str(expected), 30,
+               f"the map's {expected} points")
+
+    # Search (fuzzy: a typo still finds the sambas) and add two seeds.
+    search = guest.testid("catalog-search")
+    search.send_keys("smba")
+    guest.wait(lambda: "“smba”" in guest.css("#search-status")[0].text and len(guest.testids("search-result")) >= 2,
+               20, "search results for 'smba'")
+    titles = guest.js("return [...document.querySelectorAll('[data-testid=search-result]')].map(e => e.textContent)")
+    assert any("Samba" in t for t in titles), f"no samba among the results: {titles}"
+    seeds = guest.js("return [...document.querySelectorAll('[data-testid=search-result]')].slice(0, 2).map(e => e.dataset.trackId)")
+    for i in range(2):
+        checks.click(guest, lambda: guest.testid("add-seed", guest.testids("search-result")[i]), f"seed {i}")
+
+    # Recommendations arrive, each with a reason, none of them a seed.
+    guest.wait(lambda: len(guest.testids("rec-item")) >= 5, 30, "recommendations")
+    first = settled_recs(guest, "the recommendations for both seeds")
+    assert not set(first) & set(seeds), f"a seed was recommended: {first} vs seeds {seeds}"
+    whys = guest.js("return [...document.querySelectorAll('[data-testid=rec-item]')].map(e => e.querySelector('.tt-why')?.textContent || '')")
+    assert whys and all(w.startswith("near ") for w in whys), f"every recommendation should say why: {whys}"
+
+    # A thumb-down removes the track, and it never comes back (not after a re-rank either).
+    gone = settled_recs(guest, "a settled list")[0]
+    checks.click(guest, lambda: guest.driver.find_element(
+        "css selector", f'[data-testid="rec-item"][data-track-id="{gone}"] [data-testid="thumb-down"]'), "the first thumb-down")
+    guest.wait(lambda: gone not in rec_ids(guest), 5, f"track {gone} to disappear")
+    guest.wait(lambda: "re-ranking" not in guest.js("return document.getElementById('recs-status').textContent").lower(),
+               20, "the recommender's answer to the thumb")
+    assert gone not in settled_recs(guest, "the list after the thumb"), f"thumbed-down track {gone} came back"
+
+    # Moving a knob re-ranks the list (explore 0.3 → 1: novel and varied).
+    before = settled_recs(guest, "the list before the knob")
+    guest.js("const k = document.querySelector('[data-testid=knob-explore]'); k.value = '1'; k.dispatchEvent(new Event('input', {bubbles: true}))")
+    guest.wait(lambda: rec_ids(guest) != before and rec_ids(guest), 20, "a re-ranked list after the explore knob")
+    assert gone not in rec_ids(guest), f"thumbed-down track {gone} came back after the knob"
+
+    # The map highlights the host's tracks, the guest's and the recommendations.
+    def highlighted():
+        c = checks.count(guest, "catalog-map")
+        return c if c["mine"] > 20 and c["rec"] > 20 else None
+    counts = guest.wait(highlighted, 20, "highlighted points on the map (mine, recommended)")
+    h.log(f"map pixels: {counts}")
+
+    # The map from the keyboard: arrows move between points (the tooltip names the track),
+    # Enter opens Play / + Seed, and + Seed adds it.
+    seeds_before = len(guest.css("#seed-list li"))
+    guest.testid("catalog-map").send_keys(Keys.ARROW_RIGHT)
+    tip = guest.wait(lambda: [e for e in guest.css("#map-tip") if e.is_displayed() and e.text.strip()], 10, "the map's tooltip")[0]
+    h.log(f"map tooltip: {tip.text}")
+    guest.testid("catalog-map").send_keys(Keys.ENTER)
+    guest.wait(lambda: guest.css("#map-menu")[0].is_displayed(), 10, "the map's track menu")
+    if guest.css("#map-seed")[0].is_enabled():
+        guest.css("#map-seed")[0].click()
+        guest.wait(lambda: len(guest.css("#seed-list li")) == seeds_before + 1, 10, "a seed added from the map")
+
+    guest.screenshots("discover-guest")
+    host.screenshots("discover-host")
