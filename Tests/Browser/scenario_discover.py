@@ -1,8 +1,9 @@
-"""Discover and the map, as a guest of the demo room beside its host: the guest finds tracks
-through the search box (with a typo) and adds them as seeds; the recommendations appear, each
-saying why; a thumb-down removes a track that does not come back; a knob change re-ranks; the
-map canvas is drawn with highlighted points (read back from WebGL) and works from the
-keyboard. Screenshots of the guest and the host at desktop and phone width."""
+"""Discover, map and playback, as a guest of the demo room beside its host:
+the guest finds tracks through the search box (with a typo) and adds them as seeds; the
+recommendations appear, each saying why; a thumb-down removes a track that does not come back; a knob change
+re-ranks; the map canvas is drawn with highlighted points (read back from WebGL); a track
+plays through the <audio> element and the visualizer canvas changes. Screenshots of the guest
+at desktop and phone width."""
 
 import time
 
@@ -88,6 +89,18 @@ def run(h):
     if guest.css("#map-seed")[0].is_enabled():
         guest.css("#map-seed")[0].click()
         guest.wait(lambda: len(guest.css("#seed-list li")) == seeds_before + 1, 10, "a seed added from the map")
+
+    # Play the top recommendation: the audio element reaches `playing` and the visualizer moves.
+    idle = checks.count(guest, "audio-visualizer")
+    checks.click(guest, lambda: guest.testid("play", guest.testids("rec-item")[0]), "the first play button")
+    guest.wait(lambda: guest.js("return document.querySelector('.player-card').dataset.state") == "playing", 20, "audio playing")
+    assert guest.js("const a = document.getElementById('audio'); return !a.paused && a.currentSrc.includes('/api/tracks/')")
+    frames = []
+
+    def moving():
+        frames.append(checks.count(guest, "audio-visualizer"))
+        return len({f["hash"] for f in frames}) > 1 and max(f["lit"] for f in frames) > idle["lit"]
+    guest.wait(moving, 10, "the visualizer to change while the track plays")
 
     guest.screenshots("discover-guest")
     host.screenshots("discover-host")
