@@ -31,8 +31,8 @@ def run(h):
     # Chat from the keyboard; markup in a message stays text.
     chat = host.css("#chat-input")[0]
     chat.send_keys("hello <b>room</b>", Keys.ENTER)
-    host.wait(lambda: host.css(".chat-msg:not(.chat-pending)"), 10, "the chat message to be acknowledged")
-    assert host.css(".chat-msg .chat-text")[0].text == "hello <b>room</b>"
+    host.wait(lambda: host.css(".chat-mine:not(.chat-pending)"), 10, "the chat message to be acknowledged")
+    assert host.css(".chat-mine .chat-text")[-1].text == "hello <b>room</b>"
     assert not host.css(".chat-text b"), "a chat message was inserted as HTML"
 
     # A late joiner sees it, marked as history.
