@@ -37,6 +37,10 @@ public final class TCPConnection {
     private var isDirty = false
     private var isDeferred = false
     private var closeWhenFlushed = false
+    /// Half-close once the queue drains: FIN after the last byte, reading goes on.
+    private var shutdownWhenFlushed = false
+    /// Our write side is shut (or about to be): nothing more is queued.
+    public private(set) var isWriteShut = false
     public private(set) var isClosing = false
     /// Bytes queued or in flight, not yet accepted by the kernel.
     public private(set) var bufferedBytes = 0
@@ -97,7 +101,7 @@ public final class TCPConnection {
     /// and the loop has a flush window — with the next batch of broadcasts.
     @inline(__always)
     public func write(_ bytes: SharedBytes, deferrable: Bool = false) {
-        guard !isClosing, bytes.count > 0 else { return }
+        guard !isClosing, !isWriteShut, bytes.count > 0 else { return }
         if head == nil {
             head = bytes
         } else {
@@ -144,6 +148,39 @@ public final class TCPConnection {
         }
     }
 
+    /// Shuts the write side down (FIN) once everything queued is written, and keeps reading:
+    /// the way to end a WebSocket close handshake the server started. Closing the socket
+    /// while the peer is still sending would make the kernel answer its data with a reset,
+    /// and a reset can destroy the close frame before the peer reads it; a FIN cannot. The
+    /// caller closes when the peer's EOF arrives (`connectionDidClose`) or its deadline
+    /// passes.
+    public func shutdownAfterFlush() {
+        guard !isClosing, !isWriteShut else { return }
+        isWriteShut = true
+        shutdownWhenFlushed = true
+        if head == nil && inFlight == nil {
+            drained()
+        } else if !isDirty {
+            isDirty = true
+            loop.markDirty(self)
+        }
+    }
+
+    /// The queue is empty: carries out a close or half-close that waited for it.
+    private func drained() {
+        if closeWhenFlushed {
+            close()
+        } else if shutdownWhenFlushed {
+            shutdownWhenFlushed = false
+            let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+            // libuv calls back (with UV_ECANCELED) even when the handle closes first.
+            if uv_shutdown(request, wd_stream(handle), { req, _ in req?.deallocate() }) != 0 {
+                request.deallocate()
+                close()
+            }
+        }
+    }
+
     /// Hands the queue to the kernel; returns how many whole buffers it took.
     @discardableResult
     func flush() -> Int {
@@ -151,7 +188,7 @@ public final class TCPConnection {
         isDeferred = false
         guard !isClosing, inFlight == nil else { return 0 }
         guard let first = head else {
-            if closeWhenFlushed { close() }
+            drained()
             return 0
         }
         if tail.isEmpty {
@@ -161,7 +198,7 @@ public final class TCPConnection {
             if written == Int32(first.count) {
                 head = nil
                 bufferedBytes -= first.count
-                if closeWhenFlushed { close() }
+                drained()
                 return 1
             }
             if written < 0 && written != UV_EAGAIN.rawValue && written != UV_ENOSYS.rawValue {
@@ -224,7 +261,7 @@ public final class TCPConnection {
         // A drained queue keeps no storage: an idle connection holds no queue memory.
         head = nil
         tail = []
-        if closeWhenFlushed { close() }
+        drained()
         return done
     }
 
@@ -248,7 +285,7 @@ public final class TCPConnection {
             close()
             return
         }
-        if head != nil || closeWhenFlushed {
+        if head != nil || closeWhenFlushed || shutdownWhenFlushed {
             flush()
         }
     }

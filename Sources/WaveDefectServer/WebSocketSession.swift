@@ -17,7 +17,9 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     private var index32: Int32 = -1
     /// The client sent a close frame: its departure is deliberate, not a dropped connection.
     private var receivedCloseFrame = false
-    /// The second (monotonic, modulo 2^16) a close-after-flush began; fits the padding.
+    /// The input after a protocol error: read and dropped, never decoded.
+    private var discardingInput = false
+    /// The second (monotonic, modulo 2^16) our close began; fits the padding.
     private var closingSince: UInt16?
 
     var registryIndex: Int {
@@ -43,6 +45,9 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     // MARK: Reading
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
+        // After a protocol error the stream cannot be framed any more: what follows is read
+        // only so the peer can finish sending and still read our close frame.
+        guard !discardingInput else { return }
         // The loop read the clock when this callback started; no second read per message.
         let now = server.loop.turnStart
         do {
@@ -70,13 +75,16 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         }
     }
 
-    /// Fails the connection (RFC 6455 §7.1.7): close frame, then the socket, without waiting.
+    /// Fails the connection (RFC 6455 §7.1.7): our close frame, then the rest of the input is
+    /// discarded until the peer closes or `close_timeout` passes.
     func fail(_ code: WebSocketCloseCode, reason: String) {
         if machine.isOpen {
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
         }
         machine.connectionClosed()
-        closeAfterFlush()
+        discardingInput = true
+        decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
+        beginClosing()
     }
 
     private func perform(_ action: WebSocketConnectionStateMachine.Action) {
@@ -88,27 +96,32 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         case .sendPing(let data):
             send(SharedBytes(WebSocketFrameEncoder.frame(.ping, payload: data)), control: true)
         case .sendClose(let code, let reason):
-            // The close handshake has a deadline the sweep must see.
-            server.connections.wake(self)
             // Close frames bypass the backlog limit: they are how a stuck client learns why.
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
+            // Frames are still decoded, for the peer's close; messages are no longer handled.
+            beginClosing()
         case .replyCloseAndShutdown(let code):
-            // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered empty.
+            // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered empty. The
+            // peer has finished sending, so closing once the echo is written loses nothing.
             let payload = code.map { WebSocketFrameEncoder.closePayload($0, reason: "") } ?? []
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: payload))
-            closeAfterFlush()
+            closingSince = Self.second(SystemClock.monotonicNanoseconds)
+            server.connections.wake(self)
+            tcp.closeAfterFlush()
         case .shutdown:
             // The handshake finished or its deadline passed: nothing more is owed to the peer.
             tcp.close()
         }
     }
 
-    /// Closes once the queue drains — or, should the peer never read it, at the sweep after
-    /// `close_timeout` (a socket must not stay open because its reader stalled).
-    private func closeAfterFlush() {
+    /// Our close frame is queued: the write side is shut once it is out (FIN, never a reset
+    /// that could destroy it), and the socket closes when the peer closes — or, should it
+    /// neither answer nor stop sending, at the sweep after `close_timeout`.
+    private func beginClosing() {
+        guard closingSince == nil else { return }
         closingSince = Self.second(SystemClock.monotonicNanoseconds)
         server.connections.wake(self)
-        tcp.closeAfterFlush()
+        tcp.shutdownAfterFlush()
     }
 
     static func second(_ nanoseconds: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: nanoseconds / 1_000_000_000) }

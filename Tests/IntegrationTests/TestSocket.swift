@@ -5,6 +5,8 @@ import Glibc
 final class TestSocket {
     let fd: Int32
     private(set) var peerClosed = false
+    /// The connection ended with a reset (ECONNRESET), not an orderly FIN.
+    private(set) var wasReset = false
     /// Bytes read past the end of the last response, served before the socket is read again.
     var pending: [UInt8] = []
 
@@ -71,6 +73,7 @@ final class TestSocket {
         if n < 0 {
             if errno == ECONNRESET {
                 peerClosed = true
+                wasReset = true
                 return []
             }
             throw SocketError(what: "recv: errno \(errno)")

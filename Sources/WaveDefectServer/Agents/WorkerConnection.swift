@@ -18,6 +18,7 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
     let id: String
     private var decoder: WebSocketDecoder
     private var machine: WebSocketConnectionStateMachine
+    private var discardingInput = false
     var registryIndex = -1
     private(set) var agentNames: Set<String> = []
     private(set) var maxJobs = 0
@@ -35,6 +36,9 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
     }
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
+        // After a protocol error the rest is read and dropped until the peer closes or the
+        // close deadline passes (WebSocketSession does the same).
+        guard !discardingInput else { return }
         let now = SystemClock.monotonicNanoseconds
         do {
             try decoder.decode(bytes) { event in
@@ -54,11 +58,8 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
                 }
             }
         } catch {
-            if machine.isOpen {
-                tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(error.closeCode, reason: error.reason)))
-            }
-            machine.connectionClosed()
-            tcp.closeAfterFlush()
+            discardingInput = true
+            perform(machine.close(error.closeCode, reason: error.reason, now: now))
         }
     }
 
@@ -132,6 +133,8 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
             tcp.write(WebSocketFrameEncoder.frame(.ping, payload: data))
         case .sendClose(let code, let reason):
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: WebSocketFrameEncoder.closePayload(code, reason: reason)))
+            // FIN once it is out; the socket closes on the peer's close or the deadline.
+            tcp.shutdownAfterFlush()
         case .replyCloseAndShutdown(let code):
             tcp.write(WebSocketFrameEncoder.frame(.close, payload: code.map { WebSocketFrameEncoder.closePayload($0, reason: "") } ?? []))
             tcp.closeAfterFlush()
