@@ -28,6 +28,8 @@ public struct AccessTokenVerifier: Sendable {
         guard let alg = header["alg"]?.stringValue else { throw .malformed("header has no alg") }
         // Exactly HS256: `none`, RS256 and friends are refused before anything else is trusted.
         guard alg == "HS256" else { throw .unsupportedAlgorithm(alg) }
+        // RFC 7515 §4.1.11: extensions named in `crit` must be understood; we know none.
+        if header["crit"] != nil { throw .malformed("critical header extensions (crit) are not supported") }
         guard let payloadBytes = Base64.decode(parts[1]), let payload = try? JSONParser.parse(payloadBytes).objectValue else {
             throw .malformed("payload is not base64url JSON")
         }
@@ -50,7 +52,16 @@ public struct AccessTokenVerifier: Sendable {
         guard !claims.identity.isEmpty else { throw .malformed("token has no identity (sub)") }
         guard let video = claims.video, video.roomJoin else { throw .missingGrant("token does not grant roomJoin") }
         guard let room = video.room, !room.isEmpty else { throw .missingGrant("token grants no room") }
+        // Identities and names end up in logs, presence and other clients' screens.
+        if Self.hasControlCharacters(claims.identity) { throw .malformed("identity contains control characters") }
+        if let name = claims.name, Self.hasControlCharacters(name) { throw .malformed("name contains control characters") }
         return claims
+    }
+
+    /// C0 controls (CR, LF, ESC, …), DEL and C1 controls: what can forge a log line or drive
+    /// a terminal.
+    public static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 }
 

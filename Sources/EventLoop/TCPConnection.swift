@@ -8,6 +8,13 @@ public protocol TCPConnectionHandler: AnyObject {
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer)
     /// The connection is closed; no callback follows.
     func connectionDidClose(_ connection: TCPConnection)
+    /// Everything queued was handed to the kernel, after `notifyWhenDrained()`. Called from
+    /// inside a flush: what the handler writes now goes out with the next one.
+    func connectionDidDrain(_ connection: TCPConnection)
+}
+
+extension TCPConnectionHandler {
+    public func connectionDidDrain(_ connection: TCPConnection) {}
 }
 
 /// A TCP connection on the loop, in the manner of uSockets: the libuv handle's `data` holds a
@@ -39,6 +46,8 @@ public final class TCPConnection {
     private var closeWhenFlushed = false
     /// Half-close once the queue drains: FIN after the last byte, reading goes on.
     private var shutdownWhenFlushed = false
+    /// Tell the handler when the queue next empties (a reader paused on its backlog).
+    private var notifyDrain = false
     /// Our write side is shut (or about to be): nothing more is queued.
     public private(set) var isWriteShut = false
     public private(set) var isClosing = false
@@ -76,7 +85,23 @@ public final class TCPConnection {
         uv_tcp_nodelay(handle, on ? 1 : 0)
     }
 
-    func startReading() {
+    /// Stops reading (the peer's bytes wait in the kernel) until `startReading()`.
+    public func stopReading() {
+        guard !isClosing else { return }
+        uv_read_stop(wd_stream(handle))
+    }
+
+    /// Asks for one `connectionDidDrain` when everything queued has been written.
+    public func notifyWhenDrained() {
+        notifyDrain = true
+        if head == nil && inFlight == nil && !isDirty {
+            isDirty = true
+            loop.markDirty(self)
+        }
+    }
+
+    public func startReading() {
+        guard !isClosing else { return }
         uv_read_start(wd_stream(handle), { h, _, buf in
             let loop = EventLoop.from(h!.pointee.loop)
             buf!.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
@@ -168,6 +193,10 @@ public final class TCPConnection {
 
     /// The queue is empty: carries out a close or half-close that waited for it.
     private func drained() {
+        if notifyDrain {
+            notifyDrain = false
+            handler?.connectionDidDrain(self)
+        }
         if closeWhenFlushed {
             close()
         } else if shutdownWhenFlushed {
@@ -285,7 +314,7 @@ public final class TCPConnection {
             close()
             return
         }
-        if head != nil || closeWhenFlushed || shutdownWhenFlushed {
+        if head != nil || closeWhenFlushed || shutdownWhenFlushed || notifyDrain {
             flush()
         }
     }

@@ -149,9 +149,13 @@ public struct HTTPRequestParser: Sendable {
             let (name, value) = try Self.parseHeaderLine(line)
             parsed.headers.add(name, value)
         }
-        if parsed.version == .http11 && parsed.headers.first("Host") == nil {
+        let hosts = parsed.headers.all("Host")
+        if parsed.version == .http11 && hosts.isEmpty {
             throw .malformed("HTTP/1.1 request without Host header")
         }
+        // RFC 9112 §3.2: more than one Host field is answered with 400.
+        if hosts.count > 1 { throw .malformed("more than one Host header") }
+        parsed.target = Self.originForm(parsed.target)
         request = parsed
         // The head buffer is reused for chunk-size lines.
         buffer.removeAll(keepingCapacity: false)
@@ -180,6 +184,19 @@ public struct HTTPRequestParser: Sendable {
             target: String(decoding: parts[1], as: UTF8.self),
             version: version
         )
+    }
+
+    /// An absolute-form target (`http://host/path?q`, RFC 9112 §3.2.2), which a server must
+    /// accept, as the origin form the routes read (`/path?q`); the authority is not used to
+    /// route, since this server answers for one host.
+    static func originForm(_ target: String) -> String {
+        let lower = target.prefix(8).lowercased()
+        let schemeLength = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
+        guard schemeLength > 0 else { return target }
+        let afterScheme = target.dropFirst(schemeLength)
+        guard let pathStart = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) else { return "/" }
+        let rest = afterScheme[pathStart...]
+        return rest.hasPrefix("/") ? String(rest) : "/" + rest
     }
 
     static func parseHeaderLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {

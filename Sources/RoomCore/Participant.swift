@@ -36,6 +36,8 @@ public final class Participant {
     /// Opaque secret given in `joined`, presented to resume after a dropped connection.
     public let resumeToken: String
     public var droppedLossyMessages: UInt32 = 0
+    /// Topics this participant was the first to publish to (`maxTopicsPerParticipant`).
+    public internal(set) var topicsOpened: UInt16 = 0
 
     public enum State: Sendable, Equatable {
         case active

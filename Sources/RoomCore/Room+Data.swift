@@ -8,8 +8,11 @@ public struct DataLimits: Sendable, Equatable {
     public var maxPayloadBytes: Int
     /// Most destinations one message may name.
     public var maxDestinations: Int
-    /// Distinct topics a room may carry; publishing to one more is refused.
+    /// Distinct topics a room may carry besides those its definition names (which are
+    /// reserved: always open, never counted); publishing to one more is refused.
     public var maxTopicsPerRoom: Int
+    /// Of those, how many one participant may open, so no guest can use up the room's share.
+    public var maxTopicsPerParticipant = 32
     /// Bytes of reliable messages a room keeps for resume, across its topics; past it the
     /// oldest go first (and a resume that needed them gets a gap report).
     public var maxReplayBytesPerRoom: Int
@@ -88,8 +91,15 @@ extension Room {
         }
         let destinations = publication.destinations.map(Set.init)
         if let d = destinations, d.count > limits.maxDestinations { throw .badMessage("more than \(limits.maxDestinations) destinations") }
-        if topicStats[publication.topic] == nil && topicStats.count >= limits.maxTopicsPerRoom {
-            throw .badMessage("this room already carries \(limits.maxTopicsPerRoom) topics")
+        // A topic the room has not carried yet, and that its definition does not name.
+        let opensTopic = topicStats[publication.topic] == nil && configuration.topics[publication.topic] == nil
+        if opensTopic {
+            guard openedTopics < limits.maxTopicsPerRoom else {
+                throw .badMessage("this room already carries \(limits.maxTopicsPerRoom) topics")
+            }
+            if let sender, Int(sender.topicsOpened) >= limits.maxTopicsPerParticipant {
+                throw .badMessage("one participant may open at most \(limits.maxTopicsPerParticipant) topics in a room")
+            }
         }
 
         let reliable = publication.reliable ?? policy.reliable
@@ -124,6 +134,10 @@ extension Room {
         } ?? false
         counters.deliveries += recipients.count - (senderIncluded ? 1 : 0)
         topicStats[publication.topic] = counters
+        if opensTopic {
+            openedTopics += 1
+            sender?.topicsOpened &+= 1
+        }
         return recipients.isEmpty ? [] : [.broadcast(frame, to: Recipients(recipients, excluding: sender), lossy: !reliable)]
     }
 

@@ -25,6 +25,8 @@ public final class Room {
     public private(set) var everJoined = false
     public internal(set) var isClosed = false
     public internal(set) var topicStats: [String: TopicCounters] = [:]
+    /// Topics in `topicStats` the room's definition does not name: what `maxTopicsPerRoom` counts.
+    public internal(set) var openedTopics = 0
 
     public struct TopicCounters: Sendable, Equatable {
         public var messages = 0

@@ -5,6 +5,10 @@ import SystemClock
 
 /// A TCP connection in its HTTP phase: parses requests (keep-alive, pipelining), routes them,
 /// and on a successful `/rtc` upgrade hands the socket to a `WebSocketSession`.
+///
+/// Answers count against `max_buffered_bytes`, as a WebSocket's do: when that many bytes
+/// of answers wait for a client that does not read them, the connection stops reading
+/// (what was read but not parsed is kept) until they are written.
 final class ClientConnection: TCPConnectionHandler, ServerConnection {
     unowned let server: WaveDefectServer
     let tcp: TCPConnection
@@ -19,7 +23,16 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     /// chunk by chunk): bytes of later requests wait in `heldInput`, so responses go out in
     /// request order even when a client pipelines.
     private(set) var isResponding = false
+    /// Bytes read but not parsed yet: while a response is in progress, or while reading is
+    /// paused on unread answers.
     private var heldInput: [UInt8] = []
+    private var isPaused = false
+    /// Resumes a paused connection on the loop turn after its answers drained.
+    private var resumeTimer: LoopTimer?
+    /// The last answer (`Connection: close`) is queued: no other request is looked at, and
+    /// what the client still sends is read and dropped so the kernel never resets the
+    /// answer away. Set to when this began (monotonic ns).
+    private var finishedAt: UInt64?
 
     init(server: WaveDefectServer, tcp: TCPConnection, now: UInt64) {
         self.server = server
@@ -29,12 +42,21 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     }
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeMutableRawBufferPointer) {
-        if isResponding { return hold(UnsafeRawBufferPointer(bytes)) }
+        guard finishedAt == nil else { return }
+        if isResponding || isPaused { return hold(UnsafeRawBufferPointer(bytes)) }
+        lastActivity = server.loop.turnStart
+        process(bytes)
+    }
+
+    private func process(_ bytes: UnsafeMutableRawBufferPointer) {
         let now = server.loop.turnStart
-        lastActivity = now
         var offset = 0
-        while offset < bytes.count && !handedOff && !tcp.isClosing {
+        while offset < bytes.count && !handedOff && !tcp.isClosing && finishedAt == nil {
             if isResponding { return hold(UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
+            if tcp.bufferedBytes >= server.backpressure.maxBufferedBytes {
+                pause(keeping: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                return
+            }
             let rest = UnsafeMutableRawBufferPointer(rebasing: bytes[offset...])
             let result: HTTPRequestParser.Result
             do {
@@ -87,23 +109,67 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
         guard isResponding else { return }
         isResponding = false
         lastActivity = SystemClock.monotonicNanoseconds
-        guard !heldInput.isEmpty, !tcp.isClosing else { return }
+        guard !isPaused, !tcp.isClosing else { return }
+        processHeld()
+    }
+
+    private func processHeld() {
+        guard !heldInput.isEmpty else { return }
         var held = heldInput
         heldInput = []
-        held.withUnsafeMutableBytes { connection(tcp, didRead: $0) }
+        held.withUnsafeMutableBytes { process($0) }
+    }
+
+    /// Stops reading until the answers queued so far are written.
+    private func pause(keeping rest: UnsafeRawBufferPointer) {
+        hold(rest)
+        isPaused = true
+        tcp.stopReading()
+        tcp.notifyWhenDrained()
+    }
+
+    func connectionDidDrain(_ connection: TCPConnection) {
+        guard isPaused else { return }
+        // Not from inside the flush that drained it: answers written now go out with the
+        // next turn's flush.
+        if resumeTimer == nil {
+            resumeTimer = LoopTimer(loop: server.loop) { [unowned self] in self.resume() }
+        }
+        resumeTimer?.start(afterMilliseconds: 0)
+    }
+
+    private func resume() {
+        guard isPaused, !tcp.isClosing else { return }
+        isPaused = false
+        if !isResponding { processHeld() }
+        if !isPaused && !handedOff && !tcp.isClosing && finishedAt == nil { tcp.startReading() }
     }
 
     func connectionDidClose(_ connection: TCPConnection) {
+        resumeTimer = nil
         if !handedOff { server.connections.remove(self) }
     }
 
     /// Sends a response; closes after it unless the request and server allow keep-alive.
     func respond(_ response: HTTPResponse, to request: HTTPRequest? = nil, keepAlive requested: Bool? = nil) {
+        guard finishedAt == nil else { return }
         let keepAlive = (requested ?? request?.keepAlive ?? false) && !server.isShuttingDown
         let head = request?.method == "HEAD"
         tcp.write(response.serialized(version: request?.version ?? .http11, keepAlive: keepAlive, includeBody: !head))
         lastActivity = SystemClock.monotonicNanoseconds
-        if !keepAlive { tcp.closeAfterFlush() }
+        if !keepAlive { finish() }
+    }
+
+    /// The last answer is queued: FIN after it, then the rest of the input is dropped until
+    /// the client closes or `close_timeout` passes.
+    private func finish() {
+        finishedAt = SystemClock.monotonicNanoseconds
+        heldInput = []
+        if isPaused {
+            isPaused = false
+            tcp.startReading()
+        }
+        tcp.shutdownAfterFlush()
     }
 
     /// The socket now belongs to a WebSocket session (a participant's or a worker's).
@@ -124,6 +190,10 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     private func checkTimeouts(now: UInt64) {
         guard !handedOff, !tcp.isClosing else { return }
         let limits = server.configuration.limits
+        if let finished = finishedAt {
+            if now &- finished >= SystemClock.nanoseconds(fromSeconds: limits.closeTimeout) { tcp.close() }
+            return
+        }
         if isResponding {
             // A response that makes no progress (a client that stopped reading a stream).
             if now &- lastActivity >= UInt64(limits.idleTimeout * 1e9) { tcp.close() }
@@ -136,7 +206,7 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
             return
         }
         // A connection that never sent a request gets the header timeout; an idle keep-alive
-        // connection the keep-alive timeout.
+        // connection (or one paused on answers it does not read) the keep-alive timeout.
         let allowed = servedRequests == 0 ? limits.headerTimeout : limits.keepAliveTimeout
         if now &- lastActivity >= UInt64(allowed * 1e9) {
             tcp.close()
@@ -145,7 +215,7 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
 
     func shutdown() {
         guard !handedOff else { return }
-        if requestStartedAt == nil { tcp.closeAfterFlush() }
+        if requestStartedAt == nil && finishedAt == nil { tcp.closeAfterFlush() }
     }
 
     func forceClose() {

@@ -11,9 +11,15 @@ enum DevTokenEndpoint {
     static func respond(_ request: HTTPRequest, server: WaveDefectServer) -> HTTPResponse {
         let room = request.query("room").flatMap { $0.isEmpty ? nil : $0 } ?? "wave-defect-lab"
         let identity = request.query("identity").flatMap { $0.isEmpty ? nil : $0 } ?? "guest-\(Int.random(in: 1000...9999))"
-        guard identity.utf8.count <= 128 else { return .text(.badRequest, "identity longer than 128 bytes") }
+        // The limits of a join (`RoomRegistry.maxIdentityBytes`, the token check).
+        guard identity.utf8.count <= RoomRegistry.maxIdentityBytes else {
+            return .text(.badRequest, "identity longer than \(RoomRegistry.maxIdentityBytes) bytes")
+        }
         guard RoomName.isValid(room) else { return .text(.badRequest, "invalid room name") }
         let name = request.query("name") ?? identity
+        guard !AccessTokenVerifier.hasControlCharacters(identity), !AccessTokenVerifier.hasControlCharacters(name) else {
+            return .text(.badRequest, "identity and name must not contain control characters")
+        }
         var grant = VideoGrant(room: room, roomJoin: true)
         grant.canPublishData = true
         grant.canUpdateOwnMetadata = true

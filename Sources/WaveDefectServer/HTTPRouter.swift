@@ -39,12 +39,12 @@ enum HTTPRouter {
                 connection.respond(TwirpRouter.handle(request, server: server), to: request)
                 return
             }
-            guard isRead else {
-                return connection.respond(.text(.notFound, "no route for \(request.method) \(path)"), to: request)
-            }
             // Browsers ask for /favicon.ico whatever the page links; the client's icon is SVG.
             switch server.staticFiles.serve(path: path == "/favicon.ico" ? "/favicon.svg" : path) {
-            case .file(let response): connection.respond(response, to: request)
+            case .file(let response):
+                // A file exists here: other methods are refused as such (RFC 9110 §15.5.6).
+                guard isRead else { return connection.respond(methodNotAllowed("GET, HEAD"), to: request) }
+                connection.respond(response, to: request)
             case .notFound: connection.respond(.text(.notFound, "not found: \(path)"), to: request)
             case .forbidden: connection.respond(.text(.notFound, "not found: \(path)"), to: request)
             }

@@ -9,7 +9,7 @@ extension ServerConfiguration {
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
         "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway", "flush_interval_ms",
-        "max_topics_per_room", "max_replay_bytes_per_room", "max_name_bytes", "max_metadata_bytes", "max_attributes_bytes",
+        "max_topics_per_room", "max_topics_per_participant", "max_replay_bytes_per_room", "max_name_bytes", "max_metadata_bytes", "max_attributes_bytes",
         "max_catalog_results", "max_search_query_bytes",
         "max_dispatches_per_room", "max_dispatch_pending_rooms",
     ]
@@ -81,6 +81,7 @@ extension ServerConfiguration {
         if let v = l["max_catalog_results"] { limits.maxCatalogResults = try v.int(min: 1) }
         if let v = l["max_search_query_bytes"] { limits.maxSearchQueryBytes = try v.int(min: 1) }
         if let v = l["max_topics_per_room"] { limits.data.maxTopicsPerRoom = try v.int(min: 1) }
+        if let v = l["max_topics_per_participant"] { limits.data.maxTopicsPerParticipant = try v.int(min: 1) }
         if let v = l["max_replay_bytes_per_room"] { limits.data.maxReplayBytesPerRoom = try v.int(min: 0) }
         if let v = l["max_name_bytes"] { limits.data.participantInfo.maxNameBytes = try v.int(min: 1) }
         if let v = l["max_metadata_bytes"] { limits.data.participantInfo.maxMetadataBytes = try v.int(min: 0) }
@@ -138,6 +139,7 @@ extension ServerConfiguration {
             ("limits.max_payload_bytes", limits.data.maxPayloadBytes, 0...(1 << 30)),
             ("limits.max_destinations", limits.data.maxDestinations, 0...100_000),
             ("limits.max_topics_per_room", limits.data.maxTopicsPerRoom, 1...100_000),
+            ("limits.max_topics_per_participant", limits.data.maxTopicsPerParticipant, 1...65_535),
             ("limits.max_replay_bytes_per_room", limits.data.maxReplayBytesPerRoom, 0...(1 << 34)),
             ("limits.max_name_bytes", limits.data.participantInfo.maxNameBytes, 1...(1 << 20)),
             ("limits.max_metadata_bytes", limits.data.participantInfo.maxMetadataBytes, 0...(1 << 24)),

@@ -45,16 +45,6 @@ public struct UpdateRequest: Sendable, Equatable {
 }
 
 extension ClientMessage {
-    /// The raw `id` of a message that could not be parsed as a whole, when it is at least a
-    /// JSON object with one — so the error can still name the request it answers.
-    public static func idRange(in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
-        var id: Range<Int>?
-        try? JSONParser.forEachMember(of: bytes) { key, range in
-            if key == "id" { id = range }
-        }
-        return id
-    }
-
     /// Parses one text frame. Unknown members are ignored so clients can add fields.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> ClientMessage {
         var fields = Fields()

@@ -75,6 +75,32 @@ import WireJSON
         #expect(throws: AccessTokenError.unsupportedAlgorithm(alg)) { try verifier.verify("\(signed).\(sig)", now: now) }
     }
 
+    /// RFC 7515 §4.1.11 (issue 12: a token with an unknown `crit` was accepted).
+    @Test func aCriticalHeaderExtensionIsRefused() {
+        let header = Base64.encode(Array(#"{"alg":"HS256","typ":"JWT","crit":["exp2"],"exp2":1}"#.utf8), urlSafe: true)
+        let payload = AccessTokenMinter.mint(claims(), secret: "secret").split(separator: ".")[1]
+        let signed = "\(header).\(payload)"
+        let sig = Base64.encode(Digest.hmacSHA256(key: Array("secret".utf8), data: Array(signed.utf8)), urlSafe: true)
+        #expect(throws: AccessTokenError.malformed("critical header extensions (crit) are not supported")) { try verifier.verify("\(signed).\(sig)", now: now) }
+    }
+
+    /// Issue 12: an identity with CR/LF/ESC wrote forged lines into the log.
+    @Test(arguments: ["a\r\nforged", "\u{1B}[31mred", "tab\there", "del\u{7F}", "c1\u{85}"])
+    func controlCharactersInIdentityOrNameAreRefusedAtJoin(_ text: String) {
+        var c = claims()
+        c.identity = text
+        #expect(throws: AccessTokenError.malformed("identity contains control characters")) {
+            try verifier.verifyJoin(AccessTokenMinter.mint(c, secret: "secret"), now: now)
+        }
+        c = claims()
+        c.name = text
+        #expect(throws: AccessTokenError.malformed("name contains control characters")) {
+            try verifier.verifyJoin(AccessTokenMinter.mint(c, secret: "secret"), now: now)
+        }
+        c.name = "Zoë 🎧 ok"
+        #expect(throws: Never.self) { try verifier.verifyJoin(AccessTokenMinter.mint(c, secret: "secret"), now: now) }
+    }
+
     @Test(arguments: ["", "abc", "a.b", "a.b.c.d", "!!!.e30.sig", "e30.e30.sig"])
     func malformedTokensAre401(_ token: String) {
         do {

@@ -156,6 +156,22 @@ private func expectStatus(_ status: HTTPStatus, _ text: String, limits: HTTPLimi
         expectStatus(.uriTooLong, "GET /" + String(repeating: "a", count: 100) + " HTTP/1.1\r\nHost: h\r\n\r\n", limits: limits)
         expectStatus(.uriTooLong, "GET /" + String(repeating: "a", count: 100), limits: limits)
     }
+
+    /// RFC 9112 §3.2 (issue 12: two Host headers were answered 200).
+    @Test func twoHostHeadersAre400() {
+        expectStatus(.badRequest, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        expectStatus(.badRequest, "GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n")
+    }
+
+    /// RFC 9112 §3.2.2: a server must accept absolute-form targets (issue 12: they got 404).
+    @Test(arguments: [
+        ("http://127.0.0.1:7880/healthz", "/healthz"), ("HTTP://h/rtc?access_token=x", "/rtc?access_token=x"),
+        ("https://h", "/"), ("http://h?q=1", "/?q=1"), ("/plain?x", "/plain?x"), ("*", "*"),
+    ])
+    func absoluteFormTargetsBecomeOriginForm(_ target: String, _ origin: String) throws {
+        let (requests, _) = try parseAll("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(requests.first?.target == origin)
+    }
 }
 
 @Suite struct HTTPResponseTests {

@@ -260,4 +260,29 @@ import WireProtocol
         #expect(throws: ProtocolError.self) { try h.publish("d", "1", from: alice, limits: limits).get() }
         _ = try h.publish("a", "2", from: alice, limits: limits).get()  // known topics still work
     }
+
+    /// Issue 12: a guest who published to 10,000 junk topics made the room's own
+    /// `recommendations` topic unpublishable until the room closed.
+    @Test func definedTopicsAreReservedAndOneParticipantOpensOnlyItsShare() throws {
+        var configuration = RoomConfiguration()
+        configuration.topics["recommendations"] = TopicPolicy(publishers: .only(host: false, agents: true, identities: []))
+        let h = RoomHarness(configuration: configuration)
+        let (guest, _) = h.join("guest")
+        let (other, _) = h.join("other")
+        let (agent, _) = h.join("recs", kind: .agent)
+        var limits = DataLimits(maxTopicsPerRoom: 40)
+        limits.maxTopicsPerParticipant = 32
+        for i in 0..<32 { _ = try h.publish("junk-\(i)", "1", from: guest, limits: limits).get() }
+        #expect(throws: ProtocolError.badMessage("one participant may open at most 32 topics in a room")) {
+            try h.publish("junk-32", "1", from: guest, limits: limits).get()
+        }
+        _ = try h.publish("junk-0", "2", from: guest, limits: limits).get()  // its own topics still work
+        for i in 0..<8 { _ = try h.publish("more-\(i)", "1", from: other, limits: limits).get() }
+        #expect(throws: ProtocolError.badMessage("this room already carries 40 topics")) {
+            try h.publish("more-8", "1", from: other, limits: limits).get()
+        }
+        // The room is full of junk, and its defined topic is still open.
+        _ = try h.publish("recommendations", "{}", from: agent, limits: limits).get()
+        #expect(h.room.openedTopics == 40)
+    }
 }

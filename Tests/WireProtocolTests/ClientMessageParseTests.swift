@@ -148,4 +148,21 @@ import WireProtocol
         #expect(id("[1]") == nil)
         #expect(id("nope") == nil)
     }
+
+    /// Issue 12: the id was lost when it followed a part the parser refuses, and `"id":01`
+    /// was answered with `"id":0`.
+    @Test func idRangeFindsTheIdBehindARefusedPartAndNeverAWrongOne() {
+        func id(_ text: String) -> String? {
+            let bytes = Array(text.utf8)
+            return bytes.withUnsafeBytes { ClientMessage.idRange(in: $0) }.map { String(decoding: bytes[$0], as: UTF8.self) }
+        }
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(id(#"{"type":"publish","topic":"t","payload":\#(deep),"id":"deep-1"}"#) == #""deep-1""#)
+        #expect(id(#"{"type":"publish","topic":"\ud800","payload":1,"id":7}"#) == "7")
+        #expect(id(#"{"type":"publish","payload":{"a":"}\"]"},"id":{"n":[1]}}"#) == #"{"n":[1]}"#)
+        #expect(id(#"{"type":"ping","id":01}"#) == nil)
+        #expect(id(#"{"id":01,"type":"ping"}"#) == nil)
+        #expect(id(#"{"type":"ping","payload":[1,2,"id":3}"#) == nil)
+        #expect(id(#"{"type":"ping","id":"unterminated}"#) == nil)
+    }
 }

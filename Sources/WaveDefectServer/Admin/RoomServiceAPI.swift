@@ -71,7 +71,7 @@ struct RoomServiceHandlers {
         let emptyTimeout = try body.uint32("empty_timeout")
         let departureTimeout = try body.uint32("departure_timeout")
         let maxParticipants = try body.uint32("max_participants")
-        let metadata = try body.string("metadata")
+        let metadata = try roomMetadata(body)
         // LiveKit's `agents`: dispatches created with the room.
         let agents = try body.objects("agents") ?? []
         var dispatches: [(agentName: String, metadata: String)] = []
@@ -125,7 +125,16 @@ struct RoomServiceHandlers {
 
     func updateRoomMetadata(_ name: String, _ body: TwirpBody) throws(TwirpError) -> [UInt8] {
         let room = try room(name)
-        server.perform(room.updateMetadata(try body.string("metadata") ?? ""))
+        server.perform(room.updateMetadata(try roomMetadata(body) ?? ""))
         return Self.room(room)
+    }
+
+    /// Room metadata is broadcast to every participant: it has the same size limit as a
+    /// participant's (`max_metadata_bytes`).
+    private func roomMetadata(_ body: TwirpBody) throws(TwirpError) -> String? {
+        guard let metadata = try body.string("metadata") else { return nil }
+        let limit = server.configuration.limits.data.participantInfo.maxMetadataBytes
+        guard metadata.utf8.count <= limit else { throw .invalidArgument("metadata longer than \(limit) bytes (limits.max_metadata_bytes)") }
+        return metadata
     }
 }

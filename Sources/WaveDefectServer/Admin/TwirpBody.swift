@@ -1,3 +1,4 @@
+import WebSocketCore
 import WireJSON
 
 /// A Twirp JSON request body. protojson accepts both the proto field name (snake_case) and
@@ -14,6 +15,8 @@ struct TwirpBody {
             object = JSONObject()
             return
         }
+        // Refused rather than repaired: a name or metadata must not change on its way in.
+        guard bytes.withUnsafeBytes({ UTF8Validator.isValid($0) }) else { throw .malformed("request body is not valid UTF-8") }
         guard let value = try? JSONParser.parse(bytes), let o = value.objectValue else {
             throw .malformed("request body is not a JSON object")
         }

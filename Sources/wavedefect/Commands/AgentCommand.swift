@@ -36,7 +36,7 @@ struct AgentProcessOptions: ParsableArguments {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return EscapingLogHandler(handler)
         }
         return Logger(label: "wavedefect-agent")
     }

@@ -60,7 +60,7 @@ struct ServeCommand: ParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return EscapingLogHandler(handler)
         }
         let logger = Logger(label: "wavedefect")
         var settings = try makeConfiguration()
