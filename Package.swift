@@ -94,6 +94,8 @@ let package = Package(
         // Numeric pieces more than one core needs (SIMD dot product, column mean/std, SplitMix64).
         .target(name: "NumericCore", swiftSettings: optimized),
         .target(name: "AudioFeatures", dependencies: ["CFFTW", "NumericCore"], swiftSettings: optimized),
+        // Landmark fingerprints (issue 11): peaks, hashes, the inverted index, the chance model.
+        .target(name: "FingerprintCore", dependencies: ["AudioFeatures"], swiftSettings: optimized),
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "VectorSearch", dependencies: ["CVectorKernels", "NumericCore"], swiftSettings: optimized),
         .target(name: "DemoAudio", dependencies: ["NumericCore"], swiftSettings: optimized),
@@ -104,10 +106,15 @@ let package = Package(
         // The live vector index over the catalog: all the server needs to search. It links
         // neither the decoder (FFmpeg) nor the DSP (FFTW).
         .target(name: "MusicIndex", dependencies: ["MusicCatalog", "VectorSearch"]),
-        // Decode → embed → store: ingest, seeds from files, the demo catalog.
+        // Recognition against the catalog's fingerprints: the live inverted index, the JSON.
+        .target(name: "MusicRecognition", dependencies: ["FingerprintCore", "MusicCatalog", "WireJSON"]),
+        // Decode → embed and fingerprint → store: ingest, seeds from files, the demo catalog.
         .target(
             name: "MusicIngest",
-            dependencies: ["AudioDecoding", "AudioFeatures", "MusicCatalog", "MusicIndex", "VectorSearch", "DemoAudio", "COpenSSL"]
+            dependencies: [
+                "AudioDecoding", "AudioFeatures", "FingerprintCore", "MusicCatalog", "MusicIndex", "MusicRecognition", "VectorSearch", "DemoAudio",
+                "COpenSSL",
+            ]
         ),
         // iTunes previews into the catalog on the loop, through the one HTTP client.
         .target(
@@ -118,7 +125,8 @@ let package = Package(
         .target(
             name: "MusicCommands",
             dependencies: [
-                "EventLoop", "HTTPClient", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIndex", "MusicIngest", "NumericCore", "TasteCore", "WireJSON",
+                "AudioDecoding", "EventLoop", "FingerprintCore", "HTTPClient", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIndex", "MusicIngest", "MusicRecognition",
+                "NumericCore", "TasteCore", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -151,6 +159,7 @@ let package = Package(
             exclude: ["python"]
         ),
         .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),
+        .testTarget(name: "FingerprintCoreTests", dependencies: ["FingerprintCore", "NumericCore"]),
         .testTarget(name: "SpotifyCoreTests", dependencies: ["SpotifyCore", "WireJSON"]),
         .testTarget(name: "ITunesCoreTests", dependencies: ["ITunesCore", "WireJSON"]),
         .testTarget(

@@ -76,6 +76,18 @@ extension Catalog {
             identity TEXT NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 5: landmark fingerprints per track (Catalog+Fingerprints.swift): one blob of packed
+        // (hash << 32 | frame) little-endian UInt64s per track, under the scheme (parameter set)
+        // that made them. The inverted index is built in memory from these at load.
+        """
+        CREATE TABLE fingerprints (
+            track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+            scheme TEXT NOT NULL,
+            frame_count INTEGER NOT NULL CHECK (frame_count >= 0),
+            landmark_count INTEGER NOT NULL CHECK (landmark_count >= 0),
+            landmarks BLOB NOT NULL
+        );
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

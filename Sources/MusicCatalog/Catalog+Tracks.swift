@@ -5,7 +5,7 @@ extension Catalog {
     /// is already present is a constraint violation (`SQLiteError.isConstraintViolation`).
     @discardableResult
     public func addTrack(_ track: Track) throws -> Track {
-        try locked { db in try db.transaction { try Self.insert(db, track) } }
+        try locked { db in try db.transaction { try Self.insertTrack(db, track) } }
     }
 
     /// Adds a track together with its vector for `model`, atomically: a track never exists
@@ -14,14 +14,14 @@ extension Catalog {
     public func addTrack(_ track: Track, vector: [Float], model: String) throws -> Track {
         try locked { db in
             try db.transaction {
-                let added = try Self.insert(db, track)
+                let added = try Self.insertTrack(db, track)
                 try Self.writeVector(db, trackID: added.id, vector: vector, model: model)
                 return added
             }
         }
     }
 
-    private static func insert(_ db: SQLiteConnection, _ track: Track) throws -> Track {
+    static func insertTrack(_ db: SQLiteConnection, _ track: Track) throws -> Track {
         try db.cachedStatement(
             "INSERT INTO tracks (title, artist, album, source, duration, content_hash) VALUES (?, ?, ?, ?, ?, ?)"
         ).bind(

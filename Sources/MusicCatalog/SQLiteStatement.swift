@@ -89,6 +89,16 @@ final class SQLiteStatement {
         }
     }
 
+    /// Copies a blob column into `[UInt64]` (little-endian, the fingerprint format).
+    func uint64s(_ column: Int32) -> [UInt64] {
+        let count = Int(sqlite3_column_bytes(handle, column)) / 8
+        guard count > 0, let raw = sqlite3_column_blob(handle, column) else { return [] }
+        return [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(start: raw, count: count * 8))
+            initialized = count
+        }
+    }
+
     func blobByteCount(_ column: Int32) -> Int { Int(sqlite3_column_bytes(handle, column)) }
 }
 

@@ -1,7 +1,9 @@
 import AudioDecoding
 import Dispatch
+import FingerprintCore
 import Foundation
 import MusicCatalog
+import MusicRecognition
 import Synchronization
 import MusicIndex
 
@@ -29,15 +31,22 @@ public struct IngestReport: Sendable {
     public var outcomeIDs: [Int64] = []
 }
 
-/// Adds audio files to the catalog: hash, skip if known, decode, embed, store track + vector
-/// atomically, update the live index. Files are spread over `threads` workers, each taking the
+/// Adds audio files to the catalog: hash, skip if known, decode, embed and fingerprint, store
+/// track + vector + fingerprint atomically, update the live index. Files are spread over `threads` workers, each taking the
 /// next file when it finishes one, so a long file does not hold up the others.
 public struct Ingestor: Sendable {
     public var embedder: TrackEmbedder
+    /// Fingerprints the same decoded samples the embedder reads (both at 22,050 Hz).
+    public var fingerprinter: Fingerprinter
     public var threads: Int
 
-    public init(embedder: TrackEmbedder = TrackEmbedder(), threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(
+        embedder: TrackEmbedder = TrackEmbedder(), fingerprinter: Fingerprinter = Fingerprinter(),
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
+        precondition(fingerprinter.settings.sampleRate == embedder.decoder.sampleRate)
         self.embedder = embedder
+        self.fingerprinter = fingerprinter
         self.threads = max(1, threads)
     }
 
@@ -90,7 +99,7 @@ public struct Ingestor: Sendable {
 
     /// A file after the expensive part: hashed, decoded and embedded (or known / failed).
     enum Prepared: Sendable {
-        case embedded(Track, vector: [Float])
+        case embedded(Track, vector: [Float], fingerprint: StoredFingerprint)
         case done(IngestOutcome)
     }
 
@@ -110,6 +119,7 @@ public struct Ingestor: Sendable {
             if let existing = try catalog.track(contentHash: hash) { return .done(.skipped(existing: existing.id)) }
             let audio = try embedder.decoder.decode(file: path)
             let embedding = try embedder.embed(audio)
+            let fingerprint = FingerprintLibrary.storedFingerprint(samples: audio.samples, fingerprinter: fingerprinter)
             var track = metadata ?? Track(source: path)
             track.source = path
             track.contentHash = hash
@@ -117,19 +127,19 @@ public struct Ingestor: Sendable {
             track.title = track.title ?? audio.tags["title"] ?? Self.titleFromFileName(path)
             track.artist = track.artist ?? audio.tags["artist"]
             track.album = track.album ?? audio.tags["album"]
-            return .embedded(track, vector: embedding.vector)
+            return .embedded(track, vector: embedding.vector, fingerprint: fingerprint)
         } catch {
             return .done(.failed("\(path): \(error)"))
         }
     }
 
     func store(_ prepared: Prepared, catalog: Catalog, index: LiveIndex?) -> IngestOutcome {
-        guard case .embedded(let track, let vector) = prepared else {
+        guard case .embedded(let track, let vector, let fingerprint) = prepared else {
             if case .done(let outcome) = prepared { return outcome }
             return .failed("unreachable")
         }
         do {
-            let added = try catalog.addTrack(track, vector: vector, model: TrackEmbedder.modelName)
+            let added = try catalog.addTrack(track, vector: vector, model: TrackEmbedder.modelName, fingerprint: fingerprint)
             index?.upsert(id: added.id, vector: vector)
             return .added(added)
         } catch let error as SQLiteError where error.isConstraintViolation {

@@ -20,6 +20,8 @@ struct WaveDefectCommand: ParsableCommand {
             ImportVectorsCommand.self,
             DemoCatalogCommand.self,
             CrawlCommand.self,
+            FingerprintCommand.self,
+            RecognizeCommand.self,
         ]
     )
 }
