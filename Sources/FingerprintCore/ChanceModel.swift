@@ -3,18 +3,19 @@ import Foundation
 /// How many aligned hashes chance alone gives a query against one track, and how unlikely
 /// the observed peak is under that chance (the significance test of docs/recognition.md).
 ///
-/// Under the null hypothesis (the query is not this track), each distinct query hash `h`
-/// that occurs `q(h)` times in the query and `r(h)` times in the track puts its hits at
-/// offsets spread over the `M = trackFrames + queryFrames` possible alignments, so it lands
-/// in one given offset bin with probability `min(1, q(h)·r(h) / M)`. The expected number of
-/// distinct hashes in a window of `w` bins is `μ = w · Σₕ min(1, q(h)·r(h)/M)`, and the count
-/// in a window is close to Poisson(μ) (many hashes, each rarely in the window). The best of
+/// The unit counted is a query *anchor frame*: the landmarks of one anchor peak share its
+/// frame, so they count once. Under the null hypothesis (the query is not this track), the
+/// hashes of query frame `t` hit the track `Σ_{h at t} r(h)` times (`r(h)`: occurrences of `h`
+/// in the track), spread over the `M = trackFrames + queryFrames` possible alignments, so
+/// frame `t` lands in one given offset bin with probability `pₜ = min(1, Σₕ r(h) / M)`. The
+/// expected number of frames in a window of `w` bins is `μ = w · Σₜ pₜ`, and the count in a
+/// window is close to Poisson(μ) (many frames, each rarely in the window). The best of
 /// the `M` windows of a track reaching `k` has probability at most `M · P(Poisson(μ) ≥ k)`
 /// (union bound), and the best of the catalog's `N` tracks at most `N` times that.
 ///
 /// The significance is `−log10` of that bound: 4 means "chance does this once in 10,000
-/// queries". Counting each hash once per window (not each hit) is what keeps a periodic
-/// pattern (a drum loop repeating the same few hashes every bar) from scoring as a match.
+/// queries". Counting each anchor frame once per window (not each hit, not each hash) keeps
+/// the correlated hashes of one event from scoring as independent evidence.
 public enum ChanceModel {
     /// `log10 P(X ≥ k)` for `X ~ Poisson(mean)`; 0 when `k ≤ 0`.
     public static func log10PoissonTail(atLeast k: Int, mean: Double) -> Double {

@@ -6,6 +6,16 @@ public struct MatchSettings: Sendable, Equatable {
     /// However unlikely, fewer aligned hashes than this are not trusted: the chance model
     /// assumes independent hashes, which a handful of hits cannot check.
     public var minAligned = 6
+    /// The best must also stand out from its rival, the most query frames another track aligns
+    /// that the best does not: `aligned ≥ runnerUpFactor · rival + runnerUpMargin`. The chance
+    /// model assumes independent events; music is not independent (a shared drum kit at one
+    /// tempo, the same sampled instrument holding the same chord), so a query of a song not in
+    /// the catalog can climb on several tracks that share its sounds, where a true match
+    /// towers over all others. Another copy of the same recording aligns the same frames, so it
+    /// is no rival and duplicates in the catalog do not hide a match. Measured on the rendered
+    /// corpus in docs/recognition.md.
+    public var runnerUpFactor = 2.0
+    public var runnerUpMargin = 5
     /// Offsets within ±`offsetTolerance` frames of the peak count as aligned: a query that
     /// starts between two reference frames puts its hashes in two neighbouring bins.
     public var offsetTolerance = 1
@@ -20,12 +30,18 @@ public struct MatchSettings: Sendable, Equatable {
     public init() {}
 
     public static let standard = MatchSettings()
+
+    /// Whether a candidate is a match under these settings.
+    public func accepts(_ c: FingerprintCandidate) -> Bool {
+        c.significance >= minSignificance && c.alignedHashes >= minAligned
+            && Double(c.alignedHashes) >= runnerUpFactor * Double(c.runnerUpAligned) + Double(runnerUpMargin)
+    }
 }
 
 /// One bin of a candidate's histogram of `track frame − query frame`.
 public struct OffsetBin: Sendable, Equatable {
     public var offset: Int
-    /// Distinct query hashes that put a hit at this offset.
+    /// Distinct query anchor frames that put a hit at this offset.
     public var count: Int
 
     public init(offset: Int, count: Int) {
@@ -40,9 +56,12 @@ public struct FingerprintCandidate: Sendable, Equatable {
     /// Where in the track the query starts, in frames (refined to a fraction of a frame by
     /// the counts of the bins around the peak).
     public var offsetFrames: Double
-    /// Distinct query hashes aligned at the peak (within the tolerance).
+    /// Distinct query anchor frames whose hashes align at the peak (within the tolerance).
     public var alignedHashes: Int
-    /// Distinct query hashes found anywhere in the track.
+    /// For the best candidate: the most query frames another candidate aligns that this one
+    /// does not (its rival); 0 for the others.
+    public var runnerUpAligned: Int
+    /// Distinct query anchor frames with a hash anywhere in the track.
     public var trackHashes: Int
     /// Aligned hashes chance alone gives one window (`ChanceModel`).
     public var expectedAligned: Double

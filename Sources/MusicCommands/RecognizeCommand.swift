@@ -39,6 +39,9 @@ public struct RecognizeCommand: ParsableCommand {
     @Option(help: "With --all: seconds between the starts of two windows.")
     public var step: Double = 5
 
+    @Flag(help: "With --json: also print the best candidate (\"best\"), match or not, to see how close a miss was.")
+    public var best = false
+
     @Option(help: "Minimum significance of a match (−log10 of the chance bound).")
     public var minScore: Double = MatchSettings.standard.minSignificance
 
@@ -92,6 +95,29 @@ public struct RecognizeCommand: ParsableCommand {
             RecognitionJSON.writeMatch(m, queryHashes: recognition.result.queryLandmarks, into: &w)
         } else {
             w.null()
+        }
+        if best {
+            w.key("best")
+            if let c = recognition.result.candidates.first {
+                w.beginObject()
+                w.key("id")
+                w.int(c.id)
+                w.key("offset_s")
+                w.double((c.offsetFrames * recognition.frameSeconds * 1000).rounded() / 1000)
+                w.key("score")
+                w.double((c.significance * 100).rounded() / 100)
+                w.key("aligned_hashes")
+                w.int(c.alignedHashes)
+                w.key("rival_aligned")
+                w.int(c.runnerUpAligned)
+                w.key("expected_by_chance")
+                w.double((c.expectedAligned * 1000).rounded() / 1000)
+                w.key("next_track_aligned")
+                w.int(recognition.result.candidates.dropFirst().map(\.alignedHashes).max() ?? 0)
+                w.endObject()
+            } else {
+                w.null()
+            }
         }
         w.endObject()
         return String(decoding: w.bytes, as: UTF8.self)

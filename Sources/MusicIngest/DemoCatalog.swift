@@ -48,6 +48,14 @@ public enum DemoCatalog {
         if let failure = report.failures.first {
             throw DemoCatalogError(message: "cannot ingest demo track \(failure.path): \(failure.message)")
         }
+        // A database made before fingerprints has the demo tracks without them: fingerprint
+        // those, so the recognizer has something to recognize.
+        let demoPaths = Set(paths)
+        let backfill = try FingerprintBackfill(fingerprinter: ingestor.fingerprinter, threads: ingestor.threads)
+            .run(catalog: catalog, include: { demoPaths.contains($0.source) })
+        if let failure = backfill.failures.first {
+            throw DemoCatalogError(message: "cannot fingerprint demo track \(failure.message)")
+        }
         return Report(trackIDs: report.outcomeIDs, filesWritten: missing.count, tracksAdded: report.added.count)
     }
 }

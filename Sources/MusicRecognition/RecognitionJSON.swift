@@ -6,7 +6,7 @@ import WireJSON
 public enum RecognitionJSON {
     /// Writes the `"match"` object: `id`, `path`, `title`, `artist`, `offset_s` (where in the
     /// track the query starts), `score` (significance, −log10 of the chance bound),
-    /// `aligned_hashes`, `query_hashes`, `expected_by_chance`, `query_start_s`/`query_end_s`
+    /// `aligned_hashes`, `rival_aligned` (query frames another track aligns that this one does not), `query_hashes`, `expected_by_chance`, `query_start_s`/`query_end_s`
     /// (the part of the query that matched) and `histogram` (top offset bins: `offset_s`,
     /// `count`).
     public static func writeMatch(_ match: RecognizedTrack, queryHashes: Int, into w: inout JSONWriter) {
@@ -26,6 +26,8 @@ public enum RecognitionJSON {
         w.double(rounded(match.score, 1e2))
         w.key("aligned_hashes")
         w.int(c.alignedHashes)
+        w.key("rival_aligned")
+        w.int(c.runnerUpAligned)
         w.key("query_hashes")
         w.int(queryHashes)
         w.key("expected_by_chance")

@@ -82,7 +82,7 @@ import Testing
     @Test func windowMatchesOfOneTrackMergeIntoOneSegment() {
         func candidate(_ id: Int64, offset: Double, first: Int, last: Int) -> FingerprintCandidate {
             FingerprintCandidate(
-                id: id, offsetFrames: offset, alignedHashes: 50, trackHashes: 60, expectedAligned: 1, significance: 20, histogram: [],
+                id: id, offsetFrames: offset, alignedHashes: 50, runnerUpAligned: 5, trackHashes: 60, expectedAligned: 1, significance: 20, histogram: [],
                 queryFirstFrame: first, queryLastFrame: last)
         }
         var timeline = MatchTimeline(alignmentTolerance: 10, maxGap: 1_000)
