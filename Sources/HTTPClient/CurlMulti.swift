@@ -18,9 +18,12 @@ public final class CurlMulti {
         /// overridable).
         public var maxResponseBodyBytes = 4 << 20
         public var userAgent = "WaveDefect"
-        /// Connections open at once to one host, and in total (0: unlimited); requests beyond
-        /// wait for one.
-        public var maxConnectionsPerHost = 8
+        /// Requests in flight at once to one host (scheme, host, port); requests beyond wait
+        /// in that host's queue.
+        public var maxRequestsPerHost = 8
+        /// Requests waiting per host; beyond it a request fails at once with `.queueFull`.
+        public var maxQueuedPerHost = 256
+        /// Connections open at once in total (0: unlimited); curl holds transfers beyond it.
         public var maxConnections = 64
 
         public init() {}
@@ -31,6 +34,8 @@ public final class CurlMulti {
     let multi: UnsafeMutableRawPointer
     /// Transfers in flight, by easy handle.
     private var transfers: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    /// Per-host limits: transfers wait here before they reach curl.
+    private var hostQueue: HostQueue<CurlTransfer>
     /// One watcher per socket curl asked us to watch.
     var watchers: [curl_socket_t: CurlSocketWatcher] = [:]
     var timer: LoopTimer?
@@ -43,6 +48,8 @@ public final class CurlMulti {
     /// Requests completed with a response, with an error (cancellations included).
     public private(set) var responses = 0
     public private(set) var failures = 0
+    /// Requests refused because their host's queue was full.
+    public private(set) var refusedQueueFull = 0
 
     private static let globalInit: Bool = wd_curl_global_init() == CURLE_OK
 
@@ -53,6 +60,7 @@ public final class CurlMulti {
         self.loop = loop
         self.configuration = configuration
         self.multi = multi
+        hostQueue = HostQueue(maxInFlight: configuration.maxRequestsPerHost, maxQueued: configuration.maxQueuedPerHost)
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = wd_curl_multi_setopt_socket_function(multi) { _, socket, what, context, _ in
             Unmanaged<CurlMulti>.fromOpaque(context!).takeUnretainedValue().watch(socket, what)
@@ -64,7 +72,8 @@ public final class CurlMulti {
             return 0
         }
         _ = wd_curl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
-        _ = wd_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
+        // Connections per host follow from requests per host (each needs at most one).
+        _ = wd_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxRequestsPerHost)
         _ = wd_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxConnections)
         timer = LoopTimer(loop: loop) { [unowned self] in
             self.socketAction(wd_curl_socket_timeout(), 0)
@@ -76,8 +85,15 @@ public final class CurlMulti {
         teardown()
     }
 
-    /// Requests in flight.
-    public var activeCount: Int { transfers.count + refused.count }
+    /// Requests not completed yet: in flight, waiting in a host queue, or refused and about
+    /// to be told.
+    public var activeCount: Int { transfers.count + hostQueue.queuedCount + refused.count }
+
+    /// Requests handed to curl (started, not completed).
+    public var inFlightCount: Int { transfers.count }
+
+    /// Requests waiting for their host's in-flight limit.
+    public var queuedCount: Int { hostQueue.queuedCount }
 
     /// Starts `request`; `completion` runs on the loop thread when it is done.
     @discardableResult
@@ -98,14 +114,39 @@ public final class CurlMulti {
             failLater(transfer) { transfer.complete(.failure(error)) }
             return task
         }
-        let rc = curl_multi_add_handle(multi, transfer.easy)
-        guard rc == CURLM_OK else {
-            let error = HTTPClientError(.transport, message: String(cString: curl_multi_strerror(rc)))
+        switch hostQueue.admit(transfer, host: transfer.host) {
+        case .start:
+            start(transfer)
+        case .queued:
+            break
+        case .refused:
+            refusedQueueFull += 1
+            let error = HTTPClientError(.queueFull, message: "\(configuration.maxRequestsPerHost) requests in flight and \(configuration.maxQueuedPerHost) waiting for \(transfer.host)")
             failLater(transfer) { transfer.complete(.failure(error)) }
-            return task
         }
-        transfers[transfer.easy] = transfer
         return task
+    }
+
+    /// Hands an admitted transfer to curl; when curl refuses it, it fails on the next turn
+    /// and its host slot goes to the next waiting one.
+    private func start(_ transfer: CurlTransfer) {
+        var next: CurlTransfer? = transfer
+        while let t = next {
+            next = nil
+            let rc = curl_multi_add_handle(multi, t.easy)
+            if rc == CURLM_OK {
+                transfers[t.easy] = t
+            } else {
+                let error = HTTPClientError(.transport, message: String(cString: curl_multi_strerror(rc)))
+                failLater(t) { t.complete(.failure(error)) }
+                next = hostQueue.finished(host: t.host)
+            }
+        }
+    }
+
+    /// A started transfer is done (completed or cancelled): its host's next one starts.
+    private func release(_ transfer: CurlTransfer) {
+        if let next = hostQueue.finished(host: transfer.host) { start(next) }
     }
 
     /// Convenience: `perform` with the request's parts.
@@ -120,6 +161,9 @@ public final class CurlMulti {
     func cancel(_ transfer: CurlTransfer) {
         if transfers.removeValue(forKey: transfer.easy) != nil {
             curl_multi_remove_handle(multi, transfer.easy)
+            release(transfer)
+        } else if hostQueue.remove(transfer, host: transfer.host) {
+            // Never started.
         } else if let i = refused.firstIndex(where: { $0.transfer === transfer }) {
             refused.remove(at: i)
         } else {
@@ -134,7 +178,7 @@ public final class CurlMulti {
     /// at once, inside `perform`.
     public func close() {
         guard !isClosed else { return }
-        let pending = Array(transfers.values)
+        let pending = Array(transfers.values) + hostQueue.removeAllWaiting()
         let refusals = refused
         teardown()
         for transfer in pending {
@@ -184,6 +228,7 @@ public final class CurlMulti {
             guard let transfer = transfers.removeValue(forKey: easy) else { continue }
             let result = transfer.outcome(code)
             curl_multi_remove_handle(multi, easy)
+            release(transfer)
             switch result {
             case .success: responses += 1
             case .failure: failures += 1

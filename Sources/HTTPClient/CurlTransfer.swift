@@ -5,6 +5,8 @@ import CCurl
 /// removes the handle before letting go of the transfer.
 final class CurlTransfer {
     let easy: UnsafeMutableRawPointer
+    /// `HostQueue.key(for:)` of the URL: the per-host limits count it there.
+    let host: String
     private var completion: ((Result<HTTPClientResponse, HTTPClientError>) -> Void)?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -20,6 +22,7 @@ final class CurlTransfer {
     ) {
         guard let easy = curl_easy_init() else { return nil }
         self.easy = easy
+        host = HostQueue<CurlTransfer>.key(for: request.url)
         self.completion = completion
         maxBodyBytes = max(0, request.maxResponseBodyBytes ?? configuration.maxResponseBodyBytes)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))

@@ -1,5 +1,5 @@
-/// An outgoing HTTP request for `CurlMulti`: webhooks, and later the Spotify Web API and
-/// iTunes Search.
+/// An outgoing HTTP request for `CurlMulti`: webhooks, the Spotify Web API, iTunes Search,
+/// YouTube — one client for all of them on the server's loop.
 public struct HTTPClientRequest: Sendable {
     /// Any method; GET, HEAD and POST map to curl's own modes, others go out as written.
     public var method: String
@@ -104,6 +104,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case responseTooLarge
         /// `cancel()` or the client's `close()`.
         case cancelled
+        /// The host already had `maxRequestsPerHost` in flight and `maxQueuedPerHost` waiting.
+        case queueFull
         /// Anything else on the wire (reset, malformed response, …).
         case transport
     }
@@ -125,6 +127,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .couldNotResolve, .couldNotConnect, .timedOut, .transport: true
         case .invalidRequest, .tls, .responseTooLarge, .cancelled: false
+        // Worth a later try, as a 429 is; the caller's backoff decides when.
+        case .queueFull: true
         }
     }
 

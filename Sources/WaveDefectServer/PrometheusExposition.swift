@@ -107,6 +107,13 @@ extension WaveDefectServer {
             for (url, counters) in webhookCountersByURL { p.sample(name, [("url", url)], Double(value(counters))) }
         }
 
+        p.metric("wavedefect_http_client_requests_in_flight", "gauge", "Outgoing HTTP requests (webhooks, Spotify, …) handed to curl.")
+        p.sample("wavedefect_http_client_requests_in_flight", [], Double(httpClient.inFlightCount))
+        p.metric("wavedefect_http_client_requests_queued", "gauge", "Outgoing HTTP requests waiting for their host's in-flight limit.")
+        p.sample("wavedefect_http_client_requests_queued", [], Double(httpClient.queuedCount))
+        p.metric("wavedefect_http_client_queue_full_total", "counter", "Outgoing HTTP requests refused because their host's queue was full.")
+        p.sample("wavedefect_http_client_queue_full_total", [], Double(httpClient.refusedQueueFull))
+
         writeAgentMetrics(to: &p)
         writeSpotifyMetrics(to: &p)
         writeITunesMetrics(to: &p)

@@ -4,6 +4,7 @@ import Foundation
 extension ServerConfiguration {
     static let fileFields: Set<String> = Set([
         "host", "port", "dev", "keys", "database", "demo_catalog", "rooms_dir", "web_root", "auto_create_rooms", "limits", "room_defaults", "webhooks",
+        "http_client",
     ]).union(ExternalServiceSettings.fileFields).union(ITunesLookupSettings.fileFields)
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
@@ -15,6 +16,7 @@ extension ServerConfiguration {
     ]
     static let roomDefaultFields: Set<String> = ["empty_timeout", "departure_timeout", "max_participants", "replay_buffer"]
     static let webhookFields: Set<String> = ["urls", "api_key", "max_attempts", "initial_backoff", "timeout", "max_queue"]
+    static let httpClientFields: Set<String> = ["max_requests_per_host", "max_queued_per_host", "max_connections", "max_response_bytes"]
 
     /// Applies a YAML config file (docs/configuration in README) over the current values.
     public mutating func apply(configFile path: String) throws(ConfigurationError) {
@@ -56,6 +58,13 @@ extension ServerConfiguration {
             if let v = w["initial_backoff"] { webhooks.initialBackoff = try v.seconds() }
             if let v = w["timeout"] { webhooks.timeout = try v.seconds() }
             if let v = w["max_queue"] { webhooks.maxQueue = try v.int(min: 1) }
+        }
+        if let n = m["http_client"] {
+            let h = try n.members(allowed: Self.httpClientFields)
+            if let v = h["max_requests_per_host"] { httpClient.maxRequestsPerHost = try v.int(min: 1) }
+            if let v = h["max_queued_per_host"] { httpClient.maxQueuedPerHost = try v.int(min: 0) }
+            if let v = h["max_connections"] { httpClient.maxConnections = try v.int(min: 1) }
+            if let v = h["max_response_bytes"] { httpClient.maxResponseBytes = try v.int(min: 1024) }
         }
     }
 
@@ -130,6 +139,10 @@ extension ServerConfiguration {
             throw ConfigurationError("\(name): \(value) is not in \(range.lowerBound)...\(range.upperBound)")
         }
         let sizes: [(String, Int, ClosedRange<Int>)] = [
+            ("http_client.max_requests_per_host", httpClient.maxRequestsPerHost, 1...10_000),
+            ("http_client.max_queued_per_host", httpClient.maxQueuedPerHost, 0...1_000_000),
+            ("http_client.max_connections", httpClient.maxConnections, 1...100_000),
+            ("http_client.max_response_bytes", httpClient.maxResponseBytes, 1024...(1 << 30)),
             ("limits.max_frame_bytes", limits.webSocket.maxFrameSize, 126...(1 << 30)),
             ("limits.max_message_bytes", limits.webSocket.maxMessageSize, 126...(1 << 30)),
             ("limits.max_request_line_bytes", limits.http.maxRequestLineBytes, 64...(1 << 20)),

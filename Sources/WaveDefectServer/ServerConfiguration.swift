@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// Whether joining an unknown room creates it.
     public var autoCreateRooms = true
     public var webhooks = WebhookSettings()
+    /// The one outgoing HTTP client (webhooks, Spotify, iTunes, YouTube).
+    public var httpClient = HTTPClientSettings()
     /// How in-process agents are supervised (docs/agents.md#failures-and-restarts).
     public var agents = AgentSettings()
     /// Spotify, iTunes and YouTube endpoints and the Spotify polling interval.
@@ -100,6 +102,22 @@ public struct ServerConfiguration: Sendable {
         public var timeout: Double = 5
         /// Events waiting per URL; older ones are dropped (and counted) beyond it.
         public var maxQueue = 1000
+
+        public init() {}
+    }
+
+    /// Limits of the server's one outgoing HTTP client (config-file section `http_client`,
+    /// docs/architecture.md#outgoing-http).
+    public struct HTTPClientSettings: Sendable, Equatable {
+        /// Requests in flight at once to one host (scheme, host, port).
+        public var maxRequestsPerHost = 16
+        /// Requests waiting per host beyond those; more fail at once (`queueFull`).
+        public var maxQueuedPerHost = 1024
+        /// Connections open at once over all hosts.
+        public var maxConnections = 128
+        /// Largest response body unless a request sets a smaller cap (Spotify 1 MiB,
+        /// webhooks 64 KiB).
+        public var maxResponseBytes = 4 << 20
 
         public init() {}
     }

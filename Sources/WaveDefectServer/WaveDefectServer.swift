@@ -50,7 +50,8 @@ public final class WaveDefectServer {
     var agentDispatcher: AgentDispatcher!
     var workers: WorkerPool!
     public let agentMetrics = AgentMetrics()
-    /// The loop's HTTP client for Spotify and iTunes (docs/spotify.md).
+    /// The loop's one HTTP client: webhooks, Spotify, iTunes, YouTube
+    /// (docs/architecture.md#outgoing-http).
     let httpClient: CurlMulti
     /// Spotify polling per participant, by participant sid.
     var spotifyLinks: [String: SpotifyLink] = [:]
@@ -83,7 +84,7 @@ public final class WaveDefectServer {
         staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
         connectionConfiguration = configuration.makeConnectionConfiguration()
         backpressure = BackpressurePolicy(lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes)
-        httpClient = try CurlMulti(loop: loop, configuration: Self.httpClientConfiguration)
+        httpClient = try CurlMulti(loop: loop, configuration: Self.httpClientConfiguration(configuration.httpClient))
         agentDispatcher = AgentDispatcher(server: self, factory: agents)
         agentDispatchHandler = agentDispatcher
         workers = WorkerPool(server: self)
@@ -236,6 +237,8 @@ public final class WaveDefectServer {
         signalWatchers.removeAll()
         webhooks?.close()
         stopSpotify()
+        // Last: webhooks and Spotify share it.
+        httpClient.close()
         logger.notice("stopped", metadata: ["connections_served": "\(stats.connectionsAccepted)"])
         onStopped?()
         loop.stop()

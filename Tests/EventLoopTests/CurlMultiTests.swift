@@ -173,7 +173,7 @@ import Testing
 
     @Test func manyConcurrentRequestsAllComplete() throws {
         var configuration = CurlMulti.Configuration()
-        configuration.maxConnectionsPerHost = 4
+        configuration.maxRequestsPerHost = 4
         let f = try ClientFixture(configuration: configuration) { request in .respond(.text(.ok, String(request.target.dropFirst()))) }
         var bodies: [Int: String] = [:]
         for i in 0..<200 {

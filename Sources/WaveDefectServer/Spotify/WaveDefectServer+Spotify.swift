@@ -6,14 +6,15 @@ import WireJSON
 import WireProtocol
 
 extension WaveDefectServer {
-    /// One client for Spotify and iTunes: few connections per host (Spotify rate-limits per
-    /// app), bodies capped per request.
-    static var httpClientConfiguration: CurlMulti.Configuration {
+    /// The one client on the loop for webhooks, Spotify, iTunes and YouTube: requests per
+    /// host bounded, with a bounded queue behind them; bodies capped per request.
+    static func httpClientConfiguration(_ settings: ServerConfiguration.HTTPClientSettings) -> CurlMulti.Configuration {
         var c = CurlMulti.Configuration()
         c.userAgent = "WaveDefect/\(version)"
-        c.maxConnectionsPerHost = 4
-        c.maxConnections = 32
-        c.maxResponseBodyBytes = 4 << 20
+        c.maxRequestsPerHost = settings.maxRequestsPerHost
+        c.maxQueuedPerHost = settings.maxQueuedPerHost
+        c.maxConnections = settings.maxConnections
+        c.maxResponseBodyBytes = settings.maxResponseBytes
         return c
     }
 
@@ -40,7 +41,6 @@ extension WaveDefectServer {
         for link in spotifyLinks.values { link.stop() }
         spotifyLinks.removeAll()
         itunes?.close()
-        httpClient.close()
     }
 
     /// `GET /api/config`: what the browser needs to run Spotify's PKCE flow itself. No

@@ -4,7 +4,7 @@ extension WaveDefectServer {
     /// Creates the dispatcher when webhook URLs are configured and routes room events to it.
     func startWebhooks() throws {
         guard !configuration.webhooks.urls.isEmpty, webhooks == nil else { return }
-        let dispatcher = try WebhookDispatcher(settings: configuration.webhooks, keys: configuration.effectiveKeys, loop: loop, logger: logger)
+        let dispatcher = try WebhookDispatcher(settings: configuration.webhooks, keys: configuration.effectiveKeys, client: httpClient, logger: logger)
         webhooks = dispatcher
         webhookSink = { [unowned dispatcher] event in dispatcher.send(event) }
     }

@@ -6,7 +6,8 @@ import SystemClock
 
 /// Sends room events to the configured URLs as LiveKit does: each event is encoded once,
 /// signed with the webhook API key, and queued per URL; libcurl on the loop delivers them
-/// (`CurlMulti`), so a slow or dead receiver never holds up a room or the loop.
+/// (the server's one `CurlMulti`, shared with Spotify and the other upstreams), so a slow or
+/// dead receiver never holds up a room or the loop.
 final class WebhookDispatcher {
     let settings: ServerConfiguration.WebhookSettings
     let client: CurlMulti
@@ -21,19 +22,14 @@ final class WebhookDispatcher {
 
     /// `keys` are the server's API keys; the webhook key is `settings.apiKey` or the first
     /// key by name.
-    init(settings: ServerConfiguration.WebhookSettings, keys: [String: String], loop: EventLoop, logger: Logger) throws {
+    init(settings: ServerConfiguration.WebhookSettings, keys: [String: String], client: CurlMulti, logger: Logger) throws {
         guard let apiKey = settings.apiKey ?? keys.keys.sorted().first, let secret = keys[apiKey] else {
             throw ConfigurationError("webhooks need an API key to sign with: configure keys (and webhooks.api_key)")
         }
         self.settings = settings
         self.logger = logger
         signer = WebhookSigner(apiKey: apiKey, secret: secret)
-        var configuration = CurlMulti.Configuration()
-        configuration.userAgent = "WaveDefect-Webhooks"
-        // Receivers answer with a status; their bodies are not read.
-        configuration.maxResponseBodyBytes = 64 * 1024
-        configuration.maxConnectionsPerHost = 2
-        client = try CurlMulti(loop: loop, configuration: configuration)
+        self.client = client
         // Duplicates would deliver every event twice to the same receiver.
         var seen = Set<String>()
         for url in settings.urls where seen.insert(url).inserted {
@@ -74,8 +70,8 @@ final class WebhookDispatcher {
         guard !isClosed else { return }
         isClosed = true
         var lost = 0
+        // The client is the server's: only this dispatcher's requests are cancelled.
         for target in targets { lost += target.close() }
-        client.close()
         let c = counters
         var metadata: Logger.Metadata = [
             "delivered": "\(c.delivered)", "failed": "\(c.failed)", "dropped": "\(c.dropped)", "retries": "\(c.retries)",

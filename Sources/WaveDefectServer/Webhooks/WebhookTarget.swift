@@ -96,14 +96,17 @@ final class WebhookTarget {
         guard let payload = current?.payload, let attempts = current.map({ $0.attempts + 1 }) else { return }
         current?.attempts = attempts
         if attempts > 1 { countersStorage.retries += 1 }
-        let request = HTTPClientRequest(
+        var request = HTTPClientRequest(
             method: "POST", url: url,
             headers: [
                 ("Authorization", dispatcher.signer.authorization(for: payload, now: dispatcher.wallSeconds())),
                 ("Content-Type", "application/webhook+json"),
+                ("User-Agent", "WaveDefect-Webhooks"),
             ],
             body: payload.body, timeout: settings.timeout
         )
+        // Receivers answer with a status; their bodies are not read.
+        request.maxResponseBodyBytes = 64 * 1024
         task = dispatcher.client.perform(request) { [weak self] result in
             self?.finished(result)
         }
