@@ -6,12 +6,12 @@ import WireJSON
 /// Spotify polling end to end: the real `wavedefect serve` polls `FakeUpstream` (scenarios in
 /// python/fake_upstream.py) over real sockets, and what the room hears is checked from a
 /// second participant. One server and one fake for the suite; every test has its own room and
-/// its own tokens. Polls every 0.2 s; a request times out after 1.5 s. Top tracks into the
+/// its own tokens. Polls every 0.2 s; a request times out after 3 s. Top tracks into the
 /// `spotify_top` profile and the taste agent's answer to it are checked where the demo catalog
 /// is (AgentIntegrationTests+Spotify.swift).
 @Suite(.sharedServer(
     arguments: [
-        "--spotify-poll-interval", "0.2", "--spotify-request-timeout", "1.5",
+        "--spotify-poll-interval", "0.2", "--spotify-request-timeout", "3",
         "--spotify-client-id", "client-abc", "--spotify-redirect-uri", "http://127.0.0.1:8888/callback",
     ],
     upstream: true
@@ -187,7 +187,7 @@ import WireJSON
         expectNoLeak(token, room)
     }
 
-    /// A request the fake never answers: it times out (1.5 s) and backs off, and meanwhile the
+    /// A request the fake never answers: it times out (3 s) and backs off, and meanwhile the
     /// loop keeps serving the room — ping round trips from another participant are measured
     /// before and during the stall.
     @Test func aStalledRequestTimesOutWhileTheRoomKeepsServing() throws {
@@ -205,24 +205,24 @@ import WireJSON
         }
         let token = try giveToken(room.listener, "stall")
         let stalled = try #require(upstream.waitFor(token: token, route: Self.nowPlayingRoute) { !$0.isEmpty }.first)
-        // Ping until 1.2 s after the stalled request arrived: it is out all that time (it
-        // times out at 1.5 s, and the retry comes at least 0.5 s later).
+        // Ping until 2.5 s after the stalled request arrived: it is out all that time (it
+        // times out at 3 s, and the retry comes at least 0.5 s later).
         #expect(try server.metric("wavedefect_spotify_requests_in_flight").map { $0 >= 1 } == true)
         #expect(try server.metric("wavedefect_spotify_links", ["state": "polling"]).map { $0 >= 1 } == true)
         var during: [Double] = []
-        while Date().timeIntervalSince1970 < stalled.time + 1.2 {
+        while Date().timeIntervalSince1970 < stalled.time + 2.5 {
             during.append(try ping(100 + during.count))
             Thread.sleep(forTimeInterval: 0.005)
         }
         let requests = upstream.waitFor(token: token, route: Self.nowPlayingRoute) { $0.count >= 2 }
         try #require(requests.count >= 2)
-        #expect(requests[1].time - stalled.time >= 1.5 + 0.5 - 0.05, "retried before the timeout and backoff: \(requests)")
+        #expect(requests[1].time - stalled.time >= 3 + 0.5 - 0.05, "retried before the timeout and backoff: \(requests)")
         let b = before.sorted(), d = during.sorted()
         func f(_ x: Double) -> String { String(format: "%.2f", x) }
         print("ping RTT (ms) before: n=\(b.count) p50 \(f(b[b.count / 2])) max \(f(b.last!)); during the stalled Spotify request: n=\(d.count) p50 \(f(d[d.count / 2])) p99 \(f(d[min(d.count - 1, d.count * 99 / 100)])) max \(f(d.last!))")
-        try #require(d.count >= 10, "too few pings during the stall: \(d)")
+        try #require(d.count >= 3, "too few pings during the stall: \(d)")
         // Generous (the machine is shared and at times heavily loaded); a loop blocked by the
-        // stalled request would hold the first ping for the whole 1.2 s window.
+        // stalled request would hold the first ping for the whole 2.5 s window.
         #expect(d[d.count / 2] < 100, "the loop stalled: \(d)")
         #expect(d.last! < 1000, "the loop stalled: \(d)")
         #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackE:true"])
