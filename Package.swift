@@ -74,7 +74,15 @@ let package = Package(
             name: "AgentClient",
             dependencies: ["SystemClock", "AccessToken", "AgentKit", "AgentRuntime", "CryptoPrimitives", "EventLoop", "LoopWebSocketClient", "WireJSON", logging]
         ),
-        .target(name: "WaveDefectBench", dependencies: ["SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore"]),
+        // Every benchmark (`wavedefect bench …`): server load generators and the music library's.
+        .target(
+            name: "WaveDefectBench",
+            dependencies: [
+                "SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore",
+                "DemoAudio", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "NumericCore", "TasteCore", "VectorSearch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // LiveKit's protobuf messages, generated from its .proto files by scripts/gen-protos.sh.
         .target(name: "LiveKitProtocol", dependencies: [swiftProtobuf]),

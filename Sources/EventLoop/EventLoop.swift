@@ -159,7 +159,7 @@ public final class EventLoop {
         guard !deferred.isEmpty else { return }
         swap(&deferred, &flushingDeferred)
         let written = Self.flush(flushingDeferred)
-        flushingDeferred.removeAll(keepingCapacity: true)
+        Self.clear(&flushingDeferred)
         writeLatency.record(lastDeferredFlush &- deferredSince, count: UInt64(written))
     }
 
@@ -170,8 +170,15 @@ public final class EventLoop {
         // Double-buffered: no copy of the list and no allocation per turn.
         swap(&dirty, &flushing)
         let written = Self.flush(flushing)
-        flushing.removeAll(keepingCapacity: true)
+        Self.clear(&flushing)
         writeLatency.record(SystemClock.monotonicNanoseconds &- dirtySince, count: UInt64(written))
+    }
+
+    /// Empties a flushed batch, keeping its storage for the next turn unless it is far
+    /// larger than this batch needed (a crowd that has left): then it goes back to the heap.
+    @inline(__always)
+    private static func clear(_ batch: inout [TCPConnection]) {
+        batch.removeAll(keepingCapacity: batch.capacity <= 4096 || batch.count * 8 >= batch.capacity)
     }
 
     /// Flushes each connection of a batch; returns the buffers written. The batch holds every
@@ -219,18 +226,4 @@ public final class EventLoop {
     public func removeSweeper(_ id: Int) {
         sweepers.removeAll { $0.id == id }
     }
-}
-
-/// A libuv error with the call that failed.
-public struct LoopError: Error, Sendable, CustomStringConvertible {
-    public let code: Int32
-    public let operation: String
-
-    public init(_ code: Int32, _ operation: String) {
-        self.code = code
-        self.operation = operation
-    }
-
-    public var message: String { String(cString: uv_strerror(code)) }
-    public var description: String { "\(operation): \(message)" }
 }

@@ -22,7 +22,7 @@ public struct DecodeLimitOptions: ParsableArguments {
     }
 }
 
-func absolutePath(_ path: String) -> String {
+public func absolutePath(_ path: String) -> String {
     let url = URL(fileURLWithPath: path)
     return url.standardizedFileURL.path
 }
@@ -33,7 +33,7 @@ func writeToStderr(_ line: String) {
 
 /// A failure while running a command (not a usage mistake): printed as "Error: …" without the
 /// usage text that `ValidationError` adds.
-struct CommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct CommandError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

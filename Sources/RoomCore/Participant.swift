@@ -16,6 +16,9 @@ public protocol RoomEndpoint: AnyObject {
 public final class Participant {
     public var info: ParticipantInfo
     public internal(set) var permissions: Permissions
+    public var droppedLossyMessages: UInt32 = 0
+    /// Topics this participant was the first to publish to (`maxTopicsPerParticipant`).
+    public internal(set) var topicsOpened: UInt16 = 0
     public var subscription: TopicSubscription = .everything
     /// 0 while active, else the monotonic deadline of a suspension (kept as one word: every
     /// participant carries it).
@@ -35,9 +38,6 @@ public final class Participant {
     public var endpoint: RoomEndpoint?
     /// Opaque secret given in `joined`, presented to resume after a dropped connection.
     public let resumeToken: String
-    public var droppedLossyMessages: UInt32 = 0
-    /// Topics this participant was the first to publish to (`maxTopicsPerParticipant`).
-    public internal(set) var topicsOpened: UInt16 = 0
 
     public enum State: Sendable, Equatable {
         case active

@@ -126,7 +126,9 @@ extension Room {
     public func connectionLost(_ participant: Participant, now: RoomInstant) -> [RoomAction] {
         guard byIdentity[participant.identity] === participant, participant.isActive else { return [] }
         guard configuration.departureTimeout > 0 else { return leave(participant, reason: .connectionLost, now: now) }
-        participant.suspend(until: now.deadline(after: configuration.departureTimeout))
+        let deadline = now.deadline(after: configuration.departureTimeout)
+        participant.suspend(until: deadline)
+        nextSuspensionDeadline = min(nextSuspensionDeadline, deadline)
         invalidateSubscribers()
         return []
     }
@@ -135,9 +137,16 @@ extension Room {
     /// (nobody ever came within `emptyTimeout`, or everyone left `departureTimeout` ago).
     public func tick(now: RoomInstant) -> (actions: [RoomAction], shouldClose: Bool) {
         var actions: [RoomAction] = []
-        for p in participants {
-            if case .suspended(let deadline) = p.state, now.monotonic >= deadline {
-                actions += leave(p, reason: .connectionLost, now: now)
+        if now.monotonic >= nextSuspensionDeadline {
+            // Only when a suspension may have run out: the walk finds the next one too.
+            nextSuspensionDeadline = .max
+            for p in participants {
+                guard case .suspended(let deadline) = p.state else { continue }
+                if now.monotonic >= deadline {
+                    actions += leave(p, reason: .connectionLost, now: now)
+                } else {
+                    nextSuspensionDeadline = min(nextSuspensionDeadline, deadline)
+                }
             }
         }
         let shouldClose: Bool

@@ -12,7 +12,13 @@ public final class Room {
     public let createdAt: RoomInstant
     /// Participants in join order (active and suspended).
     public private(set) var participants: [Participant] = []
-    var byIdentity: [String: Participant] = [:]
+    var byIdentity = IdentityIndex()
+    /// Agents among `participants`: they do not count toward limits, and counting them on
+    /// every tick would walk the whole room.
+    private var agentCount = 0
+    /// The earliest deadline of a suspended participant (`.max` when none is suspended): the
+    /// once-a-second tick walks no participant before it, so idle members cost nothing.
+    var nextSuspensionDeadline: UInt64 = .max
     /// Last seq handed out; every data message takes the next one.
     public internal(set) var seq: UInt64 = 0
     var replay: [String: ReplayBuffer] = [:]
@@ -52,7 +58,7 @@ public final class Room {
 
     /// Participants that count toward limits and keep the room open: everyone but agents.
     public var participantCount: Int {
-        participants.reduce(0) { $0 + ($1.isAgent ? 0 : 1) }
+        participants.count - agentCount
     }
 
     public var visibleParticipants: [Participant] {
@@ -102,7 +108,9 @@ public final class Room {
     func add(_ participant: Participant) {
         participants.append(participant)
         byIdentity[participant.identity] = participant
-        if !participant.isAgent {
+        if participant.isAgent {
+            agentCount += 1
+        } else {
             everJoined = true
             emptySince = nil
         }
@@ -110,11 +118,19 @@ public final class Room {
     }
 
     func remove(_ participant: Participant, now: RoomInstant) {
-        participants.removeAll { $0 === participant }
+        if let i = participants.firstIndex(where: { $0 === participant }) {
+            participants.remove(at: i)
+            if participant.isAgent { agentCount -= 1 }
+        }
         if byIdentity[participant.identity] === participant { byIdentity[participant.identity] = nil }
         participant.endpoint = nil
         if participantCount == 0 && everJoined { emptySince = now.monotonic }
         invalidateSubscribers()
+        if participants.isEmpty {
+            // An empty room may wait a while for its timeout: it keeps no storage meanwhile.
+            participants = []
+            subscriberCache = [:]
+        }
     }
 
     func webhook(_ kind: WebhookEvent.Kind, _ participant: Participant?, now: RoomInstant) -> RoomAction {

@@ -39,6 +39,19 @@ struct ConnectionRegistry {
             last.registryIndex = i
         }
         c.registryIndex = -1
+        // After a crowd left, the arrays give their storage back (at a quarter full, so a
+        // count going up and down around a size does not reallocate every time).
+        if items.capacity > 1024 && items.count * 4 < items.capacity {
+            items = Self.compacted(items)
+            deadlines = Self.compacted(deadlines)
+        }
+    }
+
+    private static func compacted<T>(_ array: [T]) -> [T] {
+        var copy: [T] = []
+        copy.reserveCapacity(array.count * 2)
+        copy.append(contentsOf: array)
+        return copy
     }
 
     /// Puts `new` where `old` was (an HTTP connection becoming a WebSocket session).

@@ -13,17 +13,21 @@ public enum WebSocketEvent {
 /// frames, UTF-8 validation of text messages (also across fragments), close-frame
 /// validation and size limits.
 ///
-/// The common case costs no copy: a whole unfragmented frame in the read buffer is unmasked
-/// in place and handed out as a pointer into that buffer. Only messages split across reads
-/// or fragments are gathered in a per-connection buffer, allocated when first needed.
-/// After an error the decoder stays failed; after a close frame it ignores further input.
+/// The common case costs no copy and no state: a whole unfragmented frame in the read buffer
+/// is unmasked in place and handed out as a pointer into that buffer. Only what must survive
+/// from one read to the next — a split header or payload, a fragmented message, a failure —
+/// is kept, in a box allocated while there is some and dropped once the message is done, so
+/// an idle connection's decoder is a few bytes. After an error the decoder stays failed;
+/// after a close frame it ignores further input.
 public struct WebSocketDecoder {
     public let role: WebSocketRole
     public var limits: WebSocketLimits
+    public private(set) var receivedClose = false
+    private var partial: PartialState?
 
-    /// The frame being received. Lengths fit 32 bits: anything longer was refused by the
-    /// frame limit when its header arrived.
-    private struct Frame {
+    /// A frame's header. Lengths fit 32 bits: anything longer was refused by the frame limit
+    /// when its header arrived.
+    struct Frame {
         var fin: Bool
         var opcode: WebSocketOpcode
         var masked: Bool
@@ -38,134 +42,207 @@ public struct WebSocketDecoder {
         }
     }
 
-    /// Header bytes gathered while a header is split across reads (at most 14).
-    private var headerScratch: (UInt64, UInt64) = (0, 0)
-    private var headerCount: UInt8 = 0
-    private var frame: Frame?
-    /// Opcode of the fragmented message in progress (text or binary).
-    private var messageOpcode: WebSocketOpcode?
-    private var messageSize: UInt32 = 0
-    private var message: [UInt8] = []
-    private var control: [UInt8] = []
-    private var utf8 = UTF8Validator()
-    /// Boxed: a connection that failed is closed right away, so the common case carries
-    /// one pointer instead of an error value.
-    private var failure: FailureBox?
+    /// Everything carried between reads; exists only while something is unfinished.
+    private final class PartialState {
+        /// Header bytes gathered while a header is split across reads (at most 14).
+        var headerScratch: (UInt64, UInt64) = (0, 0)
+        var headerCount: UInt8 = 0
+        /// The frame whose payload is being received.
+        var frame: Frame?
+        /// Opcode of the fragmented message in progress (text or binary).
+        var messageOpcode: WebSocketOpcode?
+        var messageSize: UInt32 = 0
+        var message: [UInt8] = []
+        var control: [UInt8] = []
+        var utf8 = UTF8Validator()
+        var failure: WebSocketError?
 
-    private final class FailureBox {
-        let error: WebSocketError
-        init(_ error: WebSocketError) { self.error = error }
+        init() {}
+
+        init(copying o: PartialState) {
+            headerScratch = o.headerScratch
+            headerCount = o.headerCount
+            frame = o.frame
+            messageOpcode = o.messageOpcode
+            messageSize = o.messageSize
+            message = o.message
+            control = o.control
+            utf8 = o.utf8
+            failure = o.failure
+        }
+
+        var isIdle: Bool {
+            headerCount == 0 && frame == nil && messageOpcode == nil && failure == nil && message.isEmpty && control.isEmpty
+        }
     }
-    public private(set) var receivedClose = false
 
     public init(role: WebSocketRole, limits: WebSocketLimits = WebSocketLimits()) {
         self.role = role
         self.limits = limits
     }
 
-
     /// Decodes `input`, unmasking it in place, and calls `onEvent` for every complete
     /// message and control frame. Throws the first protocol violation.
     public mutating func decode(_ input: UnsafeMutableRawBufferPointer, _ onEvent: (WebSocketEvent) -> Void) throws(WebSocketError) {
-        if let failure { throw failure.error }
+        if let failure = partial?.failure { throw failure }
         do {
             try run(input, onEvent)
         } catch {
-            failure = FailureBox(error)
-            message = []
-            control = []
+            let failed = PartialState()  // the buffers go; the error stays
+            failed.failure = error
+            partial = failed
             throw error
         }
+        if let p = partial, p.isIdle { partial = nil }
     }
 
     private mutating func run(_ input: UnsafeMutableRawBufferPointer, _ onEvent: (WebSocketEvent) -> Void) throws(WebSocketError) {
-        guard let base = input.baseAddress else { return }
         var i = 0
         while i < input.count && !receivedClose {
-            guard var current = frame else {
-                i += try readHeader(UnsafeRawBufferPointer(rebasing: input[i...]))
-                if let f = frame, f.length == 0 {
-                    frame = nil
-                    try completeFrame(f, payload: UnsafeRawBufferPointer(start: base, count: 0), direct: true, onEvent)
-                }
-                continue
-            }
-            let n = min(current.length - current.received, input.count - i)
-            let chunk = UnsafeMutableRawBufferPointer(start: base + i, count: n)
-            if current.masked { Self.unmask(chunk, key: current.maskKey, offset: current.received) }
-            let wholeFrame = current.received == 0 && n == current.length
-            current.received += n
-            i += n
-            let done = current.received == current.length
-            frame = done ? nil : current
-
-            if current.opcode.isControl {
-                if wholeFrame {
-                    try completeFrame(current, payload: UnsafeRawBufferPointer(chunk), direct: true, onEvent)
-                } else {
-                    control.append(contentsOf: UnsafeRawBufferPointer(chunk))
-                    if done {
-                        let payload = control
-                        control = []
-                        let error = payload.withUnsafeBytes { p in catching { (s) throws(WebSocketError) in try s.completeFrame(current, payload: p, direct: true, onEvent) } }
-                        if let error { throw error }
-                    }
-                }
-                continue
-            }
-            if messageOpcode == .text && !utf8.feed(UnsafeRawBufferPointer(chunk)) { throw .invalidUTF8 }
-            if wholeFrame && current.fin && message.isEmpty {
-                try completeFrame(current, payload: UnsafeRawBufferPointer(chunk), direct: true, onEvent)
+            let rest = UnsafeMutableRawBufferPointer(rebasing: input[i...])
+            if partial == nil, let used = try decodeWholeFrame(rest, onEvent) {
+                i += used
             } else {
-                message.append(contentsOf: UnsafeRawBufferPointer(chunk))
-                if done { try completeFrame(current, payload: UnsafeRawBufferPointer(start: base, count: 0), direct: false, onEvent) }
+                i += try step(state(), rest, onEvent)
             }
         }
     }
 
-    // MARK: Header
+    /// Whether anything is carried to the next read (tests: an idle decoder holds nothing).
+    var holdsPartialState: Bool { partial != nil }
 
-    /// Consumes header bytes from `input`; sets `frame` once the header is complete and valid.
-    private mutating func readHeader(_ input: UnsafeRawBufferPointer) throws(WebSocketError) -> Int {
-        if headerCount == 0, input.count >= 2 {
+    /// The carried state, created if needed and never shared with a copy of this decoder.
+    private mutating func state() -> PartialState {
+        if partial == nil {
+            partial = PartialState()
+        } else if !isKnownUniquelyReferenced(&partial) {
+            partial = PartialState(copying: partial!)
+        }
+        return partial!
+    }
+
+    // MARK: Whole frames
+
+    /// A whole frame at the start of `input` that needs nothing from earlier reads (a
+    /// control frame, or an unfragmented message): decoded straight from the read buffer.
+    /// Returns the bytes used, or nil when the frame is split or starts a fragmented message,
+    /// which the stateful path then takes from its first byte.
+    @inline(__always)
+    private mutating func decodeWholeFrame(_ input: UnsafeMutableRawBufferPointer, _ onEvent: (WebSocketEvent) -> Void) throws(WebSocketError) -> Int? {
+        guard input.count >= 2 else { return nil }
+        let headerLength = Self.headerLength(input[1])
+        guard input.count >= headerLength else { return nil }
+        let f = try Self.parseHeader(UnsafeRawBufferPointer(input), role: role, limits: limits, messageOpcode: nil, messageSize: 0)
+        guard f.fin, input.count - headerLength >= f.length else { return nil }
+        let payload = UnsafeMutableRawBufferPointer(rebasing: input[headerLength..<headerLength + f.length])
+        if f.masked { Self.unmask(payload, key: f.maskKey, offset: 0) }
+        let p = UnsafeRawBufferPointer(payload)
+        switch f.opcode {
+        case .ping: onEvent(.ping(p))
+        case .pong: onEvent(.pong(p))
+        case .close:
+            receivedClose = true
+            onEvent(try Self.parseClose(p))
+        case .text:
+            guard UTF8Validator.isValid(p) else { throw .invalidUTF8 }
+            onEvent(.text(p))
+        case .binary, .continuation:
+            // A continuation never gets here: with no message in progress the header is refused.
+            onEvent(.binary(p))
+        }
+        return headerLength + f.length
+    }
+
+    // MARK: Split frames and fragmented messages
+
+    /// Takes what it can of `input` into `s` (a header, part of a payload); returns the bytes used.
+    private mutating func step(_ s: PartialState, _ input: UnsafeMutableRawBufferPointer, _ onEvent: (WebSocketEvent) -> Void) throws(WebSocketError) -> Int {
+        guard let base = input.baseAddress else { return 0 }
+        guard var current = s.frame else {
+            let used = try readHeader(s, UnsafeRawBufferPointer(input))
+            if let f = s.frame, f.length == 0 {
+                s.frame = nil
+                try completeFrame(s, f, payload: UnsafeRawBufferPointer(start: base, count: 0), direct: true, onEvent)
+            }
+            return used
+        }
+        let n = min(current.length - current.received, input.count)
+        let chunk = UnsafeMutableRawBufferPointer(start: base, count: n)
+        if current.masked { Self.unmask(chunk, key: current.maskKey, offset: current.received) }
+        let wholeFrame = current.received == 0 && n == current.length
+        current.received += n
+        let done = current.received == current.length
+        s.frame = done ? nil : current
+
+        if current.opcode.isControl {
+            if wholeFrame {
+                try completeFrame(s, current, payload: UnsafeRawBufferPointer(chunk), direct: true, onEvent)
+            } else {
+                s.control.append(contentsOf: UnsafeRawBufferPointer(chunk))
+                if done {
+                    let payload = s.control
+                    s.control = []
+                    // (`withUnsafeBytes` does not forward typed errors: carried out in a Result.)
+                    try payload.withUnsafeBytes { p in
+                        Result { () throws(WebSocketError) in try completeFrame(s, current, payload: p, direct: true, onEvent) }
+                    }.get()
+                }
+            }
+            return n
+        }
+        if s.messageOpcode == .text && !s.utf8.feed(UnsafeRawBufferPointer(chunk)) { throw .invalidUTF8 }
+        if wholeFrame && current.fin && s.message.isEmpty {
+            try completeFrame(s, current, payload: UnsafeRawBufferPointer(chunk), direct: true, onEvent)
+        } else {
+            s.message.append(contentsOf: UnsafeRawBufferPointer(chunk))
+            if done { try completeFrame(s, current, payload: UnsafeRawBufferPointer(start: base, count: 0), direct: false, onEvent) }
+        }
+        return n
+    }
+
+    /// Consumes header bytes from `input`; sets `s.frame` once the header is complete and valid.
+    private func readHeader(_ s: PartialState, _ input: UnsafeRawBufferPointer) throws(WebSocketError) -> Int {
+        if s.headerCount == 0, input.count >= 2 {
             let needed = Self.headerLength(input[1])
             if input.count >= needed {
-                try parseHeader(input)
+                try accept(s, header: input)
                 return needed
             }
         }
         var used = 0
-        var scratch = headerScratch
+        var scratch = s.headerScratch
         var complete = false
         withUnsafeMutableBytes(of: &scratch) { bytes in
             while used < input.count {
-                bytes[Int(headerCount)] = input[used]
-                headerCount += 1
+                bytes[Int(s.headerCount)] = input[used]
+                s.headerCount += 1
                 used += 1
-                if headerCount >= 2 && Int(headerCount) == Self.headerLength(bytes[1]) {
+                if s.headerCount >= 2 && Int(s.headerCount) == Self.headerLength(bytes[1]) {
                     complete = true
                     return
                 }
             }
         }
-        headerScratch = scratch
+        s.headerScratch = scratch
         if complete {
-            headerCount = 0
-            let error = withUnsafeBytes(of: scratch) { h in catching { (s) throws(WebSocketError) in try s.parseHeader(h) } }
-            if let error { throw error }
+            s.headerCount = 0
+            try withUnsafeBytes(of: scratch) { h in Result { () throws(WebSocketError) in try accept(s, header: h) } }.get()
         }
         return used
     }
 
-    /// Runs a throwing step inside a non-throwing closure (the standard library's
-    /// `withUnsafeBytes` does not forward typed errors) and returns its error.
-    private mutating func catching(_ body: (inout WebSocketDecoder) throws(WebSocketError) -> Void) -> WebSocketError? {
-        do {
-            try body(&self)
-            return nil
-        } catch {
-            return error
+    /// Validates a complete header against the message in progress and makes it current.
+    private func accept(_ s: PartialState, header h: UnsafeRawBufferPointer) throws(WebSocketError) {
+        let f = try Self.parseHeader(h, role: role, limits: limits, messageOpcode: s.messageOpcode, messageSize: s.messageSize)
+        if !f.opcode.isControl {
+            if f.opcode != .continuation {
+                s.messageOpcode = f.opcode
+                s.messageSize = 0
+                s.utf8.reset()
+            }
+            s.messageSize += f.length32
         }
+        s.frame = f
     }
 
     @inline(__always)
@@ -174,7 +251,9 @@ public struct WebSocketDecoder {
         return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + (second & 0x80 != 0 ? 4 : 0)
     }
 
-    private mutating func parseHeader(_ h: UnsafeRawBufferPointer) throws(WebSocketError) {
+    /// Every rule a frame header must pass, given the fragmented message in progress (if any).
+    @inline(__always)
+    private static func parseHeader(_ h: UnsafeRawBufferPointer, role: WebSocketRole, limits: WebSocketLimits, messageOpcode: WebSocketOpcode?, messageSize: UInt32) throws(WebSocketError) -> Frame {
         let b0 = h[0], b1 = h[1]
         let fin = b0 & 0x80 != 0
         if b0 & 0x70 != 0 { throw .reservedBitsSet }
@@ -203,24 +282,21 @@ public struct WebSocketDecoder {
         } else {
             if opcode == .continuation {
                 if messageOpcode == nil { throw .unexpectedContinuation }
-            } else {
-                if messageOpcode != nil { throw .expectedContinuation }
-                messageOpcode = opcode
-                messageSize = 0
-                utf8.reset()
+            } else if messageOpcode != nil {
+                throw .expectedContinuation
             }
+            let sizeSoFar = opcode == .continuation ? Int(messageSize) : 0
             if length > limits.maxFrameSize { throw .frameTooBig(limits.maxFrameSize) }
-            if Int(messageSize) + length > limits.maxMessageSize { throw .messageTooBig(limits.maxMessageSize) }
-            messageSize += UInt32(length)
+            if sizeSoFar + length > limits.maxMessageSize { throw .messageTooBig(limits.maxMessageSize) }
         }
-        frame = Frame(fin: fin, opcode: opcode, masked: masked, maskKey: maskKey, length32: UInt32(length))
+        return Frame(fin: fin, opcode: opcode, masked: masked, maskKey: maskKey, length32: UInt32(length))
     }
 
     // MARK: Completion
 
     /// Handles a finished frame. `direct` means `payload` is the whole message; otherwise the
-    /// message is in `message`.
-    private mutating func completeFrame(_ f: Frame, payload: UnsafeRawBufferPointer, direct: Bool, _ onEvent: (WebSocketEvent) -> Void) throws(WebSocketError) {
+    /// message is in `s.message`.
+    private mutating func completeFrame(_ s: PartialState, _ f: Frame, payload: UnsafeRawBufferPointer, direct: Bool, _ onEvent: (WebSocketEvent) -> Void) throws(WebSocketError) {
         switch f.opcode {
         case .ping: onEvent(.ping(payload))
         case .pong: onEvent(.pong(payload))
@@ -229,14 +305,14 @@ public struct WebSocketDecoder {
             onEvent(try Self.parseClose(payload))
         case .text, .binary, .continuation:
             guard f.fin else { return }
-            let opcode = messageOpcode!
-            messageOpcode = nil
-            if opcode == .text && !utf8.isComplete { throw .invalidUTF8 }
-            if direct && message.isEmpty {
+            let opcode = s.messageOpcode!
+            s.messageOpcode = nil
+            if opcode == .text && !s.utf8.isComplete { throw .invalidUTF8 }
+            if direct && s.message.isEmpty {
                 onEvent(opcode == .text ? .text(payload) : .binary(payload))
             } else {
-                let whole = message
-                message = []
+                let whole = s.message
+                s.message = []
                 whole.withUnsafeBytes { onEvent(opcode == .text ? .text($0) : .binary($0)) }
             }
         }

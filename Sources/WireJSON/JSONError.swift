@@ -1,7 +1,8 @@
-/// Why a JSON text was refused. `offset` is the byte position where parsing stopped, so a
-/// client's error message can point at it.
+/// Why a JSON text was refused, in the project's one error style: a struct wrapping a private
+/// code, one static member per failure (`throw JSONError.unexpectedEnd(at: i)`). `offset` is
+/// the byte position where parsing stopped, so a client's error message can point at it.
 public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: String, Sendable {
+    private enum Code: String, Sendable {
         case unexpectedEnd = "unexpected end of input"
         case unexpectedCharacter = "unexpected character"
         case invalidNumber = "invalid number"
@@ -11,13 +12,26 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
         case trailingData = "trailing data after the JSON value"
     }
 
-    public let reason: Reason
+    private let code: Code
+    /// Where in the input parsing stopped (a byte offset).
     public let offset: Int
 
-    public init(_ reason: Reason, at offset: Int) {
-        self.reason = reason
+    private init(_ code: Code, _ offset: Int) {
+        self.code = code
         self.offset = offset
     }
 
-    public var description: String { "\(reason.rawValue) at byte \(offset)" }
+    public static func unexpectedEnd(at offset: Int) -> JSONError { .init(.unexpectedEnd, offset) }
+    public static func unexpectedCharacter(at offset: Int) -> JSONError { .init(.unexpectedCharacter, offset) }
+    public static func invalidNumber(at offset: Int) -> JSONError { .init(.invalidNumber, offset) }
+    /// A control character inside a string, or a string that is not UTF-8.
+    public static func invalidString(at offset: Int) -> JSONError { .init(.invalidString, offset) }
+    public static func invalidEscape(at offset: Int) -> JSONError { .init(.invalidEscape, offset) }
+    /// Deeper than the parser's `maxDepth`.
+    public static func tooDeep(at offset: Int) -> JSONError { .init(.tooDeep, offset) }
+    public static func trailingData(at offset: Int) -> JSONError { .init(.trailingData, offset) }
+
+    /// The failure without its position.
+    public var message: String { code.rawValue }
+    public var description: String { "\(message) at byte \(offset)" }
 }

@@ -13,23 +13,23 @@ extension JSONParser {
 
     @inline(__always)
     func peek() throws(JSONError) -> UInt8 {
-        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         return bytes[index]
     }
 
     @inline(__always)
     mutating func next() throws(JSONError) -> UInt8 {
-        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         defer { index += 1 }
         return bytes[index]
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(JSONError) {
         let n = literal.utf8CodeUnitCount
-        guard index + n <= bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index + n <= bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         let p = literal.utf8Start
         for i in 0..<n where bytes[index + i] != p[i] {
-            throw JSONError(.unexpectedCharacter, at: index + i)
+            throw JSONError.unexpectedCharacter(at: index + i)
         }
         index += n
     }
@@ -38,23 +38,23 @@ extension JSONParser {
     mutating func skipNumber() throws(JSONError) -> Range<Int> {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         let first = bytes[index]
         if first == UInt8(ascii: "0") {
             index += 1
         } else if first >= UInt8(ascii: "1") && first <= UInt8(ascii: "9") {
             skipDigits()
         } else {
-            throw JSONError(index == start ? .unexpectedCharacter : .invalidNumber, at: index)
+            throw index == start ? JSONError.unexpectedCharacter(at: index) : JSONError.invalidNumber(at: index)
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard skipDigits() > 0 else { throw JSONError(.invalidNumber, at: index) }
+            guard skipDigits() > 0 else { throw JSONError.invalidNumber(at: index) }
         }
         if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard skipDigits() > 0 else { throw JSONError(.invalidNumber, at: index) }
+            guard skipDigits() > 0 else { throw JSONError.invalidNumber(at: index) }
         }
         return start..<index
     }
@@ -95,13 +95,13 @@ extension JSONParser {
     mutating func skipString() throws(JSONError) {
         index += 1
         while true {
-            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+            guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
                 index += 1
                 return
             }
-            if c < 0x20 { throw JSONError(.invalidString, at: index) }
+            if c < 0x20 { throw JSONError.invalidString(at: index) }
             if c == UInt8(ascii: "\\") {
                 index += 1
                 _ = try decodeEscape()
@@ -123,19 +123,19 @@ extension JSONParser {
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
-            if c < 0x20 { throw JSONError(.invalidString, at: index) }
+            if c < 0x20 { throw JSONError.invalidString(at: index) }
             index += 1
         }
-        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         var scalars = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
         while true {
-            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+            guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
                 index += 1
                 return String(decoding: scalars, as: UTF8.self)
             }
-            if c < 0x20 { throw JSONError(.invalidString, at: index) }
+            if c < 0x20 { throw JSONError.invalidString(at: index) }
             if c == UInt8(ascii: "\\") {
                 index += 1
                 let scalar = try decodeEscape()
@@ -164,22 +164,22 @@ extension JSONParser {
             let high = try hex4()
             if high >= 0xD800 && high < 0xDC00 {
                 guard try next() == UInt8(ascii: "\\"), try next() == UInt8(ascii: "u") else {
-                    throw JSONError(.invalidEscape, at: index)
+                    throw JSONError.invalidEscape(at: index)
                 }
                 let low = try hex4()
-                guard low >= 0xDC00 && low < 0xE000 else { throw JSONError(.invalidEscape, at: index) }
+                guard low >= 0xDC00 && low < 0xE000 else { throw JSONError.invalidEscape(at: index) }
                 let value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
                 return Unicode.Scalar(value)!
             }
-            guard let scalar = Unicode.Scalar(high) else { throw JSONError(.invalidEscape, at: index) }
+            guard let scalar = Unicode.Scalar(high) else { throw JSONError.invalidEscape(at: index) }
             return scalar
         default:
-            throw JSONError(.invalidEscape, at: index - 1)
+            throw JSONError.invalidEscape(at: index - 1)
         }
     }
 
     mutating func hex4() throws(JSONError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index + 4 <= bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         var v: UInt32 = 0
         for _ in 0..<4 {
             let c = bytes[index]
@@ -188,7 +188,7 @@ extension JSONParser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
             case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
-            default: throw JSONError(.invalidEscape, at: index)
+            default: throw JSONError.invalidEscape(at: index)
             }
             v = v << 4 | UInt32(d)
             index += 1

@@ -4,12 +4,12 @@ extension JSONParser {
     /// Validates one value and returns where it lies, without building it.
     public mutating func skipValue(depth: Int = 0) throws(JSONError) -> Range<Int> {
         let start = index
-        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         switch bytes[index] {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let close = bytes[index] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
             let isObject = close == UInt8(ascii: "}")
-            guard depth + 1 <= maxDepth else { throw JSONError(.tooDeep, at: index) }
+            guard depth + 1 <= maxDepth else { throw JSONError.tooDeep(at: index) }
             index += 1
             skipWhitespace()
             if try peek() == close {
@@ -19,17 +19,17 @@ extension JSONParser {
             while true {
                 skipWhitespace()
                 if isObject {
-                    guard try peek() == UInt8(ascii: "\"") else { throw JSONError(.unexpectedCharacter, at: index) }
+                    guard try peek() == UInt8(ascii: "\"") else { throw JSONError.unexpectedCharacter(at: index) }
                     try skipString()
                     skipWhitespace()
-                    guard try next() == UInt8(ascii: ":") else { throw JSONError(.unexpectedCharacter, at: index - 1) }
+                    guard try next() == UInt8(ascii: ":") else { throw JSONError.unexpectedCharacter(at: index - 1) }
                     skipWhitespace()
                 }
                 _ = try skipValue(depth: depth + 1)
                 skipWhitespace()
                 let c = try next()
                 if c == close { return start..<index }
-                if c != UInt8(ascii: ",") { throw JSONError(.unexpectedCharacter, at: index - 1) }
+                if c != UInt8(ascii: ",") { throw JSONError.unexpectedCharacter(at: index - 1) }
             }
         case UInt8(ascii: "\""):
             try skipString()
@@ -56,7 +56,7 @@ extension JSONParser {
     ) throws(JSONError) {
         var p = JSONParser(bytes, maxDepth: maxDepth)
         p.skipWhitespace()
-        guard try p.peek() == UInt8(ascii: "{") else { throw JSONError(.unexpectedCharacter, at: p.index) }
+        guard try p.peek() == UInt8(ascii: "{") else { throw JSONError.unexpectedCharacter(at: p.index) }
         p.index += 1
         p.skipWhitespace()
         if try p.peek() == UInt8(ascii: "}") {
@@ -66,17 +66,17 @@ extension JSONParser {
         }
         while true {
             p.skipWhitespace()
-            guard try p.peek() == UInt8(ascii: "\"") else { throw JSONError(.unexpectedCharacter, at: p.index) }
+            guard try p.peek() == UInt8(ascii: "\"") else { throw JSONError.unexpectedCharacter(at: p.index) }
             let key = try p.parseString()
             p.skipWhitespace()
-            guard try p.next() == UInt8(ascii: ":") else { throw JSONError(.unexpectedCharacter, at: p.index - 1) }
+            guard try p.next() == UInt8(ascii: ":") else { throw JSONError.unexpectedCharacter(at: p.index - 1) }
             p.skipWhitespace()
             let range = try p.skipValue(depth: 1)
             try body(key, range)
             p.skipWhitespace()
             let c = try p.next()
             if c == UInt8(ascii: "}") { break }
-            if c != UInt8(ascii: ",") { throw JSONError(.unexpectedCharacter, at: p.index - 1) }
+            if c != UInt8(ascii: ",") { throw JSONError.unexpectedCharacter(at: p.index - 1) }
         }
         try p.expectEnd()
     }

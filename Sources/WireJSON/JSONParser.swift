@@ -43,18 +43,18 @@ public struct JSONParser: ~Copyable {
 
     public mutating func expectEnd() throws(JSONError) {
         skipWhitespace()
-        if index != bytes.count { throw JSONError(.trailingData, at: index) }
+        if index != bytes.count { throw JSONError.trailingData(at: index) }
     }
 
     // MARK: Values
 
     public mutating func parseValue(depth: Int = 0) throws(JSONError) -> JSONValue {
-        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard index < bytes.count else { throw JSONError.unexpectedEnd(at: index) }
         switch bytes[index] {
         case UInt8(ascii: "{"):
             return .object(try parseObject(depth: depth + 1))
         case UInt8(ascii: "["):
-            guard depth + 1 <= maxDepth else { throw JSONError(.tooDeep, at: index) }
+            guard depth + 1 <= maxDepth else { throw JSONError.tooDeep(at: index) }
             index += 1
             var elements: [JSONValue] = []
             skipWhitespace()
@@ -68,7 +68,7 @@ public struct JSONParser: ~Copyable {
                 skipWhitespace()
                 let c = try next()
                 if c == UInt8(ascii: "]") { return .array(elements) }
-                if c != UInt8(ascii: ",") { throw JSONError(.unexpectedCharacter, at: index - 1) }
+                if c != UInt8(ascii: ",") { throw JSONError.unexpectedCharacter(at: index - 1) }
             }
         case UInt8(ascii: "\""):
             return .string(try parseString())
@@ -88,7 +88,7 @@ public struct JSONParser: ~Copyable {
     }
 
     mutating func parseObject(depth: Int) throws(JSONError) -> JSONObject {
-        guard depth <= maxDepth else { throw JSONError(.tooDeep, at: index) }
+        guard depth <= maxDepth else { throw JSONError.tooDeep(at: index) }
         index += 1
         var object = JSONObject()
         skipWhitespace()
@@ -98,16 +98,16 @@ public struct JSONParser: ~Copyable {
         }
         while true {
             skipWhitespace()
-            guard try peek() == UInt8(ascii: "\"") else { throw JSONError(.unexpectedCharacter, at: index) }
+            guard try peek() == UInt8(ascii: "\"") else { throw JSONError.unexpectedCharacter(at: index) }
             let key = try parseString()
             skipWhitespace()
-            guard try next() == UInt8(ascii: ":") else { throw JSONError(.unexpectedCharacter, at: index - 1) }
+            guard try next() == UInt8(ascii: ":") else { throw JSONError.unexpectedCharacter(at: index - 1) }
             skipWhitespace()
             object[key] = try parseValue(depth: depth)
             skipWhitespace()
             let c = try next()
             if c == UInt8(ascii: "}") { return object }
-            if c != UInt8(ascii: ",") { throw JSONError(.unexpectedCharacter, at: index - 1) }
+            if c != UInt8(ascii: ",") { throw JSONError.unexpectedCharacter(at: index - 1) }
         }
     }
 }

@@ -13,9 +13,11 @@ public struct ParticipantInfo: Sendable, Equatable {
     public var name: String
     public var metadata: String
     public var attributes: [String: String]
-    public var kind: Kind
     /// Unix time in milliseconds.
     public var joinedAtMilliseconds: Int64
+    /// Last, so the participant's 1-byte fields that follow share its padding (every joined
+    /// connection carries one of these).
+    public var kind: Kind
 
     public init(sid: String, identity: String, name: String, metadata: String, attributes: [String: String], kind: Kind, joinedAtMilliseconds: Int64) {
         self.sid = sid

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MusicCommands
+import WaveDefectBench
 
 /// The single `wavedefect` executable; every tool of the product is a subcommand.
 @main

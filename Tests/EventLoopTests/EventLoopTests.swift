@@ -84,6 +84,44 @@ import Testing
         client!.close()
         listener.close()
     }
+
+    @Test func aSecondListenerOnTheSamePortIsRefusedAsAddressInUse() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let first = try TCPListener(loop: loop, host: "127.0.0.1", port: 0) { $0.close() }
+        defer { first.close() }
+        do {
+            _ = try TCPListener(loop: loop, host: "127.0.0.1", port: first.port) { $0.close() }
+            Issue.record("the second listen succeeded")
+        } catch {
+            #expect(error.isAddressInUse, "\(error)")
+            #expect(error.name == "EADDRINUSE")
+            #expect(error.description == "listen on 127.0.0.1:\(first.port): address already in use")
+        }
+    }
+
+    @Test func connectingWhereNothingListensIsRefused() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let port = try TCPListener(loop: loop, host: "127.0.0.1", port: 0) { $0.close() }.closedPort()
+        var outcome: Result<TCPConnection, LoopError>?
+        TCPConnection.connect(loop: loop, host: "127.0.0.1", port: port) { outcome = $0 }
+        #expect(runLoop(loop) { outcome != nil })
+        guard case .failure(let error) = outcome else {
+            Issue.record("connected to a closed port")
+            return
+        }
+        #expect(error.isConnectionRefused, "\(error)")
+    }
+}
+
+extension TCPListener {
+    /// Closes the listener and returns the port it had: a port nothing listens on.
+    func closedPort() -> Int {
+        let p = port
+        close()
+        return p
+    }
 }
 
 /// Write-family system calls (write, writev, …) made so far by the calling thread, from

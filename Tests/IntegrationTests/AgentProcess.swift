@@ -41,6 +41,7 @@ final class AgentProcess: @unchecked Sendable {
 
     deinit {
         kill()
+        ChildProcesses.forget(process.processIdentifier)
         stderrPipe.fileHandleForReading.readabilityHandler = nil
     }
 }

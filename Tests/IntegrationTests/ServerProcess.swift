@@ -134,11 +134,13 @@ final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Whatever the test did — finished, failed, threw — the server goes with this object.
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        ChildProcesses.forget(process.processIdentifier)
         stderrPipe.fileHandleForReading.readabilityHandler = nil
         try? FileManager.default.removeItem(at: directory)
     }
@@ -303,5 +305,6 @@ final class LogBuffer: @unchecked Sendable {
             }
         }
         try process.run()
+        ChildProcesses.register(process.processIdentifier)
     }
 }

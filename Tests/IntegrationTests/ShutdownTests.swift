@@ -17,6 +17,18 @@ import Testing
         #expect(server.log.contains("stopped"))
     }
 
+    @Test func aServerIsStoppedWhenItsTestThrows() throws {
+        struct Thrown: Error {}
+        var pid: Int32 = 0
+        #expect(throws: Thrown.self) {
+            let server = try ServerProcess()
+            pid = server.process.processIdentifier
+            throw Thrown()
+        }
+        #expect(pid > 0)
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "server \(pid) outlived the test that started it")
+    }
+
     @Test func devModeRefusesANonLoopbackHost() throws {
         #expect(throws: ServerProcess.ServerStartError.self) { try ServerProcess(arguments: ["--host", "0.0.0.0"]) }
     }

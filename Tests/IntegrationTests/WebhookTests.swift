@@ -192,6 +192,9 @@ final class WebhookReceiverProcess: @unchecked Sendable {
     let port: Int
     let directory: URL
     private let logFile: URL
+    /// The receiver's standard input: held open for as long as this object (and this test
+    /// process) lives; the receiver exits when it closes.
+    private let lifeline = Pipe()
 
     struct Record: CustomStringConvertible {
         let json: JSONValue
@@ -210,6 +213,7 @@ final class WebhookReceiverProcess: @unchecked Sendable {
         let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/webhook_receiver.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, portFile.path, logFile.path, "--fail-first", String(failFirst), "--status", String(status), "--delay-first", String(delayFirst)] + (blackhole ? ["--blackhole"] : [])
+        process.standardInput = lifeline
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

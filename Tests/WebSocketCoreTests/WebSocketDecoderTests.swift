@@ -145,6 +145,31 @@ import Testing
         #expect(throws: WebSocketError.self) { try good.withUnsafeMutableBytes { try decoder.decode($0) { _ in } } }
     }
 
+    @Test func anIdleDecoderCarriesNoStateBetweenReads() throws {
+        // Every joined connection holds a decoder: between messages it is a few bytes.
+        #expect(MemoryLayout<WebSocketDecoder>.size <= 24)
+        var decoder = WebSocketDecoder(role: .server)
+        var seen: [String] = []
+        func feed(_ bytes: [UInt8]) throws {
+            var b = bytes
+            try b.withUnsafeMutableBytes { buf in
+                try decoder.decode(buf) { if case .text(let p) = $0 { seen.append(String(decoding: p, as: UTF8.self)) } }
+            }
+        }
+        try feed(text("whole"))
+        #expect(!decoder.holdsPartialState, "a whole frame in one read leaves nothing behind")
+        let split = text("split across reads")
+        try feed(Array(split.prefix(5)))
+        #expect(decoder.holdsPartialState)
+        try feed(Array(split.dropFirst(5)))
+        #expect(!decoder.holdsPartialState, "the state goes once the message is done")
+        try feed(text("frag", fin: false))
+        #expect(decoder.holdsPartialState, "a fragmented message in progress is kept")
+        try feed(cont(Array("ment".utf8)))
+        #expect(!decoder.holdsPartialState)
+        #expect(seen == ["whole", "split across reads", "fragment"])
+    }
+
     @Test(arguments: 0..<11)
     func unmaskHandlesEveryOffsetAndLength(_ offset: Int) {
         let key: UInt32 = 0xDEAD_BEEF

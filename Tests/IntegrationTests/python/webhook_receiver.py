@@ -11,6 +11,10 @@ parsed event. The first N requests are answered 500 (to exercise retries), the o
 (default 200). --delay-first holds the answer to the first request that long (a slow
 receiver, so events queue up behind it). --blackhole listens but never accepts, like a
 receiver that hangs.
+
+The receiver exits as soon as its standard input reaches end of file. The tests hand it a
+pipe they hold open: however the test run ends (a failed test, a crash, a kill), the pipe
+closes and the receiver goes with it, so it is never left running.
 """
 
 import argparse
@@ -18,6 +22,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -36,6 +41,7 @@ def main() -> None:
     parser.add_argument("--delay-first", type=float, default=0)
     parser.add_argument("--blackhole", action="store_true")
     args = parser.parse_args()
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
 
     if args.blackhole:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -89,6 +95,15 @@ def main() -> None:
     server = HTTPServer(("127.0.0.1", 0), Handler)
     write_port(args.port_file, server.server_address[1])
     server.serve_forever()
+
+
+def exit_when_stdin_closes() -> None:
+    """Blocks on standard input; its end means whoever started us is gone."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        os._exit(0)
 
 
 def write_port(path: str, port: int) -> None:

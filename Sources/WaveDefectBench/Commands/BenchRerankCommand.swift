@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MusicCatalog
 import MusicIndex
+import MusicCommands
 import MusicIngest
 import NumericCore
 import TasteCore

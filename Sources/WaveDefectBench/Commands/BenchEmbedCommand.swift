@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import MusicCatalog
 import MusicIndex
+import MusicCommands
 import MusicIngest
 import Synchronization
 

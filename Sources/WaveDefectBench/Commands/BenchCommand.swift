@@ -1,14 +1,17 @@
 import ArgumentParser
 import EventLoop
 import Foundation
-import MusicCommands
-import WaveDefectBench
 
-/// `wavedefect bench …`: load generators that print numbers. They run the server under test
-/// as a separate process (or use one given by --port/--pid) and read its CPU time and memory
-/// from /proc, so the numbers are the server's, not the load generator's.
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `wavedefect bench …`: every benchmark of the project, one family in one place (this
+/// folder). Benchmarks are commands that print numbers, never timed tests. The server ones run
+/// the server under test as a separate process (or use one given by --port/--pid) and read its
+/// CPU time and memory from /proc, so the numbers are the server's, not the load generator's;
+/// the music ones (embed, search, rerank) time the library in process. Method and figures:
+/// docs/benchmarks.md.
+public struct BenchCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
         subcommands: [
