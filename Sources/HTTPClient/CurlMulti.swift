@@ -55,7 +55,7 @@ public final class CurlMulti {
 
     public init(loop: EventLoop, configuration: Configuration = Configuration()) throws(HTTPClientError) {
         guard Self.globalInit, let multi = curl_multi_init() else {
-            throw HTTPClientError(.invalidRequest, message: "libcurl could not be initialized")
+            throw HTTPClientError.invalidRequest.with(message: "libcurl could not be initialized")
         }
         self.loop = loop
         self.configuration = configuration
@@ -102,11 +102,11 @@ public final class CurlMulti {
     ) -> HTTPClientTask {
         guard !isClosed else {
             failures += 1
-            completion(.failure(HTTPClientError(.cancelled, message: "HTTP client closed")))
+            completion(.failure(HTTPClientError.cancelled.with(message: "HTTP client closed")))
             return HTTPClientTask()
         }
         guard let transfer = CurlTransfer(request: request, configuration: configuration, completion: completion) else {
-            failLater(nil) { completion(.failure(HTTPClientError(.transport, message: "curl_easy_init failed"))) }
+            failLater(nil) { completion(.failure(HTTPClientError.transport.with(message: "curl_easy_init failed"))) }
             return HTTPClientTask()
         }
         let task = HTTPClientTask(client: self, transfer: transfer)
@@ -121,7 +121,7 @@ public final class CurlMulti {
             break
         case .refused:
             refusedQueueFull += 1
-            let error = HTTPClientError(.queueFull, message: "\(configuration.maxRequestsPerHost) requests in flight and \(configuration.maxQueuedPerHost) waiting for \(transfer.host)")
+            let error = HTTPClientError.queueFull.with(message: "\(configuration.maxRequestsPerHost) requests in flight and \(configuration.maxQueuedPerHost) waiting for \(transfer.host)")
             failLater(transfer) { transfer.complete(.failure(error)) }
         }
         return task
@@ -137,7 +137,7 @@ public final class CurlMulti {
             if rc == CURLM_OK {
                 transfers[t.easy] = t
             } else {
-                let error = HTTPClientError(.transport, message: String(cString: curl_multi_strerror(rc)))
+                let error = HTTPClientError.transport.with(message: String(cString: curl_multi_strerror(rc)))
                 failLater(t) { t.complete(.failure(error)) }
                 next = hostQueue.finished(host: t.host)
             }

@@ -67,12 +67,12 @@ final class CurlTransfer {
         var lines = request.header("Expect") == nil ? ["Expect:"] : []
         for (name, value) in request.headers {
             guard Self.isValidHeader(name, value) else {
-                return HTTPClientError(.invalidRequest, message: "invalid header field")
+                return HTTPClientError.invalidRequest.with(message: "invalid header field")
             }
             lines.append(value.isEmpty ? "\(name):" : "\(name): \(value)")
         }
         for line in lines {
-            guard let list = curl_slist_append(headerList, line) else { return HTTPClientError(.invalidRequest, message: "out of memory") }
+            guard let list = curl_slist_append(headerList, line) else { return HTTPClientError.invalidRequest.with(message: "out of memory") }
             headerList = list
         }
         set(wd_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
@@ -136,7 +136,7 @@ final class CurlTransfer {
     /// The outcome once curl reports the transfer done (call before the handle is cleaned up).
     func outcome(_ code: CURLcode) -> Result<HTTPClientResponse, HTTPClientError> {
         if bodyTooLarge || code == CURLE_FILESIZE_EXCEEDED {
-            return .failure(HTTPClientError(.responseTooLarge, curlCode: Int32(code.rawValue), message: "response body larger than \(maxBodyBytes) bytes"))
+            return .failure(HTTPClientError.responseTooLarge.with(curlCode: Int32(code.rawValue), message: "response body larger than \(maxBodyBytes) bytes"))
         }
         guard code == CURLE_OK else {
             return .failure(Self.error(code, detail: String(cString: errorBuffer)))
@@ -155,7 +155,7 @@ final class CurlTransfer {
     }
 
     static func error(_ code: CURLcode, detail: String) -> HTTPClientError {
-        let kind: HTTPClientError.Kind
+        let kind: HTTPClientError
         switch code {
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_BAD_FUNCTION_ARGUMENT, CURLE_UNKNOWN_OPTION, CURLE_NOT_BUILT_IN:
             kind = .invalidRequest
@@ -170,7 +170,7 @@ final class CurlTransfer {
         default: kind = .transport
         }
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-        return HTTPClientError(kind, curlCode: Int32(code.rawValue), message: message)
+        return kind.with(curlCode: Int32(code.rawValue), message: message)
     }
 
     static func milliseconds(_ seconds: Double) -> Int {

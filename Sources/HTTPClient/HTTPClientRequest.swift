@@ -90,41 +90,52 @@ public struct HTTPClientResponse: Sendable {
     public var isSuccess: Bool { (200..<300).contains(status) }
 }
 
-/// Why a request produced no response.
-public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
-        /// The URL or an option was refused before anything was sent.
-        case invalidRequest
-        case couldNotResolve
-        case couldNotConnect
-        case timedOut
-        /// Handshake or certificate failure.
-        case tls
-        /// The body exceeded the configured limit.
-        case responseTooLarge
-        /// `cancel()` or the client's `close()`.
-        case cancelled
-        /// The host already had `maxRequestsPerHost` in flight and `maxQueuedPerHost` waiting.
-        case queueFull
-        /// Anything else on the wire (reset, malformed response, …).
-        case transport
+/// Why a request produced no response, in the project's one error style: a private code with
+/// a static member per kind. Two errors are equal when their kinds are (`error == .timedOut`,
+/// `case .responseTooLarge:` in a switch); curl's code and wording are detail for logs.
+public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    private enum Code: String, Sendable {
+        case invalidRequest, couldNotResolve, couldNotConnect, timedOut, tls, responseTooLarge, cancelled, queueFull, transport
     }
 
-    public let kind: Kind
+    private let code: Code
     /// curl's error code (`CURLcode`), 0 when the error is not curl's.
     public let curlCode: Int32
     /// curl's explanation. It names hosts and ports but never headers or bodies.
     public let message: String
 
-    public init(_ kind: Kind, curlCode: Int32 = 0, message: String) {
-        self.kind = kind
+    private init(_ code: Code, curlCode: Int32 = 0, message: String) {
+        self.code = code
         self.curlCode = curlCode
         self.message = message
     }
 
+    /// The URL or an option was refused before anything was sent.
+    public static let invalidRequest = HTTPClientError(.invalidRequest, message: "invalid request")
+    public static let couldNotResolve = HTTPClientError(.couldNotResolve, message: "could not resolve the host")
+    public static let couldNotConnect = HTTPClientError(.couldNotConnect, message: "could not connect")
+    public static let timedOut = HTTPClientError(.timedOut, message: "timed out")
+    /// Handshake or certificate failure.
+    public static let tls = HTTPClientError(.tls, message: "TLS failure")
+    /// The body exceeded the configured limit.
+    public static let responseTooLarge = HTTPClientError(.responseTooLarge, message: "response body too large")
+    /// `cancel()` or the client's `close()`.
+    public static let cancelled = HTTPClientError(.cancelled, message: "request cancelled")
+    /// The host already had `maxRequestsPerHost` in flight and `maxQueuedPerHost` waiting.
+    public static let queueFull = HTTPClientError(.queueFull, message: "per-host queue full")
+    /// Anything else on the wire (reset, malformed response, …).
+    public static let transport = HTTPClientError(.transport, message: "transport failure")
+
+    /// The same kind, with curl's code and its own explanation.
+    func with(curlCode: Int32 = 0, message: String) -> HTTPClientError {
+        HTTPClientError(code, curlCode: curlCode, message: message)
+    }
+
+    public static func == (a: HTTPClientError, b: HTTPClientError) -> Bool { a.code == b.code }
+
     /// Worth trying again later: the peer was unreachable, slow or cut the exchange short.
     public var isTransient: Bool {
-        switch kind {
+        switch code {
         case .couldNotResolve, .couldNotConnect, .timedOut, .transport: true
         case .invalidRequest, .tls, .responseTooLarge, .cancelled: false
         // Worth a later try, as a 429 is; the caller's backoff decides when.
@@ -132,9 +143,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "\(kind.rawValue): \(message)" }
-
-    public static let cancelled = HTTPClientError(.cancelled, message: "request cancelled")
+    public var description: String { "\(code.rawValue): \(message)" }
 }
 
 /// A request in flight; `cancel()` ends it.

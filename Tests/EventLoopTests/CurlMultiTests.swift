@@ -96,7 +96,7 @@ import Testing
         probe.close()
         let result = try #require(f.fetch(HTTPClientRequest(url: "http://127.0.0.1:\(port)/")))
         guard case .failure(let error) = result else { Issue.record("expected an error, got \(result)"); return }
-        #expect(error.kind == .couldNotConnect)
+        #expect(error == .couldNotConnect)
         #expect(error.isTransient)
         #expect(error.curlCode == 7)
     }
@@ -105,7 +105,7 @@ import Testing
         let f = try ClientFixture { _ in .hang }
         let result = try #require(f.fetch(HTTPClientRequest(url: f.url("/slow"), timeout: 0.2)))
         guard case .failure(let error) = result else { Issue.record("expected a timeout, got \(result)"); return }
-        #expect(error.kind == .timedOut)
+        #expect(error == .timedOut)
         #expect(error.isTransient)
     }
 
@@ -123,7 +123,7 @@ import Testing
             request.maxResponseBodyBytes = 1000
             let result = try #require(f.fetch(request))
             guard case .failure(let error) = result else { Issue.record("\(path): expected an error"); continue }
-            #expect(error.kind == .responseTooLarge, "\(path): \(error)")
+            #expect(error == .responseTooLarge, "\(path): \(error)")
         }
         // Under the limit it arrives whole.
         var request = HTTPClientRequest(url: f.url("/chunked"))
@@ -137,14 +137,14 @@ import Testing
         let f = try ClientFixture(configuration: configuration) { _ in .respond(.text(.ok, "more than ten bytes")) }
         let result = try #require(f.fetch(HTTPClientRequest(url: f.url("/"))))
         guard case .failure(let error) = result else { Issue.record("expected an error"); return }
-        #expect(error.kind == .responseTooLarge)
+        #expect(error == .responseTooLarge)
     }
 
     @Test func truncatedResponseIsATransportError() throws {
         let f = try ClientFixture { _ in .raw(Array("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc".utf8)) }
         let result = try #require(f.fetch(HTTPClientRequest(url: f.url("/"))))
         guard case .failure(let error) = result else { Issue.record("expected an error, got \(result)"); return }
-        #expect(error.kind == .transport)
+        #expect(error == .transport)
         #expect(error.isTransient)
     }
 
@@ -165,7 +165,7 @@ import Testing
         #expect(errors.allSatisfy { $0 == nil }, "no completion runs inside perform")
         #expect(runLoop(f.loop) { errors.allSatisfy { $0 != nil } })
         for (i, error) in errors.enumerated() {
-            #expect(error?.kind == .invalidRequest, "request \(i): \(String(describing: error))")
+            #expect(error == .invalidRequest, "request \(i): \(String(describing: error))")
             #expect(error?.isTransient == false)
         }
         #expect(f.server.requests.isEmpty)
@@ -212,7 +212,7 @@ import Testing
         #expect(task.isPending)
         task.cancel()
         guard case .failure(let error)? = result else { Issue.record("expected cancellation, got \(String(describing: result))"); return }
-        #expect(error.kind == .cancelled)
+        #expect(error == .cancelled)
         #expect(!task.isPending)
         task.cancel()
         #expect(f.client.activeCount == 0)
@@ -220,10 +220,10 @@ import Testing
 
     @Test func closeCancelsEverythingAndRefusesMore() throws {
         let f = try ClientFixture { _ in .hang }
-        var results: [HTTPClientError.Kind] = []
+        var results: [HTTPClientError] = []
         for i in 0..<3 {
             f.client.perform(HTTPClientRequest(url: f.url("/\(i)"))) { result in
-                if case .failure(let e) = result { results.append(e.kind) }
+                if case .failure(let e) = result { results.append(e) }
             }
         }
         #expect(runLoop(f.loop) { f.server.requests.count == 3 })
@@ -233,7 +233,7 @@ import Testing
         #expect(results == [.cancelled, .cancelled, .cancelled])
         var late: HTTPClientError?
         f.client.perform(HTTPClientRequest(url: f.url("/late"))) { if case .failure(let e) = $0 { late = e } }
-        #expect(late?.kind == .cancelled)
+        #expect(late == .cancelled)
     }
 
     @Test func urlsAreRedactedForLogs() {

@@ -21,9 +21,24 @@ import Testing
         #expect(throws: JSONError.self) { try JSONParser.parse(text) }
     }
 
+    /// Each refusal names its rule and the byte where parsing stopped.
+    @Test(arguments: [
+        ("", JSONError.unexpectedEnd(at: 0)),
+        ("{", .unexpectedEnd(at: 1)),
+        ("[1,]", .unexpectedCharacter(at: 3)),
+        ("{\"a\":}", .unexpectedCharacter(at: 5)),
+        ("1.", .invalidNumber(at: 2)),
+        ("01", .trailingData(at: 1)),
+        ("\"\u{01}\"", .invalidString(at: 1)),
+        ("[1 2]", .unexpectedCharacter(at: 3)),
+    ])
+    func refusalsNameTheRuleAndTheOffset(_ text: String, _ expected: JSONError) {
+        #expect(throws: expected) { try JSONParser.parse(text) }
+    }
+
     @Test func limitsNestingDepth() throws {
         let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
-        #expect(throws: JSONError.self) { try JSONParser.parse(deep, maxDepth: 64) }
+        #expect { try JSONParser.parse(deep, maxDepth: 64) } throws: { ($0 as? JSONError)?.message == "nesting too deep" }
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         _ = try JSONParser.parse(ok, maxDepth: 64)
         let deepObject = String(repeating: "{\"a\":", count: 65) + "1" + String(repeating: "}", count: 65)

@@ -45,7 +45,7 @@ struct SpotifyStats {
             default: return .badResponse
             }
         case .failure(let error):
-            switch error.kind {
+            switch error {
             case .timedOut: return .timeout
             case .responseTooLarge: return .tooLarge
             default: return .transport
