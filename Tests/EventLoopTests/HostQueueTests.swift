@@ -78,7 +78,7 @@ import Testing
         cancelled.cancel()
         #expect(runLoop(f.loop) { results[3] != nil && f.server.requests.count == 2 })
         guard case .failure(let refused)? = results[3] else { Issue.record("expected queueFull, got \(String(describing: results[3]))"); return }
-        #expect(refused.kind == .queueFull)
+        #expect(refused == .queueFull)
         #expect(refused.description == "queueFull: 2 requests in flight and 1 waiting for \(HostQueue<R>.key(for: f.server.url))")
         #expect(f.client.refusedQueueFull == 2)
         hang = false
@@ -86,7 +86,7 @@ import Testing
         #expect((try? results[2]?.get())?.bodyText == "late")
         for i in 0..<2 {
             guard case .failure(let e)? = results[i] else { Issue.record("request \(i) should time out"); continue }
-            #expect(e.kind == .timedOut)
+            #expect(e == .timedOut)
         }
         #expect(f.server.requests.map(\.target) == ["/hang", "/hang", "/queued"])
         #expect((f.client.inFlightCount, f.client.queuedCount, f.client.activeCount) == (0, 0, 0))
@@ -103,12 +103,12 @@ import Testing
         #expect(task.isPending)
         task.cancel()
         guard case .failure(let e)? = second else { Issue.record("expected cancellation"); return }
-        #expect(e.kind == .cancelled)
+        #expect(e == .cancelled)
         #expect(f.client.queuedCount == 0)
         #expect(runLoop(f.loop) { f.server.requests.count == 1 })
         f.client.close()
         guard case .failure(let closed)? = first else { Issue.record("expected cancellation"); return }
-        #expect(closed.kind == .cancelled)
+        #expect(closed == .cancelled)
         #expect(f.server.requests.map(\.target) == ["/first"])
     }
 }
