@@ -14,6 +14,8 @@ public enum FFTWPlans {
     }
 
     private static let plans = Mutex<[Int: Plan]>([:])
+    /// Plans created per size, kept apart from the cache so a test can see a re-creation.
+    private static let creations = Mutex<[Int: Int]>([:])
 
     /// The forward real FFT of `size` points. `FFTW_ESTIMATE` keeps plans deterministic (the
     /// same algorithm every run, so the same embedding bits every run) and cheap to create.
@@ -28,10 +30,12 @@ public enum FFTWPlans {
             }
             let plan = Plan(pointer: fftwf_plan_dft_r2c_1d(Int32(size), input, output, UInt32(FFTW_ESTIMATE))!)
             cache[size] = plan
+            creations.withLock { $0[size, default: 0] += 1 }
             return plan
         }
     }
 
-    /// How many plans exist; tests use it to check that plans are reused.
-    public static var planCount: Int { plans.withLock { $0.count } }
+    /// How many plans of `size` points were ever created; tests use it to check that plans are
+    /// reused (per size, so other sizes planned by tests running in parallel do not count).
+    public static func creations(size: Int) -> Int { creations.withLock { $0[size, default: 0] } }
 }
