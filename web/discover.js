@@ -141,19 +141,25 @@ function renderSeeds() {
   el('seed-empty').hidden = chips.length > 0;
 }
 
-/** The recommender's identity: the agent participant named `recommender`, else the default. */
-function recommenderIdentity() {
+/** The identity of the agent participant named `name` (its `agent.name` attribute), else null. */
+function agentIdentity(name) {
   for (const p of app.people.values()) {
-    if (p.kind === 'agent' && p.attributes && p.attributes['agent.name'] === 'recommender') return p.identity;
+    if (p.kind === 'agent' && p.attributes && p.attributes['agent.name'] === name) return p.identity;
   }
-  return 'agent-recommender';
+  return null;
+}
+
+/** Controls go to the recommender (it answers them) and to the taste agent, which adds seeds to
+ * the sender's profile so the taste view fills as the listener picks. */
+function controlDestinations() {
+  return [agentIdentity('recommender') || 'agent-recommender', agentIdentity('taste')].filter(Boolean);
 }
 
 function sendControl(payload, statusText) {
   const status = el('recs-status');
   if (!app.client) { status.textContent = 'Not connected.'; return; }
   const id = app.client.request({
-    type: 'publish', topic: 'recs.control', payload, reliable: true, destinations: [recommenderIdentity()],
+    type: 'publish', topic: 'recs.control', payload, reliable: true, destinations: controlDestinations(),
   });
   if (!id) { status.textContent = 'Not connected: this change is sent when the connection is back.'; return; }
   app.pending.set(id, { kind: 'control' });

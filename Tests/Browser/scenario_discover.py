@@ -1,10 +1,11 @@
-"""Discover, map and playback, as a guest of the demo room beside its host:
-the guest finds tracks through the search box (with a typo) and adds them as seeds; the
-recommendations appear, each saying why; a thumb-down removes a track that does not come back; a knob change
+"""Discover, taste, map and playback, as a guest of the demo room beside its host:
+the guest finds tracks through the search box and adds them as seeds; the taste gauge and the
+recommendations appear; a thumb-down removes a track that does not come back; a knob change
 re-ranks; the map canvas is drawn with highlighted points (read back from WebGL); a track
 plays through the <audio> element and the visualizer canvas changes. Screenshots of the guest
 at desktop and phone width."""
 
+import math
 import time
 
 import checks
@@ -56,6 +57,13 @@ def run(h):
     whys = guest.js("return [...document.querySelectorAll('[data-testid=rec-item]')].map(e => e.querySelector('.tt-why')?.textContent || '')")
     assert whys and all(w.startswith("near ") for w in whys), f"every recommendation should say why: {whys}"
 
+    # The taste view fills: the seeds are in the guest's profile, compared with the host's.
+    sim = guest.wait(lambda: guest.testid("taste-similarity").get_attribute("data-value"), 40, "a similarity")
+    shown = guest.testid("taste-similarity").text
+    assert 0 <= float(sim) <= 1 and shown == f"{math.floor(float(sim) * 100 + 0.5)}%", f"similarity {sim} shown as {shown!r}"
+    guest.wait(lambda: len(guest.testid("taste-guest").find_elements("css selector", "li")) >= 2, 20, "the guest's tracks")
+    assert len(guest.testid("taste-host").find_elements("css selector", "li")) >= 1, "the host's tracks are missing"
+
     # A thumb-down removes the track, and it never comes back (not after a re-rank either).
     gone = settled_recs(guest, "a settled list")[0]
     checks.click(guest, lambda: guest.driver.find_element(
@@ -74,8 +82,8 @@ def run(h):
     # The map highlights the host's tracks, the guest's and the recommendations.
     def highlighted():
         c = checks.count(guest, "catalog-map")
-        return c if c["mine"] > 20 and c["rec"] > 20 else None
-    counts = guest.wait(highlighted, 20, "highlighted points on the map (mine, recommended)")
+        return c if c["mine"] > 20 and c["rec"] > 20 and c["host"] > 20 else None
+    counts = guest.wait(highlighted, 20, "highlighted points on the map (host, mine, recommended)")
     h.log(f"map pixels: {counts}")
 
     # The map from the keyboard: arrows move between points (the tooltip names the track),
