@@ -40,12 +40,16 @@ import WireJSON
             if let value = try probe() { return value }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw WaitError(what: what)
+        // The server's iTunes lines say why (no match, timed out, not audio): without them a
+        // failure here names only the symptom.
+        let why = server.log.split(separator: "\n").filter { $0.localizedCaseInsensitiveContains("itunes") }.suffix(8)
+        throw WaitError(what: what, serverLines: why.joined(separator: "\n"))
     }
 
     struct WaitError: Error, CustomStringConvertible {
         let what: String
-        var description: String { "timed out waiting for \(what)" }
+        let serverLines: String
+        var description: String { "timed out waiting for \(what); the server's last iTunes lines:\n\(serverLines)" }
     }
 
     @Test func aTopTrackNotInTheCatalogIsSearchableOnceItsPreviewWasFetched() throws {
