@@ -32,7 +32,7 @@ final class FakeUpstream: @unchecked Sendable {
         logFile = directory.appendingPathComponent("requests.jsonl")
         let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/fake_upstream.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, portFile.path, logFile.path]
+        process.arguments = ["python3", script.path, portFile.path, logFile.path, "--slow-seconds", "6"]
         process.standardOutput = FileHandle.nullDevice
         // A file, not a pipe: nobody would read a pipe, and a full one blocks the writer.
         let stderrFile = directory.appendingPathComponent("stderr.log")
@@ -102,6 +102,13 @@ final class FakeUpstream: @unchecked Sendable {
             current = records(token: token, route: route)
         }
         return current
+    }
+
+    /// Waits until the fake has made every iTunes preview (`/previews-ready`): before that a
+    /// download runs ffmpeg while the server waits, and on a loaded machine outlasts its timeout.
+    func waitForPreviews() throws {
+        let r = try TestSocket.request(port: port, "GET /previews-ready?timeout=120 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", timeout: 125)
+        guard r.status == 200 else { throw StartError(stderr: "previews not made within 120 s: \(r.bodyText)") }
     }
 
     static func digest(_ secret: String) -> String {

@@ -6,9 +6,10 @@ import WireJSON
 /// iTunes previews end to end: the real `wavedefect serve` reads a participant's Spotify top
 /// tracks from `FakeUpstream`, looks the ones its catalog lacks up on the fake iTunes (same
 /// fake server), downloads, decodes and embeds the real AAC preview and stores it. The server
-/// starts with an empty catalog; iTunes calls are paced 0.1 s apart and time out after 1.5 s.
+/// starts with an empty catalog; iTunes calls are paced 0.1 s apart and time out after 2.5 s
+/// (the fake holds its slow preview 6 s).
 @Suite(.sharedServer(
-    arguments: ["--spotify-poll-interval", "1", "--itunes-calls-per-minute", "600", "--itunes-request-timeout", "1.5"],
+    arguments: ["--spotify-poll-interval", "1", "--itunes-calls-per-minute", "600", "--itunes-request-timeout", "2.5"],
     upstream: true
 )) struct ITunesLookupTests {
     let server: ServerProcess
@@ -17,6 +18,7 @@ import WireJSON
     init() throws {
         server = try .shared
         upstream = try .shared
+        try upstream.waitForPreviews()
     }
 
     func search(_ q: String) throws -> [JSONValue] {

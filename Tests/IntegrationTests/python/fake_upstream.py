@@ -2,7 +2,7 @@
 the Spotify Web API and the YouTube Data API v3 — add further upstreams (iTunes Search…) as
 routes here, so the suites share one fake.
 
-    fake_upstream.py PORT_FILE LOG_FILE
+    fake_upstream.py PORT_FILE LOG_FILE [--slow-seconds S]
 
 Binds 127.0.0.1 on an ephemeral port and writes it to PORT_FILE (atomically). Every request
 appends one JSON line to LOG_FILE *before* it is answered (a stalled request is visible while
@@ -295,6 +295,22 @@ route("/search")(itunes)
 for _song in fake_itunes.SONGS:
     route("/preview/%d.m4a" % _song[0])(itunes)
 
+# Set once every preview is made. Until then a preview request runs ffmpeg itself, which on a
+# loaded machine can outlast the server's download timeout: suites that download previews
+# wait on /previews-ready first (a test of timeouts must not time out by accident).
+PREVIEWS_READY = threading.Event()
+
+
+def prepare_previews():
+    fake_itunes.prepare()
+    PREVIEWS_READY.set()
+
+
+@route("/previews-ready")
+def previews_ready(r):
+    ready = PREVIEWS_READY.wait(timeout=float(r.query.get("timeout", ["60"])[0]))
+    r.answer(200 if ready else 503, {"ready": ready})
+
 
 # ---------------------------------------------------------------------------------------------
 
@@ -334,7 +350,9 @@ def main():
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     port_file, log_file = sys.argv[1], sys.argv[2]
     # Previews are made (once per machine, then cached) while the fake already answers.
-    threading.Thread(target=fake_itunes.prepare, daemon=True).start()
+    threading.Thread(target=prepare_previews, daemon=True).start()
+    if "--slow-seconds" in sys.argv:
+        fake_itunes.STATE["slow_seconds"] = float(sys.argv[sys.argv.index("--slow-seconds") + 1])
     counts = {}
     lock = threading.Lock()
 
