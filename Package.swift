@@ -116,6 +116,12 @@ let package = Package(
         .target(name: "MusicIndex", dependencies: ["MusicCatalog", "VectorSearch"]),
         // Recognition against the catalog's fingerprints: the live inverted index, the JSON.
         .target(name: "MusicRecognition", dependencies: ["FingerprintCore", "MusicCatalog", "WireJSON"]),
+        // The live `recognizer` agent (issue 11): audio streamed into a room, decoded as a stream
+        // per participant, recognized against the catalog's fingerprints off the loop thread.
+        .target(
+            name: "LiveRecognition",
+            dependencies: ["AgentKit", "AudioDecoding", "FingerprintCore", "MusicCatalog", "MusicRecognition", "WireJSON"]
+        ),
         // Decode → embed and fingerprint → store: ingest, seeds from files, the demo catalog.
         .target(
             name: "MusicIngest",
@@ -142,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "EventLoop", "ITunesClient", "MusicAgents", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "WaveDefectBench", "WaveDefectServer", "WireJSON",
+                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "AudioDecoding", "EventLoop", "ITunesClient", "LiveRecognition", "MusicAgents", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "WaveDefectBench", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
@@ -167,6 +173,7 @@ let package = Package(
             exclude: ["python"]
         ),
         .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),
+        .testTarget(name: "LiveRecognitionTests", dependencies: ["AgentKit", "AudioDecoding", "LiveRecognition", "MusicCatalog", "WireJSON"]),
         .testTarget(name: "FingerprintCoreTests", dependencies: ["FingerprintCore", "NumericCore"]),
         .testTarget(name: "SpotifyCoreTests", dependencies: ["SpotifyCore", "WireJSON"]),
         .testTarget(name: "ITunesCoreTests", dependencies: ["ITunesCore", "WireJSON"]),

@@ -14,8 +14,8 @@ import WaveDefectServer
 struct AgentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Run agents outside the server: one in one room (run), or a worker the server dispatches to (worker).",
-        subcommands: [AgentRunCommand.self, AgentWorkerCommand.self]
+        abstract: "Run agents outside the server: one in one room (run), or a worker the server dispatches to (worker); stream a file's audio into a room (stream).",
+        subcommands: [AgentRunCommand.self, AgentWorkerCommand.self, AgentStreamCommand.self]
     )
 }
 
@@ -70,7 +70,7 @@ struct AgentRunCommand: ParsableCommand {
         abstract: "Join one room over the WebSocket protocol as a headless bot and run agent NAME there."
     )
 
-    @Argument(help: "Agent name (taste, recommender).") var name: String
+    @Argument(help: "Agent name (taste, recommender, recognizer).") var name: String
     @OptionGroup var options: AgentProcessOptions
     @Option(help: "Room to join (must be the token's room).") var room: String
     @Option(help: "Join token (kind agent); minted from --api-key/--api-secret or WAVEDEFECT_KEYS when absent.") var token: String?
@@ -81,7 +81,7 @@ struct AgentRunCommand: ParsableCommand {
         let url = try options.serverURL()
         let logger = options.makeLogger()
         let loop = try EventLoop()
-        let factory = try StandardAgents.factory(databasePath: options.db, logger: logger)
+        let factory = try ShippedAgents.factory(databasePath: options.db, logger: logger)
         guard let make = factory.maker(for: name) else {
             throw ValidationError("no agent named '\(name)' (known: \(factory.names.joined(separator: ", ")))")
         }
@@ -128,7 +128,7 @@ struct AgentWorkerCommand: ParsableCommand {
         let names = agents.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--agents: name at least one agent") }
         guard maxJobs >= 1 else { throw ValidationError("--max-jobs must be at least 1") }
-        let factory = try StandardAgents.factory(databasePath: options.db, logger: logger)
+        let factory = try ShippedAgents.factory(databasePath: options.db, logger: logger)
         for n in names where factory.maker(for: n) == nil {
             throw ValidationError("no agent named '\(n)' (known: \(factory.names.joined(separator: ", ")))")
         }

@@ -67,7 +67,8 @@ struct ServeCommand: ParsableCommand {
         if settings.dev { logger.warning("dev mode: API key 'devkey' with the public secret 'secret'; never expose this server") }
         settings.port = port ?? settings.port
         let embedder = TrackEmbedder()
-        let server = try WaveDefectServer(configuration: settings, logger: logger, demoCatalog: { catalog, index, directory in
+        let agents = ShippedAgents.serverExtras(databasePath: settings.databasePath)
+        let server = try WaveDefectServer(configuration: settings, logger: logger, agents: agents, demoCatalog: { catalog, index, directory in
             try DemoCatalog.ensure(in: catalog, directory: directory, index: index).tracksAdded
         }, previewEmbedder: { bytes in
             let e = try embedder.embed(bytes: bytes)
