@@ -26,6 +26,9 @@ final class RecognizerAgent: Agent {
         case .started(let room):
             people = Set(room.participants.filter { !$0.isAgent }.map(\.identity))
             streams = [:]
+            // Load the catalog's index now, on this queue, so the first stream's first query
+            // does not wait for it (a failure surfaces at that query instead).
+            _ = try? index.library()
         case .participantJoined(let p):
             if !p.isAgent { people.insert(p.identity) }
         case .participantUpdated, .profileChanged:
