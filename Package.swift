@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "WireJSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "HTTPCore"),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
+        // TLS as a state machine over memory BIOs (OpenSSL): the loop feeds and drains it.
+        .target(name: "TLSCore", dependencies: ["ByteStorage", "COpenSSL"]),
         .target(name: "WebSocketCore", dependencies: ["SystemClock", "ByteStorage", "HTTPCore", "CryptoPrimitives"]),
         .target(name: "AccessToken", dependencies: ["CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .target(name: "WireProtocol", dependencies: ["ByteStorage", "WireJSON", "WebSocketCore"]),
@@ -63,22 +65,22 @@ let package = Package(
         .target(name: "ITunesCore", dependencies: ["WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
-        .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", logging], swiftSettings: hotPath),
+        .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", "TLSCore", logging], swiftSettings: hotPath),
         // The one HTTP client: curl multi driven from the loop (webhooks, later Spotify).
         .target(name: "HTTPClient", dependencies: ["EventLoop", "CCurl", "CLibUV"]),
 
-        .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "WebSocketCore"]),
+        .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "TLSCore", "WebSocketCore"]),
         // Agents on a loop: supervision off the loop thread, bots and workers over WebSockets.
         .target(name: "AgentRuntime", dependencies: ["SystemClock", "AgentKit", "EventLoop", "WireJSON", "WireProtocol", logging]),
         .target(
             name: "AgentClient",
-            dependencies: ["SystemClock", "AccessToken", "AgentKit", "AgentRuntime", "CryptoPrimitives", "EventLoop", "LoopWebSocketClient", "WireJSON", logging]
+            dependencies: ["SystemClock", "AccessToken", "AgentKit", "AgentRuntime", "CryptoPrimitives", "EventLoop", "LoopWebSocketClient", "TLSCore", "WireJSON", logging]
         ),
         // Every benchmark (`wavedefect bench …`): server load generators and the music library's.
         .target(
             name: "WaveDefectBench",
             dependencies: [
-                "SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "WebSocketCore",
+                "SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "TLSCore", "WebSocketCore",
                 "DemoAudio", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "NumericCore", "TasteCore", "VectorSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -169,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["AccessToken", "CryptoPrimitives", "MusicCatalog", "WebSocketCore", "WireJSON"],
+            dependencies: ["AccessToken", "COpenSSL", "CryptoPrimitives", "MusicCatalog", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
         .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),

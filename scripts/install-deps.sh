@@ -17,6 +17,8 @@ APT_PACKAGES=(
 TEST_APT_PACKAGES=(
   chromium
   chromium-driver
+  curl      # an independent HTTPS client for the TLS tests
+  openssl   # the TLS tests make their CA and certificates with the CLI
 )
 if [ "${1:-}" = "--test" ]; then
   APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}")

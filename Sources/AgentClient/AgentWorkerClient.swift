@@ -73,7 +73,7 @@ public final class AgentWorkerClient {
     }
 
     private func connect() {
-        let client = LoopWebSocketClient(host: url.host, port: url.port, path: "\(url.prefix)/agent?access_token=\(workerToken())")
+        let client = url.makeClient(path: "\(url.prefix)/agent?access_token=\(workerToken())")
         self.client = client
         client.onOpen = { [unowned self, unowned client] in
             var w = JSONWriter()

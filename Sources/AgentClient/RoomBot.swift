@@ -121,7 +121,7 @@ public final class RoomBot {
     }
 
     private func connect() {
-        let client = LoopWebSocketClient(host: url.host, port: url.port, path: path)
+        let client = url.makeClient(path: path)
         self.client = client
         client.onOpen = { [unowned self] in
             self.lastReceived = SystemClock.monotonicNanoseconds

@@ -1,5 +1,6 @@
 import ByteStorage
 import CLibUV
+import TLSCore
 
 /// What a connection reports to whoever speaks its protocol.
 public protocol TCPConnectionHandler: AnyObject {
@@ -37,13 +38,13 @@ public final class TCPConnection {
     public var handler: TCPConnectionHandler?
 
     /// The oldest queued buffer, none of it written yet.
-    private var head: SharedBytes?
+    var head: SharedBytes?
     /// Buffers queued behind `head`, oldest first; storage only while two or more wait.
-    private var tail: [QueuedBuffer] = []
-    private var inFlight: WriteRequest?
-    private var isDirty = false
+    var tail: [QueuedBuffer] = []
+    var inFlight: WriteRequest?
+    var isDirty = false
     private var isDeferred = false
-    private var closeWhenFlushed = false
+    var closeWhenFlushed = false
     /// Half-close once the queue drains: FIN after the last byte, reading goes on.
     private var shutdownWhenFlushed = false
     /// Tell the handler when the queue next empties (a reader paused on its backlog).
@@ -52,7 +53,19 @@ public final class TCPConnection {
     public private(set) var isWriteShut = false
     public private(set) var isClosing = false
     /// Bytes queued or in flight, not yet accepted by the kernel.
-    public private(set) var bufferedBytes = 0
+    public internal(set) var bufferedBytes = 0
+
+    /// The TLS session when the connection is encrypted (`startTLS`); nil keeps every path
+    /// below exactly as it is for plain TCP. With TLS, `write` queues plaintext in
+    /// `tlsPending`, the flush encrypts it into one buffer of records for the queue above,
+    /// and reads are decrypted before the handler sees them (TCPConnection+TLS.swift).
+    public internal(set) var tls: TLSConnection?
+    /// Plaintext waiting to be encrypted (until the flush, or the end of the handshake).
+    var tlsPending: [SharedBytes] = []
+    /// The handler asked to stop reading: decrypted input waits in the session.
+    var isReadingStopped = false
+    /// Delivers input the session still holds after reading resumes, from the timer phase.
+    var tlsResume: LoopTimer?
 
     init(loop: EventLoop) {
         self.loop = loop
@@ -88,6 +101,7 @@ public final class TCPConnection {
     /// Stops reading (the peer's bytes wait in the kernel) until `startReading()`.
     public func stopReading() {
         guard !isClosing else { return }
+        isReadingStopped = true
         uv_read_stop(wd_stream(handle))
     }
 
@@ -102,6 +116,8 @@ public final class TCPConnection {
 
     public func startReading() {
         guard !isClosing else { return }
+        isReadingStopped = false
+        if tls != nil { resumeTLSInput() }
         uv_read_start(wd_stream(handle), { h, _, buf in
             let loop = EventLoop.from(h!.pointee.loop)
             buf!.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
@@ -111,7 +127,11 @@ public final class TCPConnection {
             if nread > 0 {
                 guard let handler = connection.handler, !connection.isClosing else { return }
                 let bytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(buf!.pointee.base), count: nread)
-                handler.connection(connection, didRead: bytes)
+                if connection.tls == nil {
+                    handler.connection(connection, didRead: bytes)
+                } else {
+                    connection.receiveTLS(bytes)
+                }
             } else if nread < 0 {
                 // EOF or error: the peer is gone, nothing more can be delivered.
                 connection.close()
@@ -127,7 +147,9 @@ public final class TCPConnection {
     @inline(__always)
     public func write(_ bytes: SharedBytes, deferrable: Bool = false) {
         guard !isClosing, !isWriteShut, bytes.count > 0 else { return }
-        if head == nil {
+        if tls != nil {
+            tlsPending.append(bytes)
+        } else if head == nil {
             head = bytes
         } else {
             tail.append(QueuedBuffer(bytes))
@@ -154,6 +176,9 @@ public final class TCPConnection {
     /// Drops queued bytes that have not started going out (bytes already handed to libuv
     /// stay), so an urgent frame — a close for a slow consumer — is next in line.
     public func discardQueued() {
+        // Records already made cannot be dropped (the session's sequence numbers count
+        // them); plaintext not yet encrypted can.
+        guard tls == nil else { return discardTLSPending() }
         if let h = head { bufferedBytes -= h.count }
         for b in tail { bufferedBytes -= b.count }
         head = nil
@@ -165,7 +190,9 @@ public final class TCPConnection {
     public func closeAfterFlush() {
         guard !isClosing else { return }
         closeWhenFlushed = true
-        if head == nil && inFlight == nil {
+        if tls != nil {
+            tlsWillEnd()
+        } else if head == nil && inFlight == nil {
             close()
         } else if !isDirty {
             isDirty = true
@@ -183,7 +210,9 @@ public final class TCPConnection {
         guard !isClosing, !isWriteShut else { return }
         isWriteShut = true
         shutdownWhenFlushed = true
-        if head == nil && inFlight == nil {
+        if tls != nil {
+            tlsWillEnd()
+        } else if head == nil && inFlight == nil {
             drained()
         } else if !isDirty {
             isDirty = true
@@ -192,7 +221,7 @@ public final class TCPConnection {
     }
 
     /// The queue is empty: carries out a close or half-close that waited for it.
-    private func drained() {
+    func drained() {
         if notifyDrain {
             notifyDrain = false
             handler?.connectionDidDrain(self)
@@ -216,6 +245,7 @@ public final class TCPConnection {
         isDirty = false
         isDeferred = false
         guard !isClosing, inFlight == nil else { return 0 }
+        if tls != nil && !sealTLS() { return 0 }
         guard let first = head else {
             drained()
             return 0
@@ -314,7 +344,7 @@ public final class TCPConnection {
             close()
             return
         }
-        if head != nil || closeWhenFlushed || shutdownWhenFlushed || notifyDrain {
+        if head != nil || closeWhenFlushed || shutdownWhenFlushed || notifyDrain || !tlsPending.isEmpty {
             flush()
         }
     }
@@ -342,6 +372,8 @@ public final class TCPConnection {
         isClosing = true
         head = nil
         tail = []
+        tlsPending = []
+        tlsResume = nil
         guard uv_is_closing(wd_handle(handle)) == 0 else { return }
         uv_close(wd_handle(handle)) { h in
             let unmanaged = Unmanaged<TCPConnection>.fromOpaque(h!.pointee.data)

@@ -26,6 +26,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         case 301: "Moved Permanently"
         case 302: "Found"
         case 304: "Not Modified"
+        case 308: "Permanent Redirect"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 403: "Forbidden"

@@ -1,6 +1,7 @@
 import ByteStorage
 import CryptoPrimitives
 import EventLoop
+import TLSCore
 import WebSocketCore
 
 /// A WebSocket client on the libuv loop: benchmarks open thousands of these, bots one.
@@ -28,21 +29,43 @@ public final class LoopWebSocketClient: TCPConnectionHandler {
     public var onText: ((UnsafeRawBufferPointer) -> Void)?
     public var onBinary: ((UnsafeRawBufferPointer) -> Void)?
     public var onClose: ((UInt16?) -> Void)?
+    /// wss://: the TLS client context (trusted CAs) the connection is encrypted with.
+    private let tls: TLSContext?
+    /// Why the client cannot even try (a CA file that does not load): `start` reports it
+    /// through `onFailure` as it would a refused connection.
+    private let setupFailure: String?
 
-    public init(host: String, port: Int, path: String) {
+    public init(host: String, port: Int, path: String, tls: TLSContext? = nil, failure: String? = nil) {
         self.host = "\(host):\(port)"
         self.path = path
+        self.tls = tls
+        setupFailure = failure
         key = Base64.encode(Digest.randomBytes(16))
     }
 
     /// Connects and performs the opening handshake.
     public func start(loop: EventLoop, host: String, port: Int) {
+        if let setupFailure {
+            state = .closed(code: nil)
+            onFailure?(setupFailure)
+            return
+        }
         TCPConnection.connect(loop: loop, host: host, port: port) { [self] result in
             switch result {
             case .success(let tcp):
                 connection = tcp
                 tcp.handler = self
                 state = .handshaking
+                if let tls {
+                    do {
+                        tcp.startTLS(try TLSConnection(context: tls, serverName: host))
+                    } catch {
+                        state = .closed(code: nil)
+                        onFailure?("\(error)")
+                        tcp.close()
+                        return
+                    }
+                }
                 tcp.write(Array("GET \(path) HTTP/1.1\r\nHost: \(self.host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))
             case .failure(let error):
                 state = .closed(code: nil)
@@ -119,6 +142,9 @@ public final class LoopWebSocketClient: TCPConnectionHandler {
     }
 
     public func connectionDidClose(_ connection: TCPConnection) {
+        if case .handshaking = state, let failure = connection.tls?.failure {
+            onFailure?(failure.message)
+        }
         state = .closed(code: closeCode)
         self.connection = nil
         onClose?(closeCode)

@@ -2,6 +2,7 @@ import AccessToken
 import EventLoop
 import Foundation
 import LoopWebSocketClient
+import TLSCore
 
 /// Opens many WebSocket clients on one loop, a bounded number of handshakes at a time, and
 /// waits until all have joined.
@@ -17,7 +18,7 @@ public enum BenchClients {
     /// Connects `count` clients; `configure` wires each before it connects. Returns when every
     /// client has received `joined` (or throws after `timeout`).
     public static func connect(
-        loop: EventLoop, port: Int, count: Int, room: @escaping (Int) -> String, hidden: Bool = false, concurrency: Int = 64,
+        loop: EventLoop, port: Int, tls: TLSContext? = nil, count: Int, room: @escaping (Int) -> String, hidden: Bool = false, concurrency: Int = 64,
         timeout: Double = 120, configure: @escaping (Int, LoopWebSocketClient) -> Void = { _, _ in }
     ) throws -> [LoopWebSocketClient] {
         var clients: [LoopWebSocketClient] = []
@@ -30,7 +31,7 @@ public enum BenchClients {
                 let i = started
                 started += 1
                 inFlight += 1
-                let client = LoopWebSocketClient(host: "127.0.0.1", port: port, path: "/rtc?access_token=\(token(identity: "bench-\(i)", room: room(i), hidden: hidden))")
+                let client = LoopWebSocketClient(host: "127.0.0.1", port: port, path: "/rtc?access_token=\(token(identity: "bench-\(i)", room: room(i), hidden: hidden))", tls: tls)
                 clients.append(client)
                 configure(i, client)
                 let userText = client.onText

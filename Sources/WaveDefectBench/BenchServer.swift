@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TLSCore
 
 /// The server under test: either spawned by the benchmark (`wavedefect serve --dev` on a
 /// free port) or an existing process given by port and pid. Its CPU time and memory are read
@@ -9,16 +10,19 @@ public final class BenchServer {
     public let pid: Int32
     private let process: Process?
     private let directory: URL?
+    /// Set when the server speaks TLS: what the load generator's clients connect with.
+    public private(set) var tls: TLSContext?
 
-    /// Spawns `executable serve --dev` with `extraArguments`.
-    public init(executable: String, extraArguments: [String] = []) throws {
+    /// Spawns `executable serve --dev` with `extraArguments`; `tls` adds `--dev-tls` and has
+    /// the clients trust the certificate it makes.
+    public init(executable: String, extraArguments: [String] = [], tls: Bool = false) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wd-bench-\(getpid())-\(Int.random(in: 0...999_999))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let portFile = dir.appendingPathComponent("port")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = ["serve", "--dev", "--no-demo-catalog", "--port", "0", "--port-file", portFile.path, "--log-level", "warning",
-                       "--db", dir.appendingPathComponent("bench.sqlite").path, "--rooms-dir", dir.path] + extraArguments
+                       "--db", dir.appendingPathComponent("bench.sqlite").path, "--rooms-dir", dir.path] + (tls ? ["--dev-tls"] : []) + extraArguments
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         var port = 0
@@ -38,12 +42,16 @@ public final class BenchServer {
         self.pid = p.processIdentifier
         self.process = p
         self.directory = dir
+        if tls {
+            self.tls = try TLSContext.client(caFile: dir.appendingPathComponent("tls/dev-cert.pem").path)
+        }
     }
 
-    /// An already running server.
-    public init(port: Int, pid: Int32) {
+    /// An already running server; `tls`: it speaks TLS, and this context verifies it.
+    public init(port: Int, pid: Int32, tls: TLSContext? = nil) {
         self.port = port
         self.pid = pid
+        self.tls = tls
         process = nil
         directory = nil
     }

@@ -53,7 +53,7 @@ public struct FanoutBenchmark {
         var delivered = 0
         var frameBytes = 0
         var latency = LatencyHistogram()
-        let subs = try BenchClients.connect(loop: loop, port: server.port, count: subscribers + 1, room: { _ in "bench-fanout" }, hidden: true)
+        let subs = try BenchClients.connect(loop: loop, port: server.port, tls: server.tls, count: subscribers + 1, room: { _ in "bench-fanout" }, hidden: true)
         let publisher = subs[subscribers]
         for client in subs.dropLast() {
             client.onText = { bytes in

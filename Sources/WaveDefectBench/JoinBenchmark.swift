@@ -26,7 +26,7 @@ public struct JoinBenchmark {
         let cpuStart = server.cpuSeconds()
         let start = Date()
         let size = roomSize
-        let clients = try BenchClients.connect(loop: loop, port: server.port, count: count, room: { "bench-join-\($0 / size)" }, concurrency: concurrency)
+        let clients = try BenchClients.connect(loop: loop, port: server.port, tls: server.tls, count: count, room: { "bench-join-\($0 / size)" }, concurrency: concurrency)
         let elapsed = Date().timeIntervalSince(start)
         let cpu = server.cpuSeconds() - cpuStart
         for c in clients { c.close() }
@@ -60,12 +60,12 @@ public struct IdleMemoryBenchmark {
         // Warm up every code path once (TLS-free joins, token checks, presence) so that
         // the shared-library pages they pull in are in the baseline, not in the per-connection cost.
         let size = roomSize
-        let warm = try BenchClients.connect(loop: loop, port: server.port, count: 200, room: { "bench-warm-\($0 / size)" }, concurrency: 64)
+        let warm = try BenchClients.connect(loop: loop, port: server.port, tls: server.tls, count: 200, room: { "bench-warm-\($0 / size)" }, concurrency: 64)
         for c in warm { c.close() }
         runLoop(loop, seconds: settle)
         let baseline = server.residentBytes()
         let baselineAnonymous = server.residentAnonymousBytes()
-        let clients = try BenchClients.connect(loop: loop, port: server.port, count: connections, room: { "bench-idle-\($0 / size)" }, concurrency: 128, timeout: 300)
+        let clients = try BenchClients.connect(loop: loop, port: server.port, tls: server.tls, count: connections, room: { "bench-idle-\($0 / size)" }, concurrency: 128, timeout: 300)
         runLoop(loop, seconds: settle)
         let loaded = server.residentBytes()
         let loadedAnonymous = server.residentAnonymousBytes()

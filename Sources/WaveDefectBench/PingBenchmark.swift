@@ -34,7 +34,7 @@ public struct PingBenchmark {
         var measuring = false
         var roundTrips = 0
         var latency = LatencyHistogram()
-        let clients = try BenchClients.connect(loop: loop, port: server.port, count: connections, room: { _ in "bench-ping" }, hidden: true)
+        let clients = try BenchClients.connect(loop: loop, port: server.port, tls: server.tls, count: connections, room: { _ in "bench-ping" }, hidden: true)
         for (i, client) in clients.enumerated() {
             client.onText = { _ in
                 let now = SystemClock.monotonicNanoseconds

@@ -33,10 +33,14 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     /// what the client still sends is read and dropped so the kernel never resets the
     /// answer away. Set to when this began (monotonic ns).
     private var finishedAt: UInt64?
+    /// A connection to the plain-HTTP redirect port: every request is answered with a 308
+    /// to this TLS port.
+    private let redirectPort: Int?
 
-    init(server: WaveDefectServer, tcp: TCPConnection, now: UInt64) {
+    init(server: WaveDefectServer, tcp: TCPConnection, now: UInt64, redirectingTo redirectPort: Int? = nil) {
         self.server = server
         self.tcp = tcp
+        self.redirectPort = redirectPort
         parser = HTTPRequestParser(limits: server.configuration.limits.http)
         lastActivity = now
     }
@@ -77,6 +81,10 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
             }
             requestStartedAt = nil
             servedRequests += 1
+            if let redirectPort {
+                respond(WaveDefectServer.redirect(request, tlsPort: redirectPort, configuredHost: server.configuration.host), to: request, keepAlive: false)
+                continue
+            }
             let leftover = UnsafeMutableRawBufferPointer(rebasing: bytes[offset...])
             HTTPRouter.route(request, on: self, leftover: leftover)
         }
@@ -147,6 +155,10 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
 
     func connectionDidClose(_ connection: TCPConnection) {
         resumeTimer = nil
+        if let failure = connection.tls?.failure, connection.isTLSHandshaking {
+            server.stats.tlsHandshakeFailures += 1
+            server.logger.debug("TLS handshake failed", metadata: ["error": "\(failure)"])
+        }
         if !handedOff { server.connections.remove(self) }
     }
 
@@ -189,6 +201,15 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
 
     private func checkTimeouts(now: UInt64) {
         guard !handedOff, !tcp.isClosing else { return }
+        // Nothing is read before the handshake ends, so `lastActivity` is still the accept.
+        if tcp.isTLSHandshaking {
+            if now &- lastActivity >= SystemClock.nanoseconds(fromSeconds: server.configuration.tls.handshakeTimeout) {
+                server.stats.tlsHandshakeTimeouts += 1
+                server.logger.debug("TLS handshake timed out", metadata: ["peer": "\(tcp.peerAddress)"])
+                tcp.close()
+            }
+            return
+        }
         let limits = server.configuration.limits
         if let finished = finishedAt {
             if now &- finished >= SystemClock.nanoseconds(fromSeconds: limits.closeTimeout) { tcp.close() }

@@ -62,6 +62,10 @@ extension WaveDefectServer {
             ("wavedefect_lossy_dropped_total", "Lossy messages dropped for slow subscribers.", stats.lossyDropped),
             ("wavedefect_slow_consumers_total", "Subscribers disconnected for exceeding the backlog limit.", stats.slowConsumersDisconnected),
             ("wavedefect_protocol_errors_total", "Connections failed for WebSocket protocol errors.", stats.protocolErrors),
+            ("wavedefect_tls_handshake_failures_total", "TLS handshakes that failed (no shared version, bad hello, alert).", stats.tlsHandshakeFailures),
+            ("wavedefect_tls_handshake_timeouts_total", "Connections closed for not finishing the TLS handshake in time.", stats.tlsHandshakeTimeouts),
+            ("wavedefect_tls_reloads_total", "Certificate reloads on SIGHUP that took effect.", stats.tlsReloads),
+            ("wavedefect_tls_reload_failures_total", "Certificate reloads on SIGHUP that failed (the old pair stayed).", stats.tlsReloadFailures),
         ]
         for (name, help, value) in counters {
             p.metric(name, "counter", help)

@@ -4,7 +4,7 @@ import Foundation
 extension ServerConfiguration {
     static let fileFields: Set<String> = Set([
         "host", "port", "dev", "keys", "database", "demo_catalog", "rooms_dir", "web_root", "auto_create_rooms", "limits", "room_defaults", "webhooks",
-        "http_client",
+        "http_client", "tls",
     ]).union(ExternalServiceSettings.fileFields).union(ITunesLookupSettings.fileFields)
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
@@ -42,6 +42,7 @@ extension ServerConfiguration {
         if let n = m["auto_create_rooms"] { autoCreateRooms = try n.bool() }
         try spotify.apply(m)
         try itunes.apply(m)
+        try tls.apply(m)
         if let n = m["limits"] { try applyLimits(n.members(allowed: Self.limitFields)) }
         if let n = m["room_defaults"] {
             let r = try n.members(allowed: Self.roomDefaultFields)
@@ -185,6 +186,7 @@ extension ServerConfiguration {
         }
         try spotify.validate()
         try itunes.validate()
+        try tls.validate(dev: dev, port: port)
         for url in webhooks.urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ConfigurationError("webhooks.urls: '\(url)' is not an http(s) URL")
         }

@@ -33,6 +33,8 @@ public struct ServerConfiguration: Sendable {
     public var spotify = ExternalServiceSettings()
     /// iTunes previews for tracks the catalog lacks (docs/itunes.md).
     public var itunes = ITunesLookupSettings()
+    /// HTTPS and wss:// on the listening port (config section `tls`, README#tls).
+    public var tls = TLSSettings()
 
     public init() {}
 
@@ -161,6 +163,6 @@ extension ServerConfiguration {
         default: reachable = host
         }
         let bracketed = reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable
-        return "http://\(bracketed):\(port)/"
+        return "\(tls.isEnabled ? "https" : "http")://\(bracketed):\(port)/"
     }
 }

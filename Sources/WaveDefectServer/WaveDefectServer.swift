@@ -10,6 +10,7 @@ import Logging
 import MusicAgents
 import RoomCore
 import SystemClock
+import TLSCore
 import WebSocketCore
 
 /// The listening-room server: one libuv loop owning every socket, the room registry and the
@@ -29,6 +30,10 @@ public final class WaveDefectServer {
     /// One instance shared by every WebSocket session.
     let connectionConfiguration: WebSocketConnectionStateMachine.Configuration
     var listener: TCPListener?
+    /// The plain-HTTP port that only redirects to https:// (`tls.redirect_port`).
+    var redirectListener: TCPListener?
+    /// Certificate and key new connections are encrypted with; replaced on SIGHUP.
+    var tlsContext: TLSContext?
     private var signalWatchers: [SignalWatcher] = []
     /// Every open connection (HTTP or WebSocket), for the sweep timer.
     var connections = ConnectionRegistry()
@@ -71,6 +76,7 @@ public final class WaveDefectServer {
         previewEmbedder: PreviewEmbedder? = nil
     ) throws {
         try configuration.validate()
+        tlsContext = try Self.loadTLSContext(configuration, logger: logger)
         buildDemoCatalog = demoCatalog
         embedPreview = previewEmbedder
         self.configuration = configuration
@@ -105,6 +111,8 @@ public final class WaveDefectServer {
             self.accept(tcp)
         }
         self.listener = listener
+        try startRedirectListener(tlsPort: listener.port)
+        signalWatchers.append(SignalWatcher(loop: loop, signal: SIGHUP) { [unowned self] _ in self.reloadTLS() })
         for signal in [SIGINT, SIGTERM] {
             signalWatchers.append(SignalWatcher(loop: loop, signal: signal) { [unowned self] signum in
                 self.logger.notice("signal received, shutting down", metadata: ["signal": "\(signum)"])
@@ -114,6 +122,7 @@ public final class WaveDefectServer {
         loop.addSweeper { [unowned self] now in self.sweep(now: now) }
         logger.notice("listening", metadata: [
             "url": "\(configuration.browserURL(port: listener.port))", "dev": "\(configuration.dev)", "open_files": "\(limit)",
+            "tls": "\(tlsContext?.certificate.map { "\($0.subject), valid until \($0.notAfter)" } ?? "off")",
         ])
         return listener.port
     }
@@ -123,14 +132,17 @@ public final class WaveDefectServer {
         loop.run()
     }
 
-    private func accept(_ tcp: TCPConnection) {
+    /// `redirectingTo`: a connection to the plain-HTTP redirect port, answered with 308s to
+    /// that TLS port.
+    func accept(_ tcp: TCPConnection, redirectingTo tlsPort: Int? = nil) {
         guard !isShuttingDown, connections.count < configuration.limits.maxConnections else {
             stats.connectionsRefused += 1
             tcp.close()
             return
         }
+        guard tlsPort != nil || secure(tcp) else { return tcp.close() }
         stats.connectionsAccepted += 1
-        let connection = ClientConnection(server: self, tcp: tcp, now: SystemClock.monotonicNanoseconds)
+        let connection = ClientConnection(server: self, tcp: tcp, now: SystemClock.monotonicNanoseconds, redirectingTo: tlsPort)
         tcp.handler = connection
         connections.add(connection)
     }
@@ -209,6 +221,8 @@ public final class WaveDefectServer {
         isShuttingDown = true
         listener?.close()
         listener = nil
+        redirectListener?.close()
+        redirectListener = nil
         shutdownDeadline = SystemClock.monotonicNanoseconds + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
         perform(registry.closeAll(code: 1001, reason: "server shutting down", now: RoomInstant.current))
         webhooks?.drain()
@@ -259,4 +273,8 @@ public struct ServerStats: Sendable {
     public var lossyDropped = 0
     public var slowConsumersDisconnected = 0
     public var protocolErrors = 0
+    public var tlsHandshakeFailures = 0
+    public var tlsHandshakeTimeouts = 0
+    public var tlsReloads = 0
+    public var tlsReloadFailures = 0
 }

@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Glibc
 
@@ -9,6 +10,8 @@ final class TestSocket {
     private(set) var wasReset = false
     /// Bytes read past the end of the last response, served before the socket is read again.
     var pending: [UInt8] = []
+    /// The OpenSSL session when the socket speaks TLS (`tls:` given).
+    private(set) var ssl: OpaquePointer?
 
     struct Timeout: Error {}
     struct SocketError: Error, CustomStringConvertible {
@@ -21,7 +24,7 @@ final class TestSocket {
     /// shared and loaded. Tests that measure time pass their own timeouts.
     static let defaultTimeout: Double = 20
 
-    init(port: Int, host: String = "127.0.0.1") throws {
+    init(port: Int, host: String = "127.0.0.1", tls: TestTLS? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError(what: "socket: \(errno)") }
         var addr = sockaddr_in()
@@ -37,13 +40,28 @@ final class TestSocket {
         }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if let tls {
+            do {
+                ssl = try tls.connect(fd: fd, host: host)
+            } catch {
+                Glibc.close(fd)
+                throw error
+            }
+        }
     }
 
     deinit {
+        if let ssl { SSL_free(ssl) }
         Glibc.close(fd)
     }
 
+    func markReset() {
+        peerClosed = true
+        wasReset = true
+    }
+
     func send(_ bytes: [UInt8]) throws {
+        if let ssl { return try tlsSend(ssl, bytes) }
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -65,9 +83,15 @@ final class TestSocket {
             defer { pending = [] }
             return pending
         }
+        if let ssl, SSL_pending(ssl) > 0 { return tlsReceive(ssl, max: max) }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&pfd, 1, Int32(timeout * 1000))
         if ready == 0 { throw Timeout() }
+        if let ssl {
+            let bytes = tlsReceive(ssl, max: max)
+            if bytes.isEmpty { peerClosed = true }
+            return bytes
+        }
         var buffer = [UInt8](repeating: 0, count: max)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
         if n < 0 {

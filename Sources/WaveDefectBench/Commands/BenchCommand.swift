@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLoop
 import Foundation
+import TLSCore
 
 /// `wavedefect bench …`: every benchmark of the project, one family in one place (this
 /// folder). Benchmarks are commands that print numbers, never timed tests. The server ones run
@@ -15,7 +16,7 @@ public struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
         subcommands: [
-            BenchPing.self, BenchFanout.self, BenchJoins.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self, BenchRerankCommand.self,
+            BenchPing.self, BenchFanout.self, BenchJoins.self, BenchHandshakes.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self, BenchRerankCommand.self,
         ]
     )
 }
@@ -25,16 +26,18 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "PID of that server, for CPU and memory readings.") var pid: Int32?
     @Option(help: "Extra flags for the spawned server, space-separated (use --server-args='--flag value').") var serverArgs: String = ""
     @Option(help: "The spawned server's --flush-interval-ms (write batching window).") var flushIntervalMs: Double?
+    @Flag(help: "Connect over TLS (wss://): the spawned server gets --dev-tls and the clients trust its certificate.") var tls = false
+    @Option(help: "With --port and --tls: the CA file (PEM) that verifies the running server (default: the system's store).") var tlsCa: String?
 
     func makeServer() throws -> BenchServer {
         if let port {
             guard let pid else { throw ValidationError("--port needs --pid so the server's CPU can be read") }
-            return BenchServer(port: port, pid: pid)
+            return BenchServer(port: port, pid: pid, tls: tls ? try TLSContext.client(caFile: tlsCa) : nil)
         }
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var extra = serverArgs.split(separator: " ").map(String.init)
         if let flushIntervalMs { extra += ["--flush-interval-ms", String(flushIntervalMs)] }
-        return try BenchServer(executable: exe, extraArguments: extra)
+        return try BenchServer(executable: exe, extraArguments: extra, tls: tls)
     }
 }
 
@@ -107,6 +110,27 @@ struct BenchJoins: ParsableCommand {
         print("bench joins: \(r.joins) joins, \(concurrency) in flight, rooms of \(roomSize)")
         print("  joins/s            \(format(r.joinsPerSecond, 0)) (\(format(r.seconds, 2)) s)")
         print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerJoin, 1)) µs per join")
+    }
+}
+
+struct BenchHandshakes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handshakes", abstract: "New connections per second: connect, TLS handshake (with --tls), GET /healthz, close."
+    )
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Connections.") var count = 2000
+    @Option(help: "Connections in flight at once.") var concurrency = 32
+
+    func run() throws {
+        let s = try server.makeServer()
+        defer { s.stop() }
+        var b = HandshakeBenchmark()
+        b.count = count
+        b.concurrency = concurrency
+        let r = try b.run(server: s)
+        print("bench handshakes: \(r.connections) connections\(s.tls == nil ? "" : " over TLS"), \(concurrency) in flight, one GET /healthz each")
+        print("  connections/s      \(format(r.perSecond, 0)) (\(format(r.seconds, 2)) s, \(r.failures) failed)")
+        print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerConnection, 1)) µs per connection")
     }
 }
 

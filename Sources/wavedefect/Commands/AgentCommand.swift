@@ -21,13 +21,19 @@ struct AgentCommand: ParsableCommand {
 
 /// Options every agent process shares: the server, the catalog, logging.
 struct AgentProcessOptions: ParsableArguments {
-    @Option(help: "The server, ws://HOST:PORT.") var url: String
+    @Option(help: "The server, ws://HOST:PORT or wss://HOST:PORT.") var url: String
+    @Option(help: "With wss://: PEM file of the CA (or self-signed certificate) that verifies the server (default: the system's trusted roots).") var tlsCa: String?
     @Option(help: "SQLite database (catalog and stored profiles).") var db = "data/wavedefect.sqlite"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "Seconds one event may take before the agent is restarted.") var eventDeadline: Double = 10
 
     func serverURL() throws -> ServerURL {
-        guard let u = ServerURL(url) else { throw ValidationError("--url: expected ws://HOST:PORT, got '\(url)'") }
+        guard let u = ServerURL(url, caFile: tlsCa) else { throw ValidationError("--url: expected ws://HOST:PORT or wss://HOST:PORT, got '\(url)'") }
+        do {
+            try u.checkTLS()
+        } catch {
+            throw ValidationError(error.message)
+        }
         return u
     }
 

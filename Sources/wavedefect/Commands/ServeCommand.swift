@@ -12,7 +12,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Settings come from the defaults, then --config FILE (YAML), then WAVEDEFECT_KEYS, then these flags.
             --dev uses the public dev key (devkey / secret), serves /dev/token for the web page, and refuses
-            any host but loopback.
+            any host but loopback. SIGHUP reloads the TLS certificate and key (open connections are kept).
             """
     )
 
@@ -54,6 +54,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "iTunes lookups waiting at most (default 256).") var itunesQueueMax: Int?
     @Option(help: "iTunes storefront, a two-letter country code (default: Apple's, US).") var itunesCountry: String?
     @Flag(help: "Do not look up tracks the catalog lacks on iTunes.") var noItunesLookups = false
+
+    @Option(help: "PEM certificate chain (leaf first): serve HTTPS and wss:// on --port.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Flag(help: "With --dev: make (or reuse) a self-signed certificate for 127.0.0.1 in tls/ next to the database.") var devTls = false
+    @Option(help: "Seconds a client has to finish the TLS handshake (default 10).") var tlsHandshakeTimeout: Double?
+    @Option(help: "Also listen on this plain-HTTP port, answering every request with a redirect to https://.") var httpRedirectPort: Int?
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -120,6 +126,11 @@ struct ServeCommand: ParsableCommand {
         if let v = itunesQueueMax { c.itunes.maxQueued = v }
         if let v = itunesCountry { c.itunes.country = v }
         if noItunesLookups { c.itunes.enabled = false }
+        if let v = tlsCert { c.tls.certificate = v }
+        if let v = tlsKey { c.tls.key = v }
+        if devTls { c.tls.devCertificate = true }
+        if let v = tlsHandshakeTimeout { c.tls.handshakeTimeout = v }
+        if let v = httpRedirectPort { c.tls.redirectPort = v }
         return c
     }
 }
