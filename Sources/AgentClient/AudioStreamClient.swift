@@ -70,7 +70,7 @@ public final class AudioStreamClient {
     }
 
     public func start() {
-        let client = LoopWebSocketClient(host: url.host, port: url.port, path: "\(url.prefix)/rtc?access_token=\(token)")
+        let client = url.makeClient(path: "\(url.prefix)/rtc?access_token=\(token)")
         self.client = client
         client.onText = { [unowned self] bytes in
             guard let message = try? JSONParser.parse(bytes) else { return }

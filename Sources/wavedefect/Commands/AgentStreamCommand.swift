@@ -22,7 +22,8 @@ struct AgentStreamCommand: ParsableCommand {
     )
 
     @Argument(help: "Audio file to stream.") var file: String
-    @Option(help: "The server, ws://HOST:PORT.") var url: String
+    @Option(help: "The server, ws://HOST:PORT or wss://HOST:PORT.") var url: String
+    @Option(help: "With wss://: PEM file of the CA that verifies the server (default: the system's trusted roots).") var tlsCa: String?
     @Option(help: "Join token (a participant that may publish data).") var token: String
     @Option(help: "Room (checked against the token's).") var room: String?
     @Option(help: "s16le or container.") var format = "s16le"
@@ -36,7 +37,12 @@ struct AgentStreamCommand: ParsableCommand {
     @Flag(help: "Leave as soon as a match arrives.") var untilMatch = false
 
     func validate() throws {
-        guard ServerURL(url) != nil else { throw ValidationError("--url: expected ws://HOST:PORT, got '\(url)'") }
+        guard let u = ServerURL(url, caFile: tlsCa) else { throw ValidationError("--url: expected ws://HOST:PORT or wss://HOST:PORT, got '\(url)'") }
+        do {
+            try u.checkTLS()
+        } catch {
+            throw ValidationError(error.message)
+        }
         guard ["s16le", "container"].contains(format) else { throw ValidationError("--format: s16le or container") }
         guard AudioStreamDecoder.pcmRates.contains(sampleRate) else { throw ValidationError("--sample-rate: \(AudioStreamDecoder.pcmRates)") }
         guard (10...5000).contains(chunkMs) else { throw ValidationError("--chunk-ms: 10…5000") }
@@ -55,7 +61,7 @@ struct AgentStreamCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let loop = try EventLoop()
-        let client = AudioStreamClient(url: ServerURL(url)!, token: token, stream: stream, loop: loop)
+        let client = AudioStreamClient(url: ServerURL(url, caFile: tlsCa)!, token: token, stream: stream, loop: loop)
         client.speed = speed
         client.linger = linger
         client.agentWait = agentWait
