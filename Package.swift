@@ -60,6 +60,9 @@ let package = Package(
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
         // Spotify Web API (issue 9): the polling state machine and the documented JSON shapes.
         .target(name: "SpotifyCore", dependencies: ["WireJSON"]),
+        // YouTube Data API v3 search for a track's video (issue 9 item 4): URL, answer, cache
+        // rule, when to stop asking.
+        .target(name: "YouTubeCore", dependencies: ["WireJSON"]),
         // iTunes Search API (issue 9): search URLs, the documented answer, the match rule, the
         // paced lookup queue.
         .target(name: "ITunesCore", dependencies: ["WireJSON"]),
@@ -94,7 +97,7 @@ let package = Package(
             name: "WaveDefectServer",
             dependencies: [
                 "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "ITunesClient", "ITunesCore", "LiveKitProtocol",
-                "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol",
+                "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol", "YouTubeCore",
                 "CLibUV", logging, swiftProtobuf, .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: hotPath
@@ -178,6 +181,7 @@ let package = Package(
         .testTarget(name: "LiveRecognitionTests", dependencies: ["AgentKit", "AudioDecoding", "LiveRecognition", "MusicCatalog", "WireJSON"]),
         .testTarget(name: "FingerprintCoreTests", dependencies: ["FingerprintCore", "NumericCore"]),
         .testTarget(name: "SpotifyCoreTests", dependencies: ["SpotifyCore", "WireJSON"]),
+        .testTarget(name: "YouTubeCoreTests", dependencies: ["YouTubeCore"]),
         .testTarget(name: "ITunesCoreTests", dependencies: ["ITunesCore", "WireJSON"]),
         .testTarget(
             name: "MusicIndexTests",

@@ -11,11 +11,14 @@ public final class MusicContext: Sendable {
     public let catalog: Catalog
     public let index: LiveIndex
     public let profiles: ProfileStore
+    /// YouTube links for published tracks; nil: none (`youtube_url` null).
+    public let trackLinks: (any TrackLinkSource)?
     private let directoryCache = Mutex<(count: Int, directory: TrackDirectory)>((-1, TrackDirectory()))
 
-    public init(catalog: Catalog, index: LiveIndex) {
+    public init(catalog: Catalog, index: LiveIndex, trackLinks: (any TrackLinkSource)? = nil) {
         self.catalog = catalog
         self.index = index
+        self.trackLinks = trackLinks
         profiles = ProfileStore(catalog: catalog)
     }
 
@@ -26,6 +29,12 @@ public final class MusicContext: Sendable {
         let directory = TrackDirectory(try catalog.allTracks().map(Self.info))
         directoryCache.withLock { $0 = (count, directory) }
         return directory
+    }
+
+    /// The YouTube links of `trackIDs` known now (cache only; see `TrackLinkSource`).
+    public func youtubeURLs(for trackIDs: [Int64], in directory: TrackDirectory) -> [Int64: String] {
+        guard let trackLinks, !trackIDs.isEmpty else { return [:] }
+        return trackLinks.youtubeURLs(for: trackIDs.map { directory[$0] })
     }
 
     static func info(_ t: Track) -> TrackInfo {

@@ -51,6 +51,8 @@ final class RecommenderAgent: Agent {
             return answer(TasteJSON.error(error))
         }
         states[sender] = state
-        return answer(TasteJSON.recs(for: sender, recommendations, tracks: try context.directory()))
+        let directory = try context.directory()
+        let links = context.youtubeURLs(for: recommendations.map(\.trackID), in: directory)
+        return answer(TasteJSON.recs(for: sender, recommendations, tracks: directory, youtubeURLs: links))
     }
 }

@@ -88,6 +88,16 @@ extension Catalog {
             landmarks BLOB NOT NULL
         );
         """,
+        // 6: YouTube search answers by normalized query (Catalog+YouTube.swift, docs/youtube.md):
+        // one YouTube Data API search per track; video_id NULL records that the search found
+        // nothing (asked again once that answer is older than youtube_negative_ttl).
+        """
+        CREATE TABLE youtube_links (
+            query_key TEXT PRIMARY KEY,
+            video_id TEXT,
+            fetched_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

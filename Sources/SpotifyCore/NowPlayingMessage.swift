@@ -2,12 +2,13 @@ import WireJSON
 
 /// The payload published on topic `now-playing` (docs/spotify.md#now-playing):
 /// `{"identity","is_playing","progress_ms","track":{"spotify_id","name","artists","album",
-/// "image","duration_ms","catalog_id"}}`, `track` null when nothing plays, `catalog_id` null
-/// when the catalog lacks the track. It never carries the token.
+/// "image","duration_ms","catalog_id","youtube_url"}}`, `track` null when nothing plays,
+/// `catalog_id` null when the catalog lacks the track, `youtube_url` null without a YouTube key
+/// or a video (docs/youtube.md). It never carries the token.
 public enum NowPlayingMessage {
     public static let topic = "now-playing"
 
-    public static func encode(identity: String, playback: SpotifyPlayback, catalogID: Int64?) -> [UInt8] {
+    public static func encode(identity: String, playback: SpotifyPlayback, catalogID: Int64?, youtubeURL: String? = nil) -> [UInt8] {
         var w = JSONWriter(reservingCapacity: 256)
         w.beginObject()
         w.key("identity"); w.string(identity)
@@ -30,6 +31,8 @@ public enum NowPlayingMessage {
             w.key("duration_ms"); w.int(t.durationMilliseconds)
             w.key("catalog_id")
             if let catalogID { w.int(catalogID) } else { w.null() }
+            w.key("youtube_url")
+            if let youtubeURL { w.string(youtubeURL) } else { w.null() }
             w.endObject()
         } else {
             w.null()

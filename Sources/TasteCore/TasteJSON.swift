@@ -98,8 +98,9 @@ public enum TasteJSON {
         return w.bytes
     }
 
-    /// `{"for":ID,"tracks":[{"id","title","artist","score","why"}]}`.
-    public static func recs(for identity: String, _ recommendations: [Recommendation], tracks directory: TrackDirectory) -> [UInt8] {
+    /// `{"for":ID,"tracks":[{"id","title","artist","score","why","youtube_url"}]}`; `youtube_url`
+    /// null when no video is known for the track (docs/youtube.md).
+    public static func recs(for identity: String, _ recommendations: [Recommendation], tracks directory: TrackDirectory, youtubeURLs: [Int64: String] = [:]) -> [UInt8] {
         var w = JSONWriter(reservingCapacity: 128 + 160 * recommendations.count)
         w.beginObject()
         w.key("for")
@@ -113,6 +114,8 @@ public enum TasteJSON {
             w.double(r.score)
             w.key("why")
             w.string(r.why(directory))
+            w.key("youtube_url")
+            if let url = youtubeURLs[r.trackID] { w.string(url) } else { w.null() }
             w.endObject()
         }
         w.endArray()

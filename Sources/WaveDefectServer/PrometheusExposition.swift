@@ -121,6 +121,7 @@ extension WaveDefectServer {
         writeAgentMetrics(to: &p)
         writeSpotifyMetrics(to: &p)
         writeITunesMetrics(to: &p)
+        writeYouTubeMetrics(to: &p)
 
         let h = loop.writeLatency
         p.metric("wavedefect_publish_write_latency_seconds", "histogram", "Time from a message's encoding to its bytes reaching the kernel.")

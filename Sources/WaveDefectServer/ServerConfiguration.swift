@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var itunes = ITunesLookupSettings()
     /// HTTPS and wss:// on the listening port (config section `tls`, README#tls).
     public var tls = TLSSettings()
+    /// YouTube links for tracks shown in a room (docs/youtube.md).
+    public var youtube = YouTubeLookupSettings()
 
     public init() {}
 

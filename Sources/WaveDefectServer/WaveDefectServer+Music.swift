@@ -41,7 +41,8 @@ extension WaveDefectServer {
         startITunes(library)
         // The shipped agents run over the server's own catalog and index; agents given to
         // `init` (embedders, tests) keep precedence.
-        let context = MusicContext(catalog: library.catalog, index: library.index)
+        let links: (any TrackLinkSource)? = youtube.isEnabled ? CatalogTrackLinks(catalog: library.catalog, server: self) : nil
+        let context = MusicContext(catalog: library.catalog, index: library.index, trackLinks: links)
         musicContext = context
         let shipped = StandardAgents.factory(context: context)
         for name in shipped.names where agentDispatcher.factory.maker(for: name) == nil {

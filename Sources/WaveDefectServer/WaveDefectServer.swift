@@ -66,6 +66,8 @@ public final class WaveDefectServer {
     let embedPreview: PreviewEmbedder?
     /// iTunes lookups for tracks the catalog lacks (docs/itunes.md), once the catalog is open.
     var itunes: ITunesPreviewFetcher?
+    /// YouTube links for tracks shown in rooms (docs/youtube.md); inert without a key.
+    var youtube: YouTubeLinks!
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
@@ -94,6 +96,7 @@ public final class WaveDefectServer {
         agentDispatcher = AgentDispatcher(server: self, factory: agents)
         agentDispatchHandler = agentDispatcher
         workers = WorkerPool(server: self)
+        youtube = YouTubeLinks(server: self)
         if !definitions.isEmpty {
             logger.info("room definitions loaded", metadata: ["rooms": "\(definitions.keys.sorted())", "dir": "\(configuration.roomsDirectory)"])
         }

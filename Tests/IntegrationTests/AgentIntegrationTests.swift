@@ -8,7 +8,8 @@ import WireJSON
 /// `recommender`, the same agents as a headless bot (`agent run`) and as a worker
 /// (`agent worker`), and what happens when those processes die. One server with the demo
 /// catalog for the suite; serialized, because a registered worker takes every dispatch.
-@Suite(.sharedServer(demoCatalog: true, upstream: true), .serialized) struct AgentIntegrationTests {
+@Suite(.sharedServer(arguments: ["--youtube-api-key", FakeUpstream.youtubeKey], demoCatalog: true, upstream: true), .serialized)
+struct AgentIntegrationTests {
     static let demoRoom = "wave-defect-lab"
 
     /// The suite's server (the repository's rooms, the demo catalog), once the catalog is

@@ -81,7 +81,9 @@ enum SpotifyBodies {
             spotifyID: "id1", name: "Song \"Q\"", artists: ["A", "B"], album: "Al", image: nil, durationMilliseconds: 1000
         ))
         #expect(String(decoding: NowPlayingMessage.encode(identity: "ann", playback: p, catalogID: 7), as: UTF8.self)
-            == #"{"identity":"ann","is_playing":true,"progress_ms":42,"track":{"spotify_id":"id1","name":"Song \"Q\"","artists":["A","B"],"album":"Al","image":null,"duration_ms":1000,"catalog_id":7}}"#)
+            == #"{"identity":"ann","is_playing":true,"progress_ms":42,"track":{"spotify_id":"id1","name":"Song \"Q\"","artists":["A","B"],"album":"Al","image":null,"duration_ms":1000,"catalog_id":7,"youtube_url":null}}"#)
+        #expect(String(decoding: NowPlayingMessage.encode(identity: "ann", playback: p, catalogID: nil, youtubeURL: "https://www.youtube.com/watch?v=abc"), as: UTF8.self)
+            .hasSuffix(#""catalog_id":null,"youtube_url":"https://www.youtube.com/watch?v=abc"}}"#))
         #expect(String(decoding: NowPlayingMessage.encode(identity: "bo", playback: .nothing, catalogID: nil), as: UTF8.self)
             == #"{"identity":"bo","is_playing":false,"progress_ms":null,"track":null}"#)
         #expect(String(decoding: NowPlayingMessage.expired, as: UTF8.self) == #"{"type":"spotify_expired"}"#)

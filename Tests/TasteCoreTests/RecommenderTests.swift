@@ -25,8 +25,12 @@ import WireJSON
         let json = try JSONParser.parse(TasteJSON.recs(for: "bob", recs, tracks: catalog.tracks))
         #expect(json["for"] == "bob")
         let track = try #require(json["tracks"]?.arrayValue?.first?.objectValue)
-        #expect(track.keys == ["id", "title", "artist", "score", "why"])
+        #expect(track.keys == ["id", "title", "artist", "score", "why", "youtube_url"])
         #expect(track["why"]?.stringValue == first.why(catalog.tracks))
+        #expect(track["youtube_url"] == .null, "no link known")
+        let linked = try JSONParser.parse(TasteJSON.recs(for: "bob", recs, tracks: catalog.tracks, youtubeURLs: [first.trackID: "https://www.youtube.com/watch?v=x1"]))
+        #expect(linked["tracks"]?.arrayValue?[0]["youtube_url"] == "https://www.youtube.com/watch?v=x1")
+        #expect(linked["tracks"]?.arrayValue?[1]["youtube_url"] == .null)
     }
 
     @Test func seedsNeverComeBackOnAnyPage() throws {

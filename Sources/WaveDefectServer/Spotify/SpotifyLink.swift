@@ -107,11 +107,11 @@ final class SpotifyLink {
         publications += 1
         let serial = publications
         guard let track = playback.track, let library = server.music else {
-            send(playback, catalogID: nil)
+            withYouTubeLink(playback, catalogID: nil, serial: serial)
             return
         }
         if let known = catalogIDs[track.spotifyID] {
-            send(playback, catalogID: known)
+            withYouTubeLink(playback, catalogID: known, serial: serial)
             return
         }
         server.loop.submit(work: { () -> Int64? in
@@ -127,14 +127,25 @@ final class SpotifyLink {
                 }
             }
             guard serial == self.publications else { return }
-            self.send(playback, catalogID: id)
+            self.withYouTubeLink(playback, catalogID: id, serial: serial)
         })
     }
 
-    private func send(_ playback: SpotifyPlayback, catalogID: Int64?) {
+    /// Publishes once the track's YouTube link is known (cache: at once; otherwise one search,
+    /// docs/youtube.md). A newer state published meanwhile wins: this one is dropped.
+    private func withYouTubeLink(_ playback: SpotifyPlayback, catalogID: Int64?, serial: Int) {
+        guard let track = playback.track, server.youtube.isEnabled else { return send(playback, catalogID: catalogID, youtubeURL: nil) }
+        server.youtube.link(title: track.name, artist: track.artists.first) { [weak self] url in
+            guard let self, self.poller.phase != .stopped, serial == self.publications else { return }
+            self.send(playback, catalogID: catalogID, youtubeURL: url)
+        }
+    }
+
+    private func send(_ playback: SpotifyPlayback, catalogID: Int64?, youtubeURL: String?) {
         guard isPresent else { return }
         server.spotifyStats.published += 1
-        publish(NowPlayingMessage.encode(identity: participant.identity, playback: playback, catalogID: catalogID), on: NowPlayingMessage.topic)
+        let payload = NowPlayingMessage.encode(identity: participant.identity, playback: playback, catalogID: catalogID, youtubeURL: youtubeURL)
+        publish(payload, on: NowPlayingMessage.topic)
     }
 
     /// Publishes `payload` (JSON) on `topic` from the server (no sender, so the participant

@@ -45,6 +45,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "iTunes Search API base URL (default https://itunes.apple.com).") var itunesBase: String?
     @Option(help: "YouTube Data API base URL (default https://www.googleapis.com).") var youtubeApiBase: String?
     @Option(help: "YouTube Data API key (none: no YouTube lookups).") var youtubeApiKey: String?
+    @Option(help: "Seconds a YouTube search that found no video stands before it is asked again (default 2592000, 30 days).") var youtubeNegativeTtl: Double?
+    @Option(help: "Seconds without YouTube searches after the quota ran out or the key was refused (default 3600).") var youtubeQuotaPause: Double?
+    @Option(help: "Seconds one YouTube search may take (default 10).") var youtubeRequestTimeout: Double?
     @Option(help: "Spotify app client id, handed to the browser for PKCE.") var spotifyClientId: String?
     @Option(help: "Spotify redirect URI (http://127.0.0.1:PORT/…), handed to the browser.") var spotifyRedirectUri: String?
     @Option(help: "Seconds between Spotify currently-playing polls per participant; fractional allowed (default 5).") var spotifyPollInterval: Double?
@@ -117,6 +120,9 @@ struct ServeCommand: ParsableCommand {
         if let v = itunesBase { c.spotify.itunesBase = v }
         if let v = youtubeApiBase { c.spotify.youtubeAPIBase = v }
         if let v = youtubeApiKey { c.spotify.youtubeAPIKey = v }
+        if let v = youtubeNegativeTtl { c.youtube.negativeTTL = v }
+        if let v = youtubeQuotaPause { c.youtube.quotaPause = v }
+        if let v = youtubeRequestTimeout { c.youtube.requestTimeout = v }
         if let v = spotifyClientId { c.spotify.spotifyClientID = v }
         if let v = spotifyRedirectUri { c.spotify.spotifyRedirectURI = v }
         if let v = spotifyPollInterval { c.spotify.spotifyPollInterval = v }

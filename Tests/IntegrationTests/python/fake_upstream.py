@@ -20,6 +20,8 @@ scenario, the rest makes it unique per test. currently-playing, by the n-th requ
   stall    1: never answered (held STALL_SECONDS), then E playing
   huge     1: 200 with a HUGE_BYTES body, then F playing
   playing  always A playing, progress counted from the token's first request (browser tests)
+  ytnone   always "Novideo Song" playing (YouTube finds no video for it)
+  ytquota  1-3: "Quota Song" playing (YouTube answers quotaExceeded), then "Later Song"
   anything else: 204
 /v1/me/top/tracks answers every token (but `expire` and `itunes`) with TOP_TRACKS: two tracks
 that are in the demo catalog ("Pale Tides", "Drifting Clouds") and one that is not. The
@@ -43,7 +45,7 @@ Access tokens are `playing-…` (the scenario above), valid ACCESS_SECONDS.
 YouTube (`/youtube/v3/search?part=snippet&type=video&q=…&key=…`): the key must be
 YOUTUBE_KEY (else 400 as Google answers a bad key); the video id is derived from `q`
 ("yt" + the first 9 hex digits of its SHA-256), so a test can predict it. A `q` containing
-"quota" is answered 403 quotaExceeded.
+"quota" (any case) is answered 403 quotaExceeded; one containing "novideo" finds nothing.
 
 Signals: children started by the test runner inherit a signal mask with SIGTERM blocked (the
 runner's threads block signals for libdispatch), so the script unblocks them first; without
@@ -154,6 +156,11 @@ def now_playing(r):
         if n == 1:
             return r.answer(200, b'{"pad":"' + b"x" * HUGE_BYTES + b'"}')
         return r.answer(200, currently_playing("trackF", "Song F"))
+    if s == "ytnone":
+        return r.answer(200, currently_playing("ytNone", "Novideo Song"))
+    if s == "ytquota":
+        if n <= 3: return r.answer(200, currently_playing("ytQuota", "Quota Song"))
+        return r.answer(200, currently_playing("ytLater", "Later Song"))
     if s == "playing":
         with ACCOUNTS_LOCK:
             started = PLAYING_SINCE.setdefault(r.token, time.time())
@@ -269,9 +276,12 @@ def youtube_search(r):
     if key != YOUTUBE_KEY:
         return r.answer(400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
                                         "errors": [{"reason": "badRequest", "domain": "global"}]}})
-    if "quota" in q:
+    if "quota" in q.lower():
         return r.answer(403, {"error": {"code": 403, "message": "The request cannot be completed because you have exceeded your quota.",
                                         "errors": [{"reason": "quotaExceeded", "domain": "youtube.quota"}]}})
+    if "novideo" in q.lower():
+        return r.answer(200, {"kind": "youtube#searchListResponse", "etag": "empty", "regionCode": "US",
+                              "pageInfo": {"totalResults": 0, "resultsPerPage": 1}, "items": []})
     vid = youtube_video_id(q)
     item = {"kind": "youtube#searchResult", "etag": "e-" + vid,
             "id": {"kind": "youtube#video", "videoId": vid},
