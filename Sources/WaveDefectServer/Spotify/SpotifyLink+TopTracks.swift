@@ -1,6 +1,7 @@
 import AgentKit
 import EventLoop
 import HTTPClient
+import ITunesCore
 import SystemClock
 import MusicCatalog
 import SpotifyCore
@@ -81,8 +82,8 @@ extension MusicLibrary {
         return nil
     }
 
-    /// Resolves top tracks (Spotify id, ISRC, then title and artist by fuzzy search, the
-    /// artist deciding) and stores them as the identity's `spotify_top` profile entries,
+    /// Resolves top tracks (Spotify id, ISRC, then by fuzzy search a track of the same title,
+    /// the artist deciding between those) and stores them as the identity's `spotify_top` profile entries,
     /// weighted by rank (the first 1.0, the last 0.5). Tracks it cannot resolve come back in
     /// `missing`, for an iTunes lookup.
     func storeTopTracks(_ tracks: [SpotifyTrack], identity: String) throws -> TopTracksStored {
@@ -94,7 +95,11 @@ extension MusicLibrary {
             let weight = tracks.count > 1 ? 1 - 0.5 * Double(rank) / Double(tracks.count - 1) : 1
             var id = catalogID(for: track)
             if id == nil {
-                let hits = (try? catalog.searchTracks(query: track.name, limit: 10)) ?? []
+                // Only hits with the same title (decorations aside): the fuzzy search also
+                // finds the artist's other songs ("Top Two" for "Top One"), and the artist
+                // alone must not decide between different songs.
+                let title = MatchText.normalizeTitle(track.name)
+                let hits = ((try? catalog.searchTracks(query: track.name, limit: 10)) ?? []).filter { MatchText.normalizeTitle($0.track.title ?? "") == title }
                 let infos = hits.map { TrackInfo(id: $0.track.id, title: $0.track.title ?? "", artist: $0.track.artist ?? "", album: $0.track.album ?? "") }
                 id = TrackTextMatcher.pick(title: track.name, artist: track.artists.first, hits: infos)
             }
