@@ -43,6 +43,10 @@ public final class ITunesPreviewFetcher {
     private var waits: [Int: LoopTimer] = [:]
     private var nextWait = 0
     public private(set) var isClosed = false
+    /// Lookups refused because the queue was full, admitted again when `deferralTimer` fires
+    /// (`settings.refusedRetrySeconds`), each at most `settings.retry.maxRetries` times.
+    private var deferred: [(key: String, job: Job, completion: (PreviewOutcome) -> Void, attempts: Int)] = []
+    private var deferralTimer: LoopTimer?
 
     public init(loop: EventLoop, http: CurlMulti, catalog: Catalog, index: LiveIndex?, settings: ITunesSettings, embed: @escaping PreviewEmbedder) {
         self.loop = loop
@@ -58,6 +62,8 @@ public final class ITunesPreviewFetcher {
     public var pendingCount: Int { jobs.count }
     /// Lookups waiting for their turn.
     public var waitingCount: Int { queue.waitingCount }
+    /// Lookups refused for a full queue, to be admitted again later.
+    public var deferredCount: Int { deferred.count }
     /// Lookups under way (searching, downloading, embedding).
     public var runningCount: Int { queue.running.count }
 
@@ -77,7 +83,7 @@ public final class ITunesPreviewFetcher {
     public func search(term: String, limit: Int, completion: @escaping (Result<[ITunesTrack], ITunesFetchError>) -> Void) {
         let url = ITunesSearchAPI.searchURL(base: settings.base, term: term, limit: limit, country: settings.country)
         stats.searches += 1
-        paced(request(url, maxBytes: ITunesSearchAPI.maxSearchBodyBytes), key: nil) { result in
+        call(request(url, maxBytes: ITunesSearchAPI.maxSearchBodyBytes), key: nil) { result in
             completion(Self.readSearch(result))
         }
     }
@@ -89,14 +95,19 @@ public final class ITunesPreviewFetcher {
         isClosed = true
         for timer in waits.values { timer.stop() }
         waits.removeAll()
+        deferralTimer?.stop()
+        for d in deferred { d.completion(.failed("iTunes client closed")) }
+        deferred.removeAll()
         for key in queue.drain() { complete(key, .failed("iTunes client closed")) }
         for task in tasks.values { task.cancel() }
         tasks.removeAll()
+        // Lookups waiting for a pacing slot or a retry hear it too.
+        for key in Array(jobs.keys) { complete(key, .failed("iTunes client closed")) }
     }
 
     // MARK: Driving the queue
 
-    private func admit(_ key: String, _ job: Job, _ completion: @escaping (PreviewOutcome) -> Void) {
+    private func admit(_ key: String, _ job: Job, _ completion: @escaping (PreviewOutcome) -> Void, attempts: Int = 0) {
         guard !isClosed else { return completion(.failed("iTunes client closed")) }
         let admission = queue.enqueue(key, now: SystemClock.monotonicNanoseconds)
         switch admission {
@@ -106,10 +117,23 @@ public final class ITunesPreviewFetcher {
         case .alreadyQueued, .running:
             stats.joined += 1
             jobs[key]?.completions.append(completion)
+        case .full where attempts < settings.retry.maxRetries && deferred.count < settings.queue.maxQueued:
+            // Not lost: admitted again once the queue had time to drain.
+            deferred.append((key, job, completion, attempts + 1))
+            if deferralTimer == nil {
+                deferralTimer = LoopTimer(loop: loop) { [weak self] in self?.admitDeferred() }
+            }
+            if deferred.count == 1 { deferralTimer?.start(afterMilliseconds: UInt64(max(0, settings.refusedRetrySeconds) * 1000)) }
         case .recentlyUnmatched, .full:
             stats.refused += 1
             completion(.refused(admission))
         }
+    }
+
+    private func admitDeferred() {
+        let again = deferred
+        deferred.removeAll()
+        for d in again { admit(d.key, d.job, d.completion, attempts: d.attempts) }
     }
 
     private func pump() {
@@ -156,7 +180,7 @@ public final class ITunesPreviewFetcher {
     private func searchFor(_ key: String, _ wanted: WantedTrack) {
         let url = ITunesSearchAPI.searchURL(base: settings.base, term: wanted.searchTerm, limit: settings.searchLimit, country: settings.country)
         stats.searches += 1
-        paced(request(url, maxBytes: ITunesSearchAPI.maxSearchBodyBytes), key: key) { [weak self] result in
+        call(request(url, maxBytes: ITunesSearchAPI.maxSearchBodyBytes), key: key) { [weak self] result in
             guard let self else { return }
             switch Self.readSearch(result) {
             case .failure(let error): self.complete(key, .failed(error.description))
@@ -184,7 +208,7 @@ public final class ITunesPreviewFetcher {
         var r = request(url, maxBytes: settings.maxPreviewBytes)
         r.followRedirects = true
         stats.downloads += 1
-        paced(r, key: key) { [weak self] result in
+        call(r, key: key) { [weak self] result in
             guard let self else { return }
             switch result {
             case .failure(let error):
@@ -216,6 +240,45 @@ public final class ITunesPreviewFetcher {
         return r
     }
 
+    /// Sends `request` in its pacing slot and tries a transient failure again as
+    /// `settings.retry` says (each try takes a pacing slot of its own); the completion hears
+    /// the last answer.
+    private func call(
+        _ request: HTTPClientRequest, key: String?, failedAttempts: Int = 0,
+        completion: @escaping (Result<HTTPClientResponse, HTTPClientError>) -> Void
+    ) {
+        paced(request, key: key) { [weak self] result in
+            guard let self, !self.isClosed else { return completion(result) }
+            let failure: RetryPolicy.Failure?
+            switch result {
+            case .failure(let error): failure = error == .cancelled ? nil : .transport(transient: error.isTransient)
+            case .success(let response) where response.status != 200:
+                failure = .status(response.status, retryAfter: response.header("Retry-After"))
+            case .success: failure = nil
+            }
+            guard let failure, let delay = self.settings.retry.delay(after: failure, failedAttempts: failedAttempts + 1) else {
+                return completion(result)
+            }
+            self.stats.retries += 1
+            self.wait(seconds: delay) { [weak self] in
+                guard let self, !self.isClosed else { return completion(.failure(.cancelled)) }
+                self.call(request, key: key, failedAttempts: failedAttempts + 1, completion: completion)
+            }
+        }
+    }
+
+    /// Runs `body` after `seconds` on a one-shot timer (dropped by `close`).
+    private func wait(seconds: Double, _ body: @escaping () -> Void) {
+        let id = nextWait
+        nextWait += 1
+        let timer = LoopTimer(loop: loop) { [weak self] in
+            self?.waits[id] = nil
+            body()
+        }
+        waits[id] = timer
+        timer.start(afterMilliseconds: UInt64((max(0, seconds) * 1000).rounded(.up)))
+    }
+
     /// Sends `request` in its pacing slot (at once when the slot is now).
     private func paced(_ request: HTTPClientRequest, key: String?, completion: @escaping (Result<HTTPClientResponse, HTTPClientError>) -> Void) {
         let now = SystemClock.monotonicNanoseconds
@@ -226,14 +289,7 @@ public final class ITunesPreviewFetcher {
             if let key, task.isPending { self.tasks[key] = task }
         }
         guard at > now else { return send() }
-        let id = nextWait
-        nextWait += 1
-        let timer = LoopTimer(loop: loop) { [weak self] in
-            self?.waits[id] = nil
-            send()
-        }
-        waits[id] = timer
-        timer.start(afterMilliseconds: (at - now + 999_999) / 1_000_000)
+        wait(seconds: Double(at - now) / 1e9, send)
     }
 
     static func readSearch(_ result: Result<HTTPClientResponse, HTTPClientError>) -> Result<[ITunesTrack], ITunesFetchError> {

@@ -17,6 +17,11 @@ public struct ITunesSettings: Sendable, Equatable {
     public var queue = LookupQueue<String>.Configuration()
     /// The match rule's weights and thresholds.
     public var matcher = ITunesMatcher()
+    /// Which failed calls are tried again, how often and when (docs/itunes.md#retries).
+    public var retry = RetryPolicy()
+    /// Seconds before a lookup refused for a full queue is admitted again (at most
+    /// `retry.maxRetries` times).
+    public var refusedRetrySeconds: Double = 60
 
     public init() {}
 }
@@ -73,6 +78,8 @@ public struct ITunesStats: Sendable, Equatable {
     public var unmatched = 0
     public var failures = 0
     public var refused = 0
+    /// Calls tried again after a transient failure.
+    public var retries = 0
     /// Lookups that joined one already waiting or running for the same track.
     public var joined = 0
     public var previewBytes = 0

@@ -44,6 +44,9 @@ public struct CrawlCommand: ParsableCommand {
     @Option(help: "Largest preview accepted, in kilobytes.")
     public var maxPreviewKb = 4096
 
+    @Option(help: "Retries of a call that failed transiently: timeout, connection, 5xx, 429 (0...10).")
+    public var maxRetries = 2
+
     @Flag(help: "No progress, only the summary.")
     public var quiet = false
 
@@ -56,6 +59,7 @@ public struct CrawlCommand: ParsableCommand {
         guard callsPerMinute.isFinite, callsPerMinute > 0, callsPerMinute <= 60_000 else { throw ValidationError("--calls-per-minute must be in (0, 60000]") }
         guard timeout.isFinite, timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard maxPreviewKb > 0 else { throw ValidationError("--max-preview-kb must be positive") }
+        guard (0...10).contains(maxRetries) else { throw ValidationError("--max-retries must be in 0...10") }
     }
 
     var settings: ITunesSettings {
@@ -66,6 +70,7 @@ public struct CrawlCommand: ParsableCommand {
         s.maxPreviewBytes = maxPreviewKb << 10
         s.queue.callsPerMinute = callsPerMinute
         s.queue.maxQueued = max(limit, s.queue.maxQueued)
+        s.retry.maxRetries = maxRetries
         return s
     }
 

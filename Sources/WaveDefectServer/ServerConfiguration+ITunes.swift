@@ -1,4 +1,5 @@
 import ITunesClient
+import ITunesCore
 
 /// How the server looks up tracks it has never heard through iTunes previews
 /// (docs/itunes.md#configuration). Flags `--itunes-*` and config-file keys `itunes_*` set it;
@@ -16,11 +17,19 @@ public struct ITunesLookupSettings: Sendable, Equatable {
     public var maxPreviewBytes = 4 << 20
     /// The storefront searched; nil: Apple's default (US).
     public var country: String?
+    /// Retries of a call that failed transiently (timeout, connection, 5xx, 429), after
+    /// `retryBackoff` seconds doubled per retry up to `retryMaxBackoff` (docs/itunes.md#retries).
+    public var maxRetries = 2
+    public var retryBackoff: Double = 2
+    public var retryMaxBackoff: Double = 30
+    /// Seconds before a lookup refused for a full queue is admitted again.
+    public var refusedRetry: Double = 60
 
     public init() {}
 
     static let fileFields: Set<String> = [
         "itunes_lookups", "itunes_calls_per_minute", "itunes_queue_max", "itunes_request_timeout", "itunes_max_preview_kb", "itunes_country",
+        "itunes_max_retries", "itunes_retry_backoff", "itunes_retry_max_backoff", "itunes_refused_retry",
     ]
 
     mutating func apply(_ m: [String: ConfigNode]) throws(ConfigurationError) {
@@ -30,6 +39,10 @@ public struct ITunesLookupSettings: Sendable, Equatable {
         if let v = m["itunes_request_timeout"] { requestTimeout = try v.seconds() }
         if let v = m["itunes_max_preview_kb"] { maxPreviewBytes = try v.int(min: 1) << 10 }
         if let v = m["itunes_country"] { country = try v.string() }
+        if let v = m["itunes_max_retries"] { maxRetries = try v.int(min: 0) }
+        if let v = m["itunes_retry_backoff"] { retryBackoff = try v.seconds() }
+        if let v = m["itunes_retry_max_backoff"] { retryMaxBackoff = try v.seconds() }
+        if let v = m["itunes_refused_retry"] { refusedRetry = try v.seconds() }
     }
 
     func validate() throws(ConfigurationError) {
@@ -41,6 +54,11 @@ public struct ITunesLookupSettings: Sendable, Equatable {
         }
         guard maxQueued >= 1, maxPreviewBytes >= 1024 else {
             throw ConfigurationError("itunes_queue_max must be at least 1 and itunes_max_preview_kb at least 1")
+        }
+        guard (0...10).contains(maxRetries) else { throw ConfigurationError("itunes_max_retries: \(maxRetries) is not in 0...10") }
+        for (name, value) in [("itunes_retry_backoff", retryBackoff), ("itunes_retry_max_backoff", retryMaxBackoff), ("itunes_refused_retry", refusedRetry)]
+        where !(value.isFinite && (0...3600).contains(value)) {
+            throw ConfigurationError("\(name): \(value) is not in 0...3600")
         }
         if let country, !(country.count == 2 && country.allSatisfy { $0.isASCII && $0.isLetter }) {
             throw ConfigurationError("itunes_country: '\(country)' is not a two-letter country code")
@@ -56,6 +74,8 @@ public struct ITunesLookupSettings: Sendable, Equatable {
         s.maxPreviewBytes = maxPreviewBytes
         s.queue.callsPerMinute = callsPerMinute
         s.queue.maxQueued = maxQueued
+        s.retry = RetryPolicy(maxRetries: maxRetries, initialBackoff: retryBackoff, maxBackoff: retryMaxBackoff)
+        s.refusedRetrySeconds = refusedRetry
         return s
     }
 }

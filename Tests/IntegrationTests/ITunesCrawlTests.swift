@@ -10,7 +10,7 @@ import WireJSON
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wd-crawl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("catalog.sqlite").path
-        let arguments = ["crawl", "--term", "fakecrawl", "--limit", "20", "--db", db, "--itunes-base", fake.base, "--calls-per-minute", "120", "--timeout", "2"]
+        let arguments = ["crawl", "--term", "fakecrawl", "--limit", "20", "--db", db, "--itunes-base", fake.base, "--calls-per-minute", "120", "--timeout", "2", "--max-retries", "1"]
 
         let launched = Date().timeIntervalSince1970
         let first = try runWavedefect(arguments)
@@ -24,20 +24,23 @@ import WireJSON
         #expect(first.stderr.contains("crawl: 6/6 "))
         #expect(!first.stderr.contains("\u{1B}["))
 
-        // One search and six downloads, paced 60/120 = 0.5 s apart: call k cannot arrive before
-        // its slot, k × 0.5 s after the crawl was launched (a bound no scheduling delay of the
-        // fake's threads can break; unpaced, the seven calls take well under 3 s).
+        // One search, six downloads and one retry of the slow one (it timed out: transient),
+        // paced 60/120 = 0.5 s apart: call k cannot arrive before its slot, k × 0.5 s after the
+        // crawl was launched (a bound no scheduling delay of the fake's threads can break;
+        // unpaced, the eight calls take well under 3 s). The preview that is not audio is not
+        // retried: asking again gets the same bytes.
         let calls = fake.requests
-        #expect(calls.count == 7)
+        #expect(calls.count == 8)
+        #expect(calls.filter { $0.path == "/preview/910006.m4a" }.count == 2)
         #expect(calls.first?.path == "/search?term=fakecrawl&media=music&entity=song&limit=20")
         for (k, call) in calls.enumerated() { #expect(call.time - launched >= Double(k) * 0.5, "call \(k): \(call.path)") }
 
         // Again: the stored songs are known by their iTunes id, so only the two failures are
-        // downloaded again.
+        // downloaded again (the slow one twice: a retry).
         let second = try runWavedefect(arguments)
         #expect(second.stdout.contains("stored 0, already in catalog 4, failed 2, without preview 1 (catalog now 4 tracks)"), "\(second.stdout)")
         let again = fake.requests.dropFirst(calls.count).map(\.path).filter { $0.hasPrefix("/preview/") }.sorted()
-        #expect(again == ["/preview/910005.m4a", "/preview/910006.m4a"])
+        #expect(again == ["/preview/910005.m4a", "/preview/910006.m4a", "/preview/910006.m4a"])
 
         // The crawled catalog is the server's: searchable, with the decoded preview's length.
         let server = try ServerProcess(arguments: ["--db", db])

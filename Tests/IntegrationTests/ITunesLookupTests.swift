@@ -6,10 +6,12 @@ import WireJSON
 /// iTunes previews end to end: the real `wavedefect serve` reads a participant's Spotify top
 /// tracks from `FakeUpstream`, looks the ones its catalog lacks up on the fake iTunes (same
 /// fake server), downloads, decodes and embeds the real AAC preview and stores it. The server
-/// starts with an empty catalog; iTunes calls are paced 0.1 s apart and time out after 2.5 s
-/// (the fake holds its slow preview 6 s).
+/// starts with an empty catalog; iTunes calls are paced 0.1 s apart, time out after 2.5 s
+/// (the fake holds its slow preview 6 s) and are retried once after a transient failure.
 @Suite(.sharedServer(
-    arguments: ["--spotify-poll-interval", "1", "--itunes-calls-per-minute", "600", "--itunes-request-timeout", "2.5"],
+    arguments: [
+        "--spotify-poll-interval", "1", "--itunes-calls-per-minute", "600", "--itunes-request-timeout", "2.5", "--itunes-max-retries", "1",
+    ],
     upstream: true
 )) struct ITunesLookupTests {
     let server: ServerProcess
@@ -135,5 +137,27 @@ import WireJSON
         let records = upstream.records().map(\.path)
         #expect(records.filter { $0.hasPrefix("/search?term=fake+artist+top+two") }.count == 1)
         #expect(records.filter { $0 == "/preview/900003.m4a" }.count == 1)
+    }
+
+    /// Previews that fail once — 503, then 429 with `Retry-After: 1` — are fetched on a retry
+    /// within the same lookup (docs/itunes.md#retries), not left for the next top-tracks read.
+    @Test func aPreviewThatFailsOnceIsFetchedOnARetry() throws {
+        let identity = "itunes-retry-\(UUID().uuidString.prefix(6))"
+        let ws = try listen(identity, scenario: "itunes3")
+        defer { try? ws.close() }
+        let catalog = try Catalog(path: server.databasePath, readOnly: true)
+        let profile = try waitFor("both retried tracks in the profile") {
+            let p = try catalog.profile(identity: identity)
+            return p.count == 2 ? p : nil
+        }
+        let titles = try profile.map { try catalog.track(id: $0.trackID)?.title ?? "?" }
+        #expect(Set(titles) == ["Retry Song", "Wait Song"])
+        let records = upstream.records()
+        let flaky = records.filter { $0.path == "/preview/900004.m4a" }
+        let limited = records.filter { $0.path == "/preview/900005.m4a" }
+        #expect(flaky.count == 2, "503, then the audio")
+        #expect(limited.count == 2, "429, then the audio")
+        if limited.count == 2 { #expect(limited[1].time - limited[0].time >= 0.95, "Retry-After: 1 honoured") }
+        #expect(try server.metric("wavedefect_itunes_calls_total", ["kind": "retry"]).map { $0 >= 2 } == true)
     }
 }

@@ -79,9 +79,10 @@ extension WaveDefectServer {
         for (outcome, n) in [("stored", s.stored), ("known", s.known), ("unmatched", s.unmatched), ("failed", s.failures), ("refused", s.refused), ("joined", s.joined)] {
             p.sample("wavedefect_itunes_lookups_total", [("outcome", outcome)], Double(n))
         }
-        p.metric("wavedefect_itunes_calls_total", "counter", "Calls to Apple: searches and preview downloads.")
+        p.metric("wavedefect_itunes_calls_total", "counter", "Calls to Apple: searches, preview downloads, and retries of either after a transient failure.")
         p.sample("wavedefect_itunes_calls_total", [("kind", "search")], Double(s.searches))
         p.sample("wavedefect_itunes_calls_total", [("kind", "download")], Double(s.downloads))
+        p.sample("wavedefect_itunes_calls_total", [("kind", "retry")], Double(s.retries))
         p.metric("wavedefect_itunes_preview_bytes_total", "counter", "Bytes of previews downloaded.")
         p.sample("wavedefect_itunes_preview_bytes_total", [], Double(s.previewBytes))
         p.metric("wavedefect_itunes_embed_cpu_seconds_total", "counter", "Thread-pool CPU seconds spent decoding and embedding previews.")
@@ -89,5 +90,6 @@ extension WaveDefectServer {
         p.metric("wavedefect_itunes_lookups", "gauge", "iTunes lookups waiting for their turn and under way.")
         p.sample("wavedefect_itunes_lookups", [("state", "waiting")], Double(itunes.waitingCount))
         p.sample("wavedefect_itunes_lookups", [("state", "running")], Double(itunes.runningCount))
+        p.sample("wavedefect_itunes_lookups", [("state", "deferred")], Double(itunes.deferredCount))
     }
 }

@@ -56,6 +56,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds one iTunes search or preview download may take (default 15).") var itunesRequestTimeout: Double?
     @Option(help: "iTunes lookups waiting at most (default 256).") var itunesQueueMax: Int?
     @Option(help: "iTunes storefront, a two-letter country code (default: Apple's, US).") var itunesCountry: String?
+    @Option(help: "Retries of an iTunes call that failed transiently: timeout, connection, 5xx, 429 (default 2).") var itunesMaxRetries: Int?
     @Flag(help: "Do not look up tracks the catalog lacks on iTunes.") var noItunesLookups = false
 
     @Option(help: "PEM certificate chain (leaf first): serve HTTPS and wss:// on --port.") var tlsCert: String?
@@ -131,6 +132,7 @@ struct ServeCommand: ParsableCommand {
         if let v = itunesRequestTimeout { c.itunes.requestTimeout = v }
         if let v = itunesQueueMax { c.itunes.maxQueued = v }
         if let v = itunesCountry { c.itunes.country = v }
+        if let v = itunesMaxRetries { c.itunes.maxRetries = v }
         if noItunesLookups { c.itunes.enabled = false }
         if let v = tlsCert { c.tls.certificate = v }
         if let v = tlsKey { c.tls.key = v }

@@ -14,8 +14,9 @@ GET /search?term=…&media=music&entity=song&limit=N answers the documented shap
 {"resultCount","results":[…]} with the songs below whose artist, title and tags contain every
 word of the term. previewUrl points back here: GET /preview/<trackId>.m4a serves a REAL 30 s
 AAC file made with the ffmpeg CLI before the port is written (`prepare()`) (a tone or noise that differs per song),
-except for the songs marked "notaudio" (an HTML page with 200) and "slow" (held S seconds,
-then the audio). Each request appends a JSON line to LOG_FILE: path, time.
+except for the songs marked "notaudio" (an HTML page with 200), "slow" (held S seconds,
+then the audio), "flaky" (503 on the first request, then the audio) and "limited" (429 with
+Retry-After: 1 on the first request, then the audio). Each request appends a JSON line to LOG_FILE: path, time.
 """
 
 import json
@@ -35,6 +36,10 @@ SONGS = [
     (900001, "Party Tyme Karaoke", "Top One (Karaoke Version)", "Karaoke Hits", 200500, "top fake artist", "audio", "sine=frequency=330"),
     (900002, "Fake Artist", "Top One", "Album Top One", 200900, "top", "audio", "sine=frequency=440"),
     (900003, "Fake Artist", "Top Two", "Album Top Two", 199000, "top", "audio", "sine=frequency=550"),
+    # Previews that fail once, as a CDN sometimes does: 503, then the audio ("flaky"); 429 with
+    # Retry-After: 1, then the audio ("limited").
+    (900004, "Flaky Band", "Retry Song", "Album Retry", 201000, "top", "flaky", "sine=frequency=770"),
+    (900005, "Busy Band", "Wait Song", "Album Wait", 202000, "top", "limited", "sine=frequency=880"),
     # The crawl's catalog: four good previews, one not audio, one slow, one without a preview.
     (910001, "Crawl Band", "Crawl Sine Low", "Crawl Album", 180000, "fakecrawl", "audio", "sine=frequency=220"),
     (910002, "Crawl Band", "Crawl Sine High", "Crawl Album", 181000, "fakecrawl", "audio", "sine=frequency=1760"),
@@ -54,6 +59,7 @@ STATE = {"slow_seconds": 3.0, "log": None, "dir": os.path.join(tempfile.gettempd
 _lock = threading.Lock()
 _made = {}
 _making = {}
+_failed_once = set()  # trackIds of "flaky"/"limited" songs that already failed their first request
 
 
 def _log(path):
@@ -142,6 +148,14 @@ def handle(handler):
         song = next((s for s in SONGS if s[0] == tid), None)
         if song is None or song[6] == "none":
             _send(handler, 404, b"not found", "text/plain")
+        elif song[6] in ("flaky", "limited") and _first_request(tid):
+            if song[6] == "flaky":
+                _send(handler, 503, b"Service Unavailable", "text/plain")
+            else:
+                handler.send_response(429)
+                handler.send_header("Retry-After", "1")
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
         elif song[6] == "notaudio":
             _send(handler, 200, b"<html><body>Access denied</body></html>" * 40, "audio/x-m4a")
         else:
@@ -151,6 +165,13 @@ def handle(handler):
                 _send(handler, 200, f.read(), "audio/x-m4a")
         return True
     return False
+
+
+def _first_request(tid):
+    with _lock:
+        first = tid not in _failed_once
+        _failed_once.add(tid)
+    return first
 
 
 def prepare():

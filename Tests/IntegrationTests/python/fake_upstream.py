@@ -28,7 +28,8 @@ that are in the demo catalog ("Pale Tides", "Drifting Clouds") and one that is n
 `itunes` scenario answers TOP_TRACKS_ITUNES: tracks no catalog has, which the fake iTunes
 finds ("Top One", with a karaoke version listed first), finds with a preview that is not audio
 ("Crawl Not Audio"), finds with a slow preview ("Crawl Slow Song"), or does not know; `itunes2`
-answers "Top Two" alone.
+answers "Top Two" alone; `itunes3` "Retry Song" and "Wait Song", whose previews fail once
+(503; 429 with Retry-After: 1).
 
 iTunes Search API and Apple's preview CDN (`/search`, `/preview/<trackId>.m4a`): the routes of
 python/fake_itunes.py (its own file, its songs and real AAC previews made by the ffmpeg CLI).
@@ -121,6 +122,9 @@ TOP_TRACKS_ITUNES = [
 # Two listeners at once with this scenario: one lookup of "Top Two", both profiles get it.
 TOP_TRACKS_ITUNES2 = [spotify_track("topFakeTwo", "Top Two", "Fake Artist")]
 
+# Previews that fail once (503; 429 with Retry-After: 1) and are fetched on a retry.
+TOP_TRACKS_ITUNES3 = [spotify_track("topRetry", "Retry Song", "Flaky Band"), spotify_track("topWait", "Wait Song", "Busy Band")]
+
 
 def spotify_error(status, message):
     return {"error": {"status": status, "message": message}}
@@ -177,7 +181,7 @@ def top_tracks(r):
     if not r.token or r.scenario == "expire":
         return r.answer(401, spotify_error(401, "The access token expired"))
     limit = int(r.query.get("limit", ["20"])[0])
-    items = {"itunes": TOP_TRACKS_ITUNES, "itunes2": TOP_TRACKS_ITUNES2}.get(r.scenario, TOP_TRACKS)[:limit]
+    items = {"itunes": TOP_TRACKS_ITUNES, "itunes2": TOP_TRACKS_ITUNES2, "itunes3": TOP_TRACKS_ITUNES3}.get(r.scenario, TOP_TRACKS)[:limit]
     return r.answer(200, {"href": r.path, "items": items, "limit": limit, "next": None, "offset": 0,
                           "previous": None, "total": len(items)})
 
