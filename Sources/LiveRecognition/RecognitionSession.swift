@@ -13,10 +13,17 @@ public struct RecognitionSession: Sendable {
         case noMatch = "no_match"
     }
 
-    /// What one query found: the matched track's id, or nil.
+    /// What one query found: the matched track's id, or nil, and every other candidate that
+    /// passed the significance test too (copies of one recording: a re-release, a remaster,
+    /// a demo track that shares its intro with another).
     public struct Outcome: Sendable, Equatable {
         public var trackID: Int64?
-        public init(trackID: Int64?) { self.trackID = trackID }
+        public var alsoSignificant: [Int64]
+
+        public init(trackID: Int64?, alsoSignificant: [Int64] = []) {
+            self.trackID = trackID
+            self.alsoSignificant = alsoSignificant
+        }
     }
 
     /// An answer to publish.
@@ -87,11 +94,16 @@ public struct RecognitionSession: Sendable {
     }
 
     /// Records a query's outcome over the current window; returns the answer to publish, if
-    /// it differs from the last one.
+    /// it differs from the last one. A published match stays while it is still significant,
+    /// even when another copy of the recording scores a little higher: two copies that
+    /// trade places from one query to the next would otherwise flip the answer every second.
     public mutating func record(_ outcome: Outcome) -> Answer? {
         lastQueryAt = heard
         if let id = outcome.trackID {
             lastSignificantAt = heard
+            if let p = published, p.state == .match, let current = p.trackID, outcome.alsoSignificant.contains(current) {
+                return nil
+            }
             return publish(.match, trackID: id)
         }
         if Double(heard - lastSignificantAt) / Double(sampleRate) >= settings.noMatchAfter {

@@ -101,8 +101,10 @@ final class RecognizerAgent: Agent {
             return out + answers([answer], for: sender)
         }
         if stream.session.queryDue {
-            let recognition = try index.library().recognize(samples: stream.session.window)
-            let answer = stream.session.record(RecognitionSession.Outcome(trackID: recognition.match?.track.id))
+            let library = try index.library()
+            let recognition = try library.recognize(samples: stream.session.window)
+            let others = recognition.result.candidates.dropFirst().filter { library.matchSettings.accepts($0) }.map(\.id)
+            let answer = stream.session.record(RecognitionSession.Outcome(trackID: recognition.match?.track.id, alsoSignificant: others))
             if let answer { out += [publication(answer, match: recognition, for: sender)] }
         }
         streams[sender] = stream

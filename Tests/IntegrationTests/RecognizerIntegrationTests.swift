@@ -128,6 +128,34 @@ import WireJSON
         }
     }
 
+    /// Encodes `wav` as Opus in `container` (webm or ogg) with the ffmpeg CLI, as a browser's
+    /// `MediaRecorder` would record it.
+    func opus(_ wav: String, container: String) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("wd-opus-\(UUID().uuidString).\(container)").path
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.arguments = ["-v", "error", "-y", "-i", wav, "-c:a", "libopus", "-b:a", "48k", out]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0, "ffmpeg could not encode \(wav) as Opus in \(container)")
+        return out
+    }
+
+    @Test(arguments: ["webm", "ogg"]) func opusInABrowsersContainerIsDecodedAsAStreamAndRecognized(container: String) throws {
+        let server = try demoServer()
+        let room = ServerProcess.uniqueRoom()
+        let wav = demoFile(server, "rock-07")
+        let file = try opus(wav, container: container)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try StreamProcess(
+            port: server.port, token: token(server, "browser", room: room), file: file, arguments: ["--format", "container", "--until-match", "--linger", "6"]
+        ).finish()
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.answers.map { $0["state"]?.stringValue } == ["listening", "match"], "\(run.answers.map(\.serializedString))\n\(run.stderr)")
+        #expect(run.answers.last?["match"]?["path"]?.stringValue == wav)
+        print("recognizer: rock-07 as \(container)/Opus chunks in real time: first match after \(run.secondsToAnswer ?? -1) s")
+    }
+
     // MARK: Over a raw WebSocket: silence, noise, garbage, leaving
 
     /// Joins `room` hearing only `recognition`, and waits until the recognizer is present.

@@ -57,6 +57,19 @@ import Testing
         #expect(s.record(.init(trackID: 9))?.trackID == 9, "the song changed")
     }
 
+    @Test func aMatchStaysWhileItIsStillSignificantBesideAnotherCopyOfTheRecording() {
+        var s = Self.session()
+        _ = s.start()
+        s.append(Self.seconds(1))
+        #expect(s.record(.init(trackID: 15))?.trackID == 15)
+        s.append(Self.seconds(1))
+        #expect(s.record(.init(trackID: 3, alsoSignificant: [15])) == nil, "15 still passes the test: the answer does not flip to 3")
+        s.append(Self.seconds(1))
+        #expect(s.record(.init(trackID: 15, alsoSignificant: [3])) == nil)
+        s.append(Self.seconds(1))
+        #expect(s.record(.init(trackID: 3, alsoSignificant: [7])) == .init(state: .match, elapsedSeconds: 4, trackID: 3), "15 no longer significant: now it is 3")
+    }
+
     @Test func noMatchAfterTheConfiguredAudioTimeOnceAndAgainAfterAMatchFades() {
         var s = Self.session { $0.noMatchAfter = 4 }
         _ = s.start()
