@@ -45,9 +45,13 @@ public struct RecognizerSettings: Sendable, Equatable {
         try number("query_interval_s", 0.1...30) { s.queryInterval = $0 }
         try number("first_query_after_s", 0.1...30) { s.firstQueryAfter = $0 }
         try number("no_match_after_s", 0.5...600) { s.noMatchAfter = $0 }
-        try number("max_streams", 1...10_000) { s.maxStreams = Int($0) }
-        try number("max_frame_bytes", 1024...16_777_216) { s.maxFrameBytes = Int($0) }
-        try number("max_pending_bytes", 65_536...67_108_864) { s.maxPendingBytes = Int($0) }
+        func count(_ key: String, _ range: ClosedRange<Double>, _ apply: (Int) -> Void) throws {
+            try number(key, range) { d in apply(Int(d)) }
+            if let d = json[key]?.doubleValue, d != d.rounded() { throw RecognizerSettingsError("\(key) must be a whole number in \(range)") }
+        }
+        try count("max_streams", 1...10_000) { s.maxStreams = $0 }
+        try count("max_frame_bytes", 1024...16_777_216) { s.maxFrameBytes = $0 }
+        try count("max_pending_bytes", 65_536...67_108_864) { s.maxPendingBytes = $0 }
         return s
     }
 }

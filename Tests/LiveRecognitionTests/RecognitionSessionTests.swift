@@ -107,6 +107,8 @@ import Testing
         #expect(s.noMatchAfter == 3 && s.windowSeconds == 6 && s.queryInterval == 0.5)
         #expect(throws: RecognizerSettingsError.self) { try RecognizerSettings.parse(metadata: #"{"window_s":0}"#) }
         #expect(throws: RecognizerSettingsError.self) { try RecognizerSettings.parse(metadata: #"{"no_match_after_s":"soon"}"#) }
+        #expect(throws: RecognizerSettingsError.self) { try RecognizerSettings.parse(metadata: #"{"max_streams":2.5}"#) }
+        #expect(try RecognizerSettings.parse(metadata: #"{"max_streams":2,"max_pending_bytes":65536}"#).maxStreams == 2)
     }
 
     @Test func streamAnnouncements() throws {
