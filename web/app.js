@@ -18,6 +18,7 @@ import { initDiscover, onDiscoverChange } from './discover.js';
 import { initPlayer } from './player.js';
 import { initMap, loadMap, scheduleDraw } from './map.js';
 import { consumeRedirect, initSpotify } from './spotify.js';
+import { initListen, listen } from './listen.js';
 
 /** Once a second: the metrics report's age, the reconnect countdown, now-playing progress. */
 function tick() {
@@ -43,6 +44,7 @@ function init() {
   initDiscover();
   initMap();
   initSpotify();
+  initListen();
   onDiscoverChange(scheduleDraw);
   onNowPlayingChange(() => renderPeople());
   onTasteChange(scheduleDraw);
@@ -55,4 +57,4 @@ function init() {
 init();
 
 // Exposed for debugging from the console (read-only use).
-window.wavedefect = { app, CLOSE_REASONS, loadMap };
+window.wavedefect = { app, listen, CLOSE_REASONS, loadMap };

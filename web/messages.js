@@ -14,6 +14,7 @@ import { onNowPlaying, refreshNowPlaying } from './nowplaying.js';
 import { onTaste, render as renderTaste } from './taste.js';
 import { onRecs, onControlRefused, replayDiscoverState } from './discover.js';
 import { sendToken, onSpotifyAcked, onSpotifyRefused, onSpotifyExpired } from './spotify.js';
+import { AUDIO_TOPIC, announce, onListenRefused, onRecognition, refreshListen } from './listen.js';
 
 /** What each topic means to the product views (the Developer view's raw stream shows them all). */
 function onTopic(msg) {
@@ -23,6 +24,7 @@ function onTopic(msg) {
     case 'now-playing': return onNowPlaying(payload, msg.from ?? null);
     case 'taste': return onTaste(payload);
     case 'recs': return onRecs(payload, msg.from ?? null);
+    case 'recognition': return onRecognition(payload);
     default: return undefined;
   }
 }
@@ -32,9 +34,9 @@ export function onMessage(msg) {
   switch (msg.type) {
     case 'joined': return onJoined(msg);
     case 'resumed': return onResumed(msg);
-    case 'participant_joined': return onParticipantJoined(msg.participant);
-    case 'participant_left': return onParticipantLeft(msg.participant, msg.reason);
-    case 'participant_updated': return onParticipantUpdated(msg.participant);
+    case 'participant_joined': onParticipantJoined(msg.participant); return refreshListen();
+    case 'participant_left': onParticipantLeft(msg.participant, msg.reason); return refreshListen();
+    case 'participant_updated': onParticipantUpdated(msg.participant); return refreshListen();
     case 'room_updated': return onRoomUpdated(msg.room);
     case 'data':
       try { onTopic(msg); } catch (e) { console.warn('could not show a message on', msg.topic, e); }
@@ -77,11 +79,16 @@ function onJoined(msg) {
   renderPeople();
   refreshNowPlaying();
   renderTaste();
+  refreshListen();
+  // Other people's microphones (binary frames on `audio`, 44 kB/s each) are for the recognizer;
+  // a page has no use for them, so it does not receive them.
+  app.client.send({ type: 'unsubscribe', topics: [AUDIO_TOPIC] });
   app.client.request({ type: 'metrics', enabled: true, interval_ms: 2000 });
   // A resumed session kept everything on the server; a fresh one starts from nothing there.
   if (fresh) {
     replayDiscoverState();
     sendToken();
+    announce(); // still listening: the new session's recognizer has not heard the format yet
   }
 }
 
@@ -115,6 +122,7 @@ function onServerError(msg) {
   else if (req && req.kind === 'chat') onChatFailed(req, text);
   else if (req && req.kind === 'control') onControlRefused(text);
   else if (req && req.kind === 'spotify') onSpotifyRefused(text);
+  else if (req && req.kind === 'listen') onListenRefused(text);
   else showBanner(`Server error — ${text}`, { tone: 'warn', autoHideMs: 8000 });
 }
 

@@ -93,6 +93,25 @@ export class RoomClient {
     return true;
   }
 
+  /**
+   * Publishes raw bytes on `topic` as one binary frame: u8 topic length | topic | payload
+   * (docs/protocol.md). Returns false, sending nothing, when the room is not open or when more
+   * than `maxBuffered` bytes already wait in the socket: for lossy data such as live audio, a
+   * chunk dropped now is better than every later chunk arriving late behind a slow link.
+   */
+  sendBinary(topic, payload, { maxBuffered = Infinity } = {}) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN || this.state !== 'open') return false;
+    if (this.ws.bufferedAmount > maxBuffered) return false;
+    const name = new TextEncoder().encode(topic);
+    if (name.length === 0 || name.length > 255) throw new RangeError(`topic must be 1–255 bytes, got ${name.length}`);
+    const frame = new Uint8Array(1 + name.length + payload.byteLength);
+    frame[0] = name.length;
+    frame.set(name, 1);
+    frame.set(payload, 1 + name.length);
+    this.ws.send(frame);
+    return true;
+  }
+
   /** Sends a request with a fresh string id (echoed in ack / error); returns the id or null. */
   request(obj) {
     const id = `r${++this.reqId}`;

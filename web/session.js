@@ -12,6 +12,7 @@ import { onRtt, resetLatencyPanels } from './metrics.js';
 import { resetChat } from './chat.js';
 import { resetNowPlaying } from './nowplaying.js';
 import { resetTaste } from './taste.js';
+import { resetListen, stopListening } from './listen.js';
 
 const CLOSE_ADVICE = {
   1001: 'Rejoin when the server is back.',
@@ -38,6 +39,7 @@ function resetRoomState({ keepStream = false } = {}) {
     resetChat();
     resetNowPlaying();
     resetTaste();
+    resetListen();
   }
 }
 
@@ -123,6 +125,7 @@ function onFailed(why) {
 function onClosed({ code, reason, text, rejoinable, byUser, lost }) {
   document.body.classList.remove('offline');
   failPending('the connection closed');
+  stopListening(byUser ? null : 'Stopped listening: the connection to the room closed.');
   if (byUser) {
     setStatus('idle', 'Left the room');
     showJoinView();

@@ -49,7 +49,7 @@ def chromedriver_binary():
 class Page:
     """One browser (its own Chromium process and profile) showing one page."""
 
-    def __init__(self, harness, identity, width=DESKTOP[0], height=DESKTOP[1]):
+    def __init__(self, harness, identity, width=DESKTOP[0], height=DESKTOP[1], chromium_args=()):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -62,7 +62,7 @@ class Page:
                     "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-first-run",
                     "--autoplay-policy=no-user-gesture-required", "--mute-audio",
                     "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                    f"--user-data-dir={self.profile}", f"--window-size={width},{height}"):
+                    f"--user-data-dir={self.profile}", f"--window-size={width},{height}", *chromium_args):
             options.add_argument(arg)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(options=options, service=Service(chromedriver_binary()))
@@ -188,6 +188,7 @@ class Harness:
         self.screenshot_dir = screenshot_dir
         os.makedirs(screenshot_dir, exist_ok=True)
         self.pages = []
+        self.files = []
         self.verbose = verbose
 
     def log(self, text):
@@ -197,9 +198,10 @@ class Harness:
     def fail(self, message):
         raise ScenarioFailure(message)
 
-    def page(self, identity, width=DESKTOP[0], height=DESKTOP[1]):
-        """A new browser for `identity` (not yet navigated). Closed by the runner."""
-        page = Page(self, identity, width, height)
+    def page(self, identity, width=DESKTOP[0], height=DESKTOP[1], chromium_args=()):
+        """A new browser for `identity` (not yet navigated), started with extra `chromium_args`
+        (see `microphone_args`). Closed by the runner."""
+        page = Page(self, identity, width, height, chromium_args)
         self.pages.append(page)
         return page
 
@@ -210,6 +212,14 @@ class Harness:
     def guest(self, identity="guest"):
         """A guest of the demo room, joined."""
         return self.page(identity).join(DEMO_ROOM, name=identity.capitalize())
+
+    def download(self, path, suffix=""):
+        """GET on the server into a temporary file (removed by `close`); returns its path."""
+        fd, file = tempfile.mkstemp(prefix="wd-download-", suffix=suffix)
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(self.base_url + path, timeout=20) as r:
+            shutil.copyfileobj(r, out)
+        self.files.append(file)
+        return file
 
     def get_json(self, path):
         """GET on the server, parsed (for checks against what the page shows)."""
@@ -232,3 +242,18 @@ class Harness:
             except Exception as e:
                 self.log(f"closing {page.identity}: {e}")
         self.pages = []
+        for file in self.files:
+            try:
+                os.remove(file)
+            except OSError:
+                pass
+        self.files = []
+
+
+def microphone_args(wav=None):
+    """Chromium flags for a page whose microphone is `wav` (looped), granted without a prompt;
+    with `wav=None`, no fake device at all (getUserMedia finds no microphone)."""
+    if wav is None:
+        return ("--use-fake-ui-for-media-stream",)
+    return ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}")
