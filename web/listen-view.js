@@ -95,7 +95,7 @@ function stateText(state, listen, agent) {
 function renderMatch(m, result) {
   el('listen-match-title').textContent = m.title || m.path || `Track ${m.id}`;
   el('listen-match-artist').textContent = m.artist || '';
-  const facts = [`starts ${fmtOffset(Number(m.offset_s))} into the track`];
+  const facts = [`lines up with the track from ${fmtOffset(Number(m.offset_s))}`];
   if (Number.isFinite(m.score)) facts.push(`score ${Number(m.score).toFixed(1)}`);
   if (Number.isFinite(m.aligned_hashes)) facts.push(`${m.aligned_hashes} aligned hashes`);
   if (Number.isFinite(result.elapsed_s)) facts.push(`answered after ${result.elapsed_s.toFixed(1)} s`);
@@ -167,8 +167,8 @@ function renderHistogram(m) {
   const others = bins.filter((b) => Math.abs(b.offset_s - peak.offset_s) > 0.03);
   const second = others.length ? Math.max(...others.map((b) => b.count)) : 0;
   box.setAttribute('aria-label', `Offset histogram: ${peak.count} hashes agree on ${fmtOffset(peak.offset_s)}; the best other offset has ${second}.`);
-  why.textContent = `Why: ${peak.count} hash matches between your audio and this track agree that you started `
-    + `${fmtOffset(peak.offset_s)} into it; ${others.length ? `the best other offset gets ${second}` : 'no other offset gets any'}`
+  why.textContent = `Why: ${peak.count} hash matches between what the microphone heard and this track agree on one `
+    + `alignment, the track from ${fmtOffset(peak.offset_s)}; ${others.length ? `the best other offset gets ${second}` : 'no other offset gets any'}`
     + `${Number.isFinite(chance) ? `, and chance alone would give about ${chance < 1 ? chance.toFixed(2) : chance.toFixed(1)}` : ''}.`
     + ' A song that is not in the catalog gives a flat floor with no tall bar.';
 }
@@ -213,6 +213,10 @@ function canvasContext() {
 /** Starts drawing what `analyser` hears, one column per few milliseconds, scrolling left. */
 export function startSpectrogram(analyser, rate) {
   stopSpectrogram();
+  const { g, w, h } = canvasContext();
+  g.fillStyle = '#0f1521';
+  g.fillRect(0, 0, w, h); // a new listen starts from a blank picture (not the idle hint)
+  columns = 0;
   analyser.minDecibels = -95;
   analyser.maxDecibels = -25;
   const hz = rate / analyser.fftSize;
