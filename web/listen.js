@@ -96,7 +96,13 @@ export async function startListening() {
     stream = await navigator.mediaDevices.getUserMedia({
       audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
     });
-    listen.capture = await buildGraph(stream);
+    const capture = await buildGraph(stream);
+    if (!listen.starting) {
+      // Stop (or leaving) came while the browser was still asking: release what we got.
+      release(capture);
+      return show();
+    }
+    listen.capture = capture;
   } catch (err) {
     if (stream) for (const t of stream.getTracks()) t.stop();
     listen.starting = false;
@@ -180,7 +186,13 @@ export function onListenRefused(text) {
   stopListening(`The room refused the audio announcement — ${text}`);
 }
 
-/** Releases the microphone; `why` (optional) is shown as the reason. */
+function release(c) {
+  c.worklet.port.onmessage = null;
+  for (const t of c.stream.getTracks()) t.stop();
+  c.ctx.close().catch(() => {});
+}
+
+/** Stops streaming and releases the microphone; `why` (optional) is shown as the reason. */
 export function stopListening(why = null) {
   const c = listen.capture;
   listen.capture = null;
@@ -188,9 +200,7 @@ export function stopListening(why = null) {
   if (why) listen.error = why;
   clearInterval(ticker);
   if (c) {
-    c.worklet.port.onmessage = null;
-    for (const t of c.stream.getTracks()) t.stop();
-    c.ctx.close().catch(() => {});
+    release(c);
     stopSpectrogram();
     addEvent('info', `Stopped listening after ${((performance.now() - c.startedAt) / 1000).toFixed(1)} s (${Math.round(c.sentBytes / 1024)} KiB sent)`);
   }
