@@ -197,14 +197,23 @@ const LUT = (() => {
 function canvasContext() {
   const canvas = el('listen-spectrogram');
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
-  const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
+  // A hidden canvas (another tab on a phone) has no size: keep the picture as it is.
+  const w = canvas.clientWidth ? Math.round(canvas.clientWidth * dpr) : canvas.width;
+  const h = canvas.clientHeight ? Math.round(canvas.clientHeight * dpr) : canvas.height;
   if (canvas.width !== w || canvas.height !== h) {
+    // Resizing a canvas clears it: keep what was heard, stretched to the new size.
+    const old = canvas.width > 1 && canvas.height > 1 ? document.createElement('canvas') : null;
+    if (old) {
+      old.width = canvas.width;
+      old.height = canvas.height;
+      old.getContext('2d').drawImage(canvas, 0, 0);
+    }
     canvas.width = w;
     canvas.height = h;
     const g = canvas.getContext('2d');
     g.fillStyle = '#0f1521';
     g.fillRect(0, 0, w, h);
+    if (old && columns > 0) g.drawImage(old, 0, 0, w, h);
   }
   canvas.dataset.renderer = '2d';
   return { canvas, g: canvas.getContext('2d'), w, h, dpr };
