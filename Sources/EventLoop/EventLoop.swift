@@ -30,6 +30,9 @@ public final class EventLoop {
     /// written on this loop. Recorded once per flush batch, weighted by the messages in it:
     /// every message of a batch counts the wait of the batch's oldest.
     public var writeLatency = LatencyHistogram()
+    /// Bytes queued on every connection of this loop and not yet taken by the kernel (the
+    /// sum of their `bufferedBytes`): what a server-wide output budget is checked against.
+    public internal(set) var queuedOutputBytes = 0
     /// When the current callback started (monotonic ns): what caused a write — a read, a
     /// timer — is where its publish→write latency is measured from.
     public private(set) var turnStart: UInt64 = SystemClock.monotonicNanoseconds

@@ -82,7 +82,7 @@ extension TCPConnection {
         guard let session = tls else { return true }
         if session.isHandshakeComplete && !tlsPending.isEmpty {
             for plaintext in tlsPending {
-                bufferedBytes -= plaintext.count
+                addBuffered(-plaintext.count)
                 if !session.write(plaintext.bytes) {
                     tlsPending = []
                     close()
@@ -102,11 +102,13 @@ extension TCPConnection {
         } else {
             tail.append(QueuedBuffer(records))
         }
-        bufferedBytes += records.count
+        addBuffered(records.count)
     }
 
     func discardTLSPending() {
-        for plaintext in tlsPending { bufferedBytes -= plaintext.count }
+        var dropped = 0
+        for plaintext in tlsPending { dropped += plaintext.count }
+        if dropped > 0 { addBuffered(-dropped) }
         tlsPending = []
     }
 

@@ -53,7 +53,7 @@ public final class TCPConnection {
     public private(set) var isWriteShut = false
     public private(set) var isClosing = false
     /// Bytes queued or in flight, not yet accepted by the kernel.
-    public internal(set) var bufferedBytes = 0
+    public private(set) var bufferedBytes = 0
 
     /// The TLS session when the connection is encrypted (`startTLS`); nil keeps every path
     /// below exactly as it is for plain TCP. With TLS, `write` queues plaintext in
@@ -66,6 +66,14 @@ public final class TCPConnection {
     var isReadingStopped = false
     /// Delivers input the session still holds after reading resumes, from the timer phase.
     var tlsResume: LoopTimer?
+
+    /// Every change of `bufferedBytes` goes through here, so the loop's server-wide sum
+    /// (`EventLoop.queuedOutputBytes`) stays exact.
+    @inline(__always)
+    func addBuffered(_ delta: Int) {
+        bufferedBytes += delta
+        loop.queuedOutputBytes += delta
+    }
 
     init(loop: EventLoop) {
         self.loop = loop
@@ -154,7 +162,7 @@ public final class TCPConnection {
         } else {
             tail.append(QueuedBuffer(bytes))
         }
-        bufferedBytes += bytes.count
+        addBuffered(bytes.count)
         if deferrable && loop.flushInterval > 0 {
             if !isDirty && !isDeferred {
                 isDeferred = true
@@ -179,8 +187,9 @@ public final class TCPConnection {
         // Records already made cannot be dropped (the session's sequence numbers count
         // them); plaintext not yet encrypted can.
         guard tls == nil else { return discardTLSPending() }
-        if let h = head { bufferedBytes -= h.count }
-        for b in tail { bufferedBytes -= b.count }
+        var dropped = head?.count ?? 0
+        for b in tail { dropped += b.count }
+        if dropped > 0 { addBuffered(-dropped) }
         head = nil
         tail = []
     }
@@ -256,7 +265,7 @@ public final class TCPConnection {
             let written = uv_try_write(wd_stream(handle), &buf, 1)
             if written == Int32(first.count) {
                 head = nil
-                bufferedBytes -= first.count
+                addBuffered(-first.count)
                 drained()
                 return 1
             }
@@ -265,7 +274,7 @@ public final class TCPConnection {
                 return 0
             }
             let taken = max(Int(written), 0)
-            bufferedBytes -= taken
+            addBuffered(-taken)
             head = nil
             submit([first], firstOffset: taken)
             return 0
@@ -296,7 +305,7 @@ public final class TCPConnection {
                 return 0
             }
             var n = Int(written)
-            bufferedBytes -= n
+            addBuffered(-n)
             while n > 0 {
                 let left = (done == 0 ? first.count : tail[done - 1].count) - offset
                 if n >= left {
@@ -338,7 +347,7 @@ public final class TCPConnection {
 
     func writeCompleted(_ request: WriteRequest, status: Int32) {
         inFlight = nil
-        bufferedBytes -= request.byteCount
+        addBuffered(-request.byteCount)
         if status == 0 { request.recordLatency(into: &loop.writeLatency) }
         if status < 0 {
             close()
@@ -370,6 +379,12 @@ public final class TCPConnection {
     public func close() {
         guard !isClosing else { return }
         isClosing = true
+        // What was never handed over is dropped (in-flight bytes are counted off when libuv
+        // cancels their write), from the loop's server-wide count too.
+        var dropped = head?.count ?? 0
+        for b in tail { dropped += b.count }
+        for p in tlsPending { dropped += p.count }
+        if dropped > 0 { addBuffered(-dropped) }
         head = nil
         tail = []
         tlsPending = []

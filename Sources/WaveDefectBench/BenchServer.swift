@@ -22,7 +22,9 @@ public final class BenchServer {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = ["serve", "--dev", "--no-demo-catalog", "--port", "0", "--port-file", portFile.path, "--log-level", "warning",
-                       "--db", dir.appendingPathComponent("bench.sqlite").path, "--rooms-dir", dir.path] + (tls ? ["--dev-tls"] : []) + extraArguments
+                       "--db", dir.appendingPathComponent("bench.sqlite").path, "--rooms-dir", dir.path,
+                       // Benchmarks fill one room with thousands: no default seat limit.
+                       "--max-participants", "0"] + (tls ? ["--dev-tls"] : []) + extraArguments
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         var port = 0

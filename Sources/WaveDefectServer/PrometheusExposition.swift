@@ -51,6 +51,10 @@ extension WaveDefectServer {
         p.sample("wavedefect_connections", [], Double(connections.count))
         p.metric("wavedefect_rooms", "gauge", "Open rooms.")
         p.sample("wavedefect_rooms", [], Double(rooms.count))
+        p.metric("wavedefect_queued_output_bytes", "gauge", "Bytes queued on all connections, not yet taken by the kernel (limits.max_queued_output_bytes).")
+        p.sample("wavedefect_queued_output_bytes", [], Double(loop.queuedOutputBytes))
+        p.metric("wavedefect_partial_message_bytes", "gauge", "Bytes held for unfinished WebSocket messages on all connections (limits.max_partial_message_bytes).")
+        p.sample("wavedefect_partial_message_bytes", [], Double(partialMessages.held))
         p.metric("wavedefect_participants", "gauge", "Participants per room (agents included, suspended included).")
         for r in rooms { p.sample("wavedefect_participants", [("room", r.name)], Double(r.participants.count)) }
 
@@ -66,6 +70,8 @@ extension WaveDefectServer {
             ("wavedefect_tls_handshake_timeouts_total", "Connections closed for not finishing the TLS handshake in time.", stats.tlsHandshakeTimeouts),
             ("wavedefect_tls_reloads_total", "Certificate reloads on SIGHUP that took effect.", stats.tlsReloads),
             ("wavedefect_tls_reload_failures_total", "Certificate reloads on SIGHUP that failed (the old pair stayed).", stats.tlsReloadFailures),
+            ("wavedefect_output_budget_cutoffs_total", "Subscribers cut off (4003) while the server's queued output was over its budget.", stats.outputBudgetCutoffs),
+            ("wavedefect_partial_message_refusals_total", "Connections failed (1009) because unfinished messages were over the server-wide budget.", partialMessages.refusals),
         ]
         for (name, help, value) in counters {
             p.metric(name, "counter", help)

@@ -10,7 +10,7 @@ extension ServerConfiguration {
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
-        "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_connections", "token_leeway", "flush_interval_ms",
+        "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_queued_output_bytes", "max_partial_message_bytes", "max_connections", "token_leeway", "flush_interval_ms",
         "max_topics_per_room", "max_topics_per_participant", "max_replay_bytes_per_room", "max_name_bytes", "max_metadata_bytes", "max_attributes_bytes",
         "max_catalog_results", "max_search_query_bytes",
         "max_dispatches_per_room", "max_dispatch_pending_rooms",
@@ -87,6 +87,8 @@ extension ServerConfiguration {
         if let v = l["max_destinations"] { limits.data.maxDestinations = try v.int(min: 0) }
         if let v = l["max_buffered_bytes"] { limits.maxBufferedBytes = try v.int(min: 1024) }
         if let v = l["lossy_drop_bytes"] { limits.lossyDropBytes = try v.int(min: 0) }
+        if let v = l["max_queued_output_bytes"] { limits.maxQueuedOutputBytes = try v.int(min: 1024) }
+        if let v = l["max_partial_message_bytes"] { limits.maxPartialMessageBytes = try v.int(min: 0) }
         if let v = l["max_connections"] { limits.maxConnections = try v.int(min: 1) }
         if let v = l["token_leeway"] { limits.tokenLeeway = try v.seconds() }
         if let v = l["flush_interval_ms"] { limits.flushIntervalMilliseconds = try v.seconds() }
@@ -162,6 +164,8 @@ extension ServerConfiguration {
             ("limits.max_attributes_bytes", limits.data.participantInfo.maxAttributesBytes, 0...(1 << 24)),
             ("limits.max_buffered_bytes", limits.maxBufferedBytes, 1024...(1 << 34)),
             ("limits.lossy_drop_bytes", limits.lossyDropBytes, 0...(1 << 34)),
+            ("limits.max_queued_output_bytes", limits.maxQueuedOutputBytes, 1024...(1 << 40)),
+            ("limits.max_partial_message_bytes", limits.maxPartialMessageBytes, 0...(1 << 40)),
             ("limits.max_connections", limits.maxConnections, 1...10_000_000),
             ("limits.max_dispatches_per_room", limits.maxDispatchesPerRoom, 0...100_000),
             ("limits.max_dispatch_pending_rooms", limits.maxDispatchPendingRooms, 0...10_000_000),

@@ -21,7 +21,11 @@ public struct ServerConfiguration: Sendable {
     public var roomsDirectory = "rooms"
     public var webRoot = "web"
     public var limits = Limits()
-    public var roomDefaults = RoomConfiguration()
+    /// Rooms created on join (and defined rooms that do not say otherwise) seat at most
+    /// `defaultMaxParticipants`: every join is announced to everyone in the room and every
+    /// joiner is sent the whole list, so an unbounded room costs O(N²). 0 lifts the cap.
+    public var roomDefaults = RoomConfiguration(maxParticipants: ServerConfiguration.defaultMaxParticipants)
+    public static let defaultMaxParticipants = 1000
     /// Whether joining an unknown room creates it.
     public var autoCreateRooms = true
     public var webhooks = WebhookSettings()
@@ -61,6 +65,12 @@ public struct ServerConfiguration: Sendable {
         public var maxBufferedBytes = 4 << 20
         /// Unsent bytes above which lossy messages to a subscriber are dropped.
         public var lossyDropBytes = 256 << 10
+        /// Unsent bytes of all connections together; above it every subscriber's allowance
+        /// falls to `lossyDropBytes` (BackpressurePolicy), cutting off those behind (4003).
+        public var maxQueuedOutputBytes = 512 << 20
+        /// Bytes all connections' unfinished messages (split frames, fragments) may hold
+        /// together; a connection that adds to them beyond it is failed with 1009.
+        public var maxPartialMessageBytes = 256 << 20
         /// Largest number of simultaneous connections; more are closed on accept.
         public var maxConnections = 100_000
         /// Milliseconds between write flushes (0: at the end of every loop turn). A window

@@ -27,6 +27,8 @@ public final class WaveDefectServer {
     let verifier: AccessTokenVerifier
     let staticFiles: StaticFileServer
     let backpressure: BackpressurePolicy
+    /// Memory of unfinished WebSocket messages over all connections (limits.max_partial_message_bytes).
+    var partialMessages: PartialMessageBudget
     /// One instance shared by every WebSocket session.
     let connectionConfiguration: WebSocketConnectionStateMachine.Configuration
     var listener: TCPListener?
@@ -91,7 +93,10 @@ public final class WaveDefectServer {
         verifier = AccessTokenVerifier(keys: configuration.effectiveKeys, leewaySeconds: Int64(configuration.limits.tokenLeeway))
         staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
         connectionConfiguration = configuration.makeConnectionConfiguration()
-        backpressure = BackpressurePolicy(lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes)
+        backpressure = BackpressurePolicy(
+            lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes,
+            maxQueuedOutputBytes: configuration.limits.maxQueuedOutputBytes)
+        partialMessages = PartialMessageBudget(limit: configuration.limits.maxPartialMessageBytes)
         httpClient = try CurlMulti(loop: loop, configuration: Self.httpClientConfiguration(configuration.httpClient))
         agentDispatcher = AgentDispatcher(server: self, factory: agents)
         agentDispatchHandler = agentDispatcher
@@ -275,6 +280,8 @@ public struct ServerStats: Sendable {
     public var broadcasts = 0
     public var lossyDropped = 0
     public var slowConsumersDisconnected = 0
+    /// Of those, cut off because the server's queued output was over its budget.
+    public var outputBudgetCutoffs = 0
     public var protocolErrors = 0
     public var tlsHandshakeFailures = 0
     public var tlsHandshakeTimeouts = 0

@@ -50,6 +50,8 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         guard !discardingInput else { return }
         // The loop read the clock when this callback started; no second read per message.
         let now = server.loop.turnStart
+        let heldBefore = decoder.heldBytes
+        defer { settleHeldBytes(from: heldBefore) }
         do {
             try decoder.decode(bytes) { event in
                 guard !tcp.isClosing else { return }
@@ -73,6 +75,23 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
             server.logger.debug("WebSocket protocol error", metadata: ["identity": "\(participant.identity)", "error": "\(error)"])
             fail(error.closeCode, reason: error.reason)
         }
+    }
+
+    /// Reports a change in what the decoder keeps for unfinished messages to the server-wide
+    /// budget; a connection that grows while the budget is exhausted is failed with 1009
+    /// and its bytes given back. Connections whose holdings did not change (nearly every
+    /// read) cost one comparison.
+    private func settleHeldBytes(from before: Int) {
+        let after = decoder.heldBytes
+        guard after != before else { return }
+        if !server.partialMessages.change(from: before, to: after) {
+            server.logger.info("unfinished-message budget exhausted", metadata: [
+                "identity": "\(participant.identity)", "held_total": "\(server.partialMessages.held)",
+            ])
+            let refusal = PartialMessageBudget.refusal
+            fail(refusal.closeCode, reason: refusal.reason)
+        }
+        _ = server.partialMessages.change(from: after, to: decoder.heldBytes)
     }
 
     /// Fails the connection (RFC 6455 §7.1.7): our close frame, then the rest of the input is
@@ -136,8 +155,9 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     /// After our close frame only control frames may follow (RFC 6455 §5.5.1).
     func send(_ frame: SharedBytes, control: Bool = false) {
         guard !tcp.isClosing, machine.isOpen || control else { return }
-        if tcp.bufferedBytes + frame.count > server.backpressure.maxBufferedBytes {
-            disconnectSlowConsumer()
+        let serverQueued = server.loop.queuedOutputBytes
+        if server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: false, serverQueued: serverQueued) == .disconnect {
+            disconnectSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count))
             return
         }
         tcp.write(frame)
@@ -151,14 +171,15 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
 
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         guard !tcp.isClosing, machine.isOpen else { return }
-        switch server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: lossy) {
+        let serverQueued = server.loop.queuedOutputBytes
+        switch server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: lossy, serverQueued: serverQueued) {
         case .write:
             tcp.write(frame, deferrable: broadcast)
         case .drop:
             participant.droppedLossyMessages &+= 1
             server.stats.lossyDropped += 1
         case .disconnect:
-            disconnectSlowConsumer()
+            disconnectSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count))
         }
     }
 
@@ -166,14 +187,19 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         perform(machine.close(WebSocketCloseCode(code), reason: reason, now: SystemClock.monotonicNanoseconds))
     }
 
-    /// The subscriber's backlog hit the limit: what it has not started receiving is dropped,
-    /// it is told why (4003), and it leaves the room.
-    private func disconnectSlowConsumer() {
+    /// The subscriber's backlog hit the limit (its own, or the smaller one that applies while
+    /// the server's queued output is over budget): what it has not started receiving is
+    /// dropped, it is told why (4003), and it leaves the room.
+    private func disconnectSlowConsumer(overBudget: Bool = false) {
         guard machine.isOpen else { return }
         server.stats.slowConsumersDisconnected += 1
-        server.logger.info("slow consumer disconnected", metadata: ["identity": "\(participant.identity)", "buffered": "\(tcp.bufferedBytes)"])
+        if overBudget { server.stats.outputBudgetCutoffs += 1 }
+        server.logger.info("slow consumer disconnected", metadata: [
+            "identity": "\(participant.identity)", "buffered": "\(tcp.bufferedBytes)", "server_queued": "\(server.loop.queuedOutputBytes)",
+        ])
         tcp.discardQueued()
-        perform(machine.close(WebSocketCloseCode(RoomCloseCode.slowConsumer), reason: "slow consumer: too many unsent bytes", now: SystemClock.monotonicNanoseconds))
+        let reason = overBudget ? "slow consumer: server output budget exhausted" : "slow consumer: too many unsent bytes"
+        perform(machine.close(WebSocketCloseCode(RoomCloseCode.slowConsumer), reason: reason, now: SystemClock.monotonicNanoseconds))
         server.perform(room.leave(participant, reason: .slowConsumer, now: RoomInstant.current))
     }
 
@@ -203,6 +229,8 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     }
 
     func connectionDidClose(_ connection: TCPConnection) {
+        _ = server.partialMessages.change(from: decoder.heldBytes, to: 0)
+        decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
         machine.connectionClosed()
         server.connections.remove(self)
         server.perform(room.endpointClosed(participant, endpoint: self, clean: receivedCloseFrame, now: RoomInstant.current))

@@ -111,6 +111,13 @@ public struct WebSocketDecoder {
     /// Whether anything is carried to the next read (tests: an idle decoder holds nothing).
     var holdsPartialState: Bool { partial != nil }
 
+    /// Bytes of buffer storage kept for unfinished messages and control frames (what the
+    /// server-wide `PartialMessageBudget` counts); zero while nothing is unfinished.
+    public var heldBytes: Int {
+        guard let p = partial else { return 0 }
+        return p.message.capacity + p.control.capacity
+    }
+
     /// The carried state, created if needed and never shared with a copy of this decoder.
     private mutating func state() -> PartialState {
         if partial == nil {

@@ -12,6 +12,7 @@ public struct WebSocketError: WebSocketCloseError, Sendable, Equatable {
         case invalidLength
         case frameTooBig
         case messageTooBig
+        case partialMessageBudgetExhausted
         case invalidUTF8
         case invalidCloseCode
         case invalidClosePayload
@@ -37,6 +38,9 @@ public struct WebSocketError: WebSocketCloseError, Sendable, Equatable {
     static let invalidLength = WebSocketError(.invalidLength, "invalid payload length encoding")
     static func frameTooBig(_ limit: Int) -> WebSocketError { .init(.frameTooBig, "frame larger than \(limit) bytes") }
     static func messageTooBig(_ limit: Int) -> WebSocketError { .init(.messageTooBig, "message larger than \(limit) bytes") }
+    /// The server's memory for unfinished messages (all connections together) is used up.
+    public static let partialMessageBudgetExhausted = WebSocketError(
+        .partialMessageBudgetExhausted, "server busy: too many unfinished messages held, send smaller ones")
     static let invalidUTF8 = WebSocketError(.invalidUTF8, "text message is not valid UTF-8")
     static let invalidCloseReason = WebSocketError(.invalidUTF8, "close reason is not valid UTF-8")
     static func invalidCloseCode(_ c: UInt16) -> WebSocketError { .init(.invalidCloseCode, "invalid close code \(c)") }
@@ -46,7 +50,7 @@ public struct WebSocketError: WebSocketCloseError, Sendable, Equatable {
     public var closeCode: WebSocketCloseCode {
         switch code {
         case .invalidUTF8: .invalidPayloadData
-        case .frameTooBig, .messageTooBig: .messageTooBig
+        case .frameTooBig, .messageTooBig, .partialMessageBudgetExhausted: .messageTooBig
         default: .protocolError
         }
     }

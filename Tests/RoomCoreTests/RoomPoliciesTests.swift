@@ -27,6 +27,23 @@ import Testing
         #expect(policy.decide(buffered: 0, frameSize: 1000, lossy: false) == .write)
         #expect(policy.decide(buffered: 0, frameSize: 1001, lossy: false) == .disconnect)
     }
+
+    @Test func overTheServerWideBudgetEveryAllowanceFallsToTheLossyThreshold() {
+        let budgeted = BackpressurePolicy(lossyDropBytes: 100, maxBufferedBytes: 1000, maxQueuedOutputBytes: 5000)
+        // Within the budget: the per-subscriber limit alone decides.
+        #expect(budgeted.decide(buffered: 900, frameSize: 50, lossy: false, serverQueued: 4950) == .write)
+        #expect(!budgeted.isUnderPressure(serverQueued: 4950, frameSize: 50))
+        // One byte more and the server is over it: a subscriber that is behind is cut off...
+        #expect(budgeted.isUnderPressure(serverQueued: 4951, frameSize: 50))
+        #expect(budgeted.decide(buffered: 900, frameSize: 50, lossy: false, serverQueued: 4951) == .disconnect)
+        #expect(budgeted.decide(buffered: 51, frameSize: 50, lossy: false, serverQueued: 4951) == .disconnect)
+        // ...one that keeps up still gets its frame, lossy or not.
+        #expect(budgeted.decide(buffered: 50, frameSize: 50, lossy: false, serverQueued: 4951) == .write)
+        #expect(budgeted.decide(buffered: 50, frameSize: 50, lossy: true, serverQueued: 4951) == .write)
+        #expect(budgeted.decide(buffered: 60, frameSize: 50, lossy: true, serverQueued: 4951) == .drop)
+        // No budget: never under pressure, whatever is queued.
+        #expect(!policy.isUnderPressure(serverQueued: 1 << 50, frameSize: 1000))
+    }
 }
 
 @Suite struct TopicSubscriptionTests {

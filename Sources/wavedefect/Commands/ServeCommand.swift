@@ -38,6 +38,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Unsent bytes before a subscriber is cut off (default 4 MiB).") var maxBufferedBytes: Int?
     @Option(help: "Unsent bytes above which lossy messages are dropped (default 256 KiB).") var lossyDropBytes: Int?
     @Option(help: "Most simultaneous connections (default 100000).") var maxConnections: Int?
+    @Option(help: "Seats in rooms created on join and rooms that set none; 0: no limit (default 1000).") var maxParticipants: Int?
     @Option(help: "Milliseconds between write flushes; 0 flushes every loop turn (default 0).") var flushIntervalMs: Double?
 
     @Option(help: "Spotify Web API base URL (default https://api.spotify.com).") var spotifyApiBase: String?
@@ -113,6 +114,7 @@ struct ServeCommand: ParsableCommand {
         if let v = pingInterval { c.limits.pingInterval = v }
         if let v = idleTimeout { c.limits.idleTimeout = v }
         if let v = maxBufferedBytes { c.limits.maxBufferedBytes = v }
+        if let v = maxParticipants { c.roomDefaults.maxParticipants = v }
         if let v = lossyDropBytes { c.limits.lossyDropBytes = v }
         if let v = maxConnections { c.limits.maxConnections = v }
         if let v = flushIntervalMs { c.limits.flushIntervalMilliseconds = v }

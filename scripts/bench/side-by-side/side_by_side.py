@@ -68,7 +68,8 @@ class Server:
         self.log = open(os.path.join(workdir, f"{kind}.log"), "ab")
         if kind == "ours":
             cmd = [args.ours, "serve", "--dev", "--no-demo-catalog", "--port", str(self.port), "--log-level", "warning",
-                   "--db", os.path.join(workdir, "bench.sqlite"), "--rooms-dir", workdir]
+                   "--db", os.path.join(workdir, "bench.sqlite"), "--rooms-dir", workdir,
+                   "--max-participants", "0"]  # one room of 1,000+ subscribers: no seat limit
         else:
             cmd = [args.uws, str(self.port)]
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
