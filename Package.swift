@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "WaveDefectBench",
             dependencies: [
-                "SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "TLSCore", "WebSocketCore",
+                "SystemClock", "AccessToken", "ByteStorage", "EventLoop", "LoopWebSocketClient", "TLSCore", "WebSocketCore", "WireJSON",
                 "DemoAudio", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "NumericCore", "TasteCore", "VectorSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

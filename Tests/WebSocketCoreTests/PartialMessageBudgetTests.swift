@@ -5,22 +5,29 @@ import Testing
 @Suite struct PartialMessageBudgetTests {
     @Test func aConnectionThatGrowsPastTheLimitIsRefusedAndOthersAreNot() {
         var budget = PartialMessageBudget(limit: 1000)
-        #expect(budget.change(from: 0, to: 600))  // a: 600
-        #expect(budget.change(from: 0, to: 400))  // b: 400, total exactly the limit
+        let a = budget.change(from: 0, to: 600)
+        let b = budget.change(from: 0, to: 400)  // total exactly the limit
+        #expect(a && b)
         #expect(budget.held == 1000)
-        #expect(!budget.change(from: 400, to: 401), "b grows past the limit")
+        let grows = budget.change(from: 400, to: 401)
+        #expect(!grows, "b grows past the limit")
         #expect(budget.refusals == 1)
         // b is failed and gives its bytes back; a, which did not grow, was never refused.
-        #expect(budget.change(from: 401, to: 0))
+        let released = budget.change(from: 401, to: 0)
+        #expect(released)
         #expect(budget.held == 600)
-        #expect(budget.change(from: 600, to: 900))
+        let aGrows = budget.change(from: 600, to: 900)
+        #expect(aGrows)
     }
 
     @Test func shrinkingIsAlwaysAllowedEvenOverTheLimit() {
         var budget = PartialMessageBudget(limit: 100)
-        #expect(!budget.change(from: 0, to: 500))
-        #expect(budget.change(from: 500, to: 300), "finishing a message never fails a connection")
-        #expect(budget.change(from: 300, to: 0))
+        let over = budget.change(from: 0, to: 500)
+        #expect(!over)
+        let shrinks = budget.change(from: 500, to: 300)
+        #expect(shrinks, "finishing a message never fails a connection")
+        let gone = budget.change(from: 300, to: 0)
+        #expect(gone)
         #expect(budget.held == 0)
         #expect(budget.refusals == 1)
     }

@@ -16,7 +16,7 @@ public struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
         subcommands: [
-            BenchPing.self, BenchFanout.self, BenchJoins.self, BenchHandshakes.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self, BenchRerankCommand.self,
+            BenchPing.self, BenchFanout.self, BenchJoins.self, BenchHandshakes.self, BenchCrowd.self, BenchSoak.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self, BenchRerankCommand.self,
         ]
     )
 }
@@ -131,6 +131,63 @@ struct BenchHandshakes: ParsableCommand {
         print("bench handshakes: \(r.connections) connections\(s.tls == nil ? "" : " over TLS"), \(concurrency) in flight, one GET /healthz each")
         print("  connections/s      \(format(r.perSecond, 0)) (\(format(r.seconds, 2)) s, \(r.failures) failed)")
         print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerConnection, 1)) µs per connection")
+    }
+}
+
+struct BenchCrowd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crowd",
+        abstract: "Joins into one room: server CPU and peak memory, and join + ping latency in another room meanwhile."
+    )
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Participants joining the one room.") var participants = 1000
+    @Option(help: "Handshakes in flight at once.") var concurrency = 32
+    @Flag(help: "Participants stop reading after joined (the attack of issue 12).") var noRead = false
+
+    func run() throws {
+        let s = try server.makeServer()
+        defer { s.stop() }
+        var b = CrowdedRoomBenchmark()
+        b.participants = participants
+        b.concurrency = concurrency
+        b.reading = !noRead
+        let r = try b.run(server: s)
+        let ms = { (ns: UInt64) in format(Double(ns) / 1e6, 2) }
+        print("bench crowd: \(r.participants) participants join one room, \(noRead ? "not reading" : "reading") after joined, \(concurrency) in flight")
+        print("  joined             \(r.joined) (\(r.closedByServer) closed by the server) in \(format(r.seconds, 2)) s (2 s of it after the last join)")
+        print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverCPUSeconds * 1e6 / Double(max(r.participants, 1)), 0)) µs per join")
+        print("  server RSS         \(r.baselineRSS / 1024) KiB before, peak \(r.peakRSS / 1024) KiB (VmHWM)")
+        let p = r.probe
+        print("  another room       \(p.joins.count) probe joins: join p50 \(ms(p.joins.percentile(0.5))) ms, p99 \(ms(p.joins.percentile(0.99))) ms, max \(ms(p.joins.max)) ms; "
+            + "ping p50 \(ms(p.pings.percentile(0.5))) ms, p99 \(ms(p.pings.percentile(0.99))) ms, max \(ms(p.pings.max)) ms; \(p.failed) failed")
+    }
+}
+
+struct BenchSoak: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Joins, leaves, drops and resumes at a steady churn; reliable messages checked end to end; RSS, descriptors and latency over time."
+    )
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Participants (publishers included).") var connections = 2000
+    @Option(help: "Minutes of churn.") var minutes = 5.0
+    @Option(help: "Participants per room.") var roomSize = 50
+    @Option(help: "Churn events per second (a leave and fresh join, or a drop and resume).") var churn = 20.0
+    @Option(help: "Reliable messages per second per room.") var rate = 1.0
+    @Option(help: "Seconds between report lines.") var interval = 15.0
+
+    func run() throws {
+        let s = try server.makeServer()
+        defer { s.stop() }
+        let b = SoakBenchmark()
+        b.connections = connections
+        b.minutes = minutes
+        b.roomSize = roomSize
+        b.churnPerSecond = churn
+        b.ratePerRoom = rate
+        b.reportInterval = interval
+        // Line by line, unbuffered: a long soak is watched as it runs.
+        try b.run(server: s) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
     }
 }
 
