@@ -81,6 +81,11 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
             }
             requestStartedAt = nil
             servedRequests += 1
+            if let address = server.connections.address(of: self), let wait = server.addressLimiter.request(address, now: now) {
+                server.stats.addressLimitRefusals += 1
+                let rate = server.addressLimiter.limits.requestsPerSecond
+                return refuse(.tooManyRequests, retryAfter: wait, "more than \(rate) requests a second from \(address) (limits.requests_per_second_per_ip)")
+            }
             if let redirectPort {
                 respond(WaveDefectServer.redirect(request, tlsPort: redirectPort, configuredHost: server.configuration.host), to: request, keepAlive: false)
                 continue
@@ -159,7 +164,17 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
             server.stats.tlsHandshakeFailures += 1
             server.logger.debug("TLS handshake failed", metadata: ["error": "\(failure)"])
         }
-        if !handedOff { server.connections.remove(self) }
+        if !handedOff { server.removeConnection(self) }
+    }
+
+    /// Refuses the connection before any work is done for it: the status (`429` for a
+    /// per-address limit, `503` past `max_connections`) with `Retry-After`, then the
+    /// connection ends (what the client still sends is drained, so the answer is not reset away).
+    func refuse(_ status: HTTPStatus, retryAfter seconds: Int, _ why: String) {
+        server.logger.debug("connection refused by a limit", metadata: ["peer": "\(tcp.peerAddress)", "why": "\(why)"])
+        var response = HTTPResponse.text(status, why)
+        response.headers.add("Retry-After", String(seconds))
+        respond(response, keepAlive: false)
     }
 
     /// Sends a response; closes after it unless the request and server allow keep-alive.

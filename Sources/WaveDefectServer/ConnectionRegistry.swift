@@ -18,24 +18,39 @@ protocol ServerConnection: AnyObject {
 struct ConnectionRegistry {
     private var items: [ServerConnection] = []
     private var deadlines: [UInt64] = []
+    /// The client address each connection counts against (per-address limits on), beside it.
+    private var addresses: [String?] = []
 
     var count: Int { items.count }
 
     /// A new connection is due at the next sweep.
-    mutating func add(_ c: ServerConnection) {
+    mutating func add(_ c: ServerConnection, address: String? = nil) {
         c.registryIndex = items.count
         items.append(c)
         deadlines.append(0)
+        addresses.append(address)
     }
 
-    mutating func remove(_ c: ServerConnection) {
+    /// The client address `c` was added with (kept across `replace`).
+    func address(of c: ServerConnection) -> String? {
         let i = c.registryIndex
-        guard i >= 0, i < items.count, items[i] === c else { return }
+        guard i >= 0, i < items.count, items[i] === c else { return nil }
+        return addresses[i]
+    }
+
+    /// Removes `c`; returns the client address it was added with, to give its count back.
+    @discardableResult
+    mutating func remove(_ c: ServerConnection) -> String? {
+        let i = c.registryIndex
+        guard i >= 0, i < items.count, items[i] === c else { return nil }
+        let address = addresses[i]
         let last = items.removeLast()
         let lastDeadline = deadlines.removeLast()
+        let lastAddress = addresses.removeLast()
         if i < items.count {
             items[i] = last
             deadlines[i] = lastDeadline
+            addresses[i] = lastAddress
             last.registryIndex = i
         }
         c.registryIndex = -1
@@ -44,7 +59,9 @@ struct ConnectionRegistry {
         if items.capacity > 1024 && items.count * 4 < items.capacity {
             items = Self.compacted(items)
             deadlines = Self.compacted(deadlines)
+            addresses = Self.compacted(addresses)
         }
+        return address
     }
 
     private static func compacted<T>(_ array: [T]) -> [T] {

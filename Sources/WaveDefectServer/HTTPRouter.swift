@@ -8,6 +8,13 @@ enum HTTPRouter {
         let server = connection.server
         let path = request.path
         let isRead = request.method == "GET" || request.method == "HEAD"
+        if path == "/rtc" || path == "/agent", let address = server.connections.address(of: connection),
+           let wait = server.addressLimiter.handshake(address, now: server.loop.turnStart)
+        {
+            server.stats.addressLimitRefusals += 1
+            let rate = server.addressLimiter.limits.handshakesPerSecond
+            return connection.refuse(.tooManyRequests, retryAfter: wait, "more than \(rate) WebSocket handshakes a second from \(address) (limits.handshakes_per_second_per_ip)")
+        }
         switch path {
         case "/rtc":
             RTCEndpoint.upgrade(request, on: connection, leftover: leftover)

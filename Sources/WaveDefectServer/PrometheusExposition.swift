@@ -61,6 +61,7 @@ extension WaveDefectServer {
         let counters: [(String, String, Int)] = [
             ("wavedefect_connections_accepted_total", "Connections accepted.", stats.connectionsAccepted),
             ("wavedefect_connections_refused_total", "Connections refused (limit or shutdown).", stats.connectionsRefused),
+            ("wavedefect_address_limit_refusals_total", "Connections, requests and handshakes answered 429 by a per-address limit.", stats.addressLimitRefusals),
             ("wavedefect_upgrades_total", "WebSocket upgrades accepted.", stats.upgrades),
             ("wavedefect_upgrades_refused_total", "WebSocket upgrades refused (handshake, token, room).", stats.refusedUpgrades),
             ("wavedefect_lossy_dropped_total", "Lossy messages dropped for slow subscribers.", stats.lossyDropped),

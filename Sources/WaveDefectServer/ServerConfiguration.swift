@@ -71,8 +71,14 @@ public struct ServerConfiguration: Sendable {
         /// Bytes all connections' unfinished messages (split frames, fragments) may hold
         /// together; a connection that adds to them beyond it is failed with 1009.
         public var maxPartialMessageBytes = 256 << 20
-        /// Largest number of simultaneous connections; more are closed on accept.
+        /// Largest number of simultaneous connections; past it a connection is answered
+        /// `503` with `Retry-After` (up to `refusalBacklog` at a time) or closed on accept.
         public var maxConnections = 100_000
+        /// Per client address (nil: the default, which `--dev` turns off): simultaneous
+        /// connections, WebSocket handshakes per second, HTTP requests per second. 0 is off.
+        public var maxConnectionsPerIP: Int?
+        public var handshakesPerSecondPerIP: Double?
+        public var requestsPerSecondPerIP: Double?
         /// Milliseconds between write flushes (0: at the end of every loop turn). A window
         /// batches more messages per `writev`, trading latency for CPU.
         public var flushIntervalMilliseconds: Double = 0
@@ -141,6 +147,16 @@ public struct ServerConfiguration: Sendable {
         public var policy = AgentSupervisor.Policy()
 
         public init() {}
+    }
+
+    /// The per-address limits in effect: as configured, else 256 connections, 20 handshakes
+    /// and 200 requests a second — none in dev mode, where every client is this machine.
+    public var addressLimits: ClientAddressLimiter.Limits {
+        ClientAddressLimiter.Limits(
+            connectionsPerAddress: limits.maxConnectionsPerIP ?? (dev ? 0 : 256),
+            handshakesPerSecond: limits.handshakesPerSecondPerIP ?? (dev ? 0 : 20),
+            requestsPerSecond: limits.requestsPerSecondPerIP ?? (dev ? 0 : 200)
+        )
     }
 
     public func makeConnectionConfiguration() -> WebSocketConnectionStateMachine.Configuration {

@@ -4,6 +4,7 @@ import AgentRuntime
 import ByteStorage
 import EventLoop
 import HTTPClient
+import HTTPCore
 import ITunesClient
 import Glibc
 import Logging
@@ -48,6 +49,8 @@ public final class WaveDefectServer {
     let catalogMaps = CatalogMapCache()
     let buildDemoCatalog: DemoCatalogBuilder?
     var topicRates = TopicRateTracker()
+    /// Connections, handshakes and requests per client address.
+    var addressLimiter: ClientAddressLimiter
     var memory = HeapTrimmer()
     private(set) var isShuttingDown = false
     private var shutdownDeadline: UInt64 = 0
@@ -93,6 +96,7 @@ public final class WaveDefectServer {
         verifier = AccessTokenVerifier(keys: configuration.effectiveKeys, leewaySeconds: Int64(configuration.limits.tokenLeeway))
         staticFiles = StaticFileServer(root: configuration.webRoot, cache: !configuration.dev)
         connectionConfiguration = configuration.makeConnectionConfiguration()
+        addressLimiter = ClientAddressLimiter(limits: configuration.addressLimits)
         backpressure = BackpressurePolicy(
             lossyDropBytes: configuration.limits.lossyDropBytes, maxBufferedBytes: configuration.limits.maxBufferedBytes,
             maxQueuedOutputBytes: configuration.limits.maxQueuedOutputBytes)
@@ -140,19 +144,46 @@ public final class WaveDefectServer {
         loop.run()
     }
 
+    /// Connections past `max_connections` that may wait for their `503` to be read; past
+    /// that many, a connection is closed on accept.
+    static let refusalBacklog = 1024
+
     /// `redirectingTo`: a connection to the plain-HTTP redirect port, answered with 308s to
     /// that TLS port.
     func accept(_ tcp: TCPConnection, redirectingTo tlsPort: Int? = nil) {
-        guard !isShuttingDown, connections.count < configuration.limits.maxConnections else {
+        let full = connections.count >= configuration.limits.maxConnections
+        guard !isShuttingDown, !full || connections.count < configuration.limits.maxConnections + Self.refusalBacklog else {
             stats.connectionsRefused += 1
             tcp.close()
             return
         }
         guard tlsPort != nil || secure(tcp) else { return tcp.close() }
-        stats.connectionsAccepted += 1
-        let connection = ClientConnection(server: self, tcp: tcp, now: SystemClock.monotonicNanoseconds, redirectingTo: tlsPort)
+        let now = SystemClock.monotonicNanoseconds
+        let connection = ClientConnection(server: self, tcp: tcp, now: now, redirectingTo: tlsPort)
         tcp.handler = connection
-        connections.add(connection)
+        if full {
+            stats.connectionsRefused += 1
+            connections.add(connection)
+            return connection.refuse(.serviceUnavailable, retryAfter: 1, "server full: \(configuration.limits.maxConnections) connections (limits.max_connections)")
+        }
+        guard !addressLimiter.limits.isOff else {
+            stats.connectionsAccepted += 1
+            return connections.add(connection)
+        }
+        let address = ClientAddressLimiter.address(ofPeer: tcp.peerAddress)
+        if let wait = addressLimiter.open(address, now: now) {
+            stats.connectionsRefused += 1
+            stats.addressLimitRefusals += 1
+            connections.add(connection)
+            return connection.refuse(.tooManyRequests, retryAfter: wait, "too many connections from \(address) (limits.max_connections_per_ip: \(addressLimiter.limits.connectionsPerAddress))")
+        }
+        stats.connectionsAccepted += 1
+        connections.add(connection, address: address)
+    }
+
+    /// A connection has closed: out of the registry, and its address's count given back.
+    func removeConnection(_ c: ServerConnection) {
+        if let address = connections.remove(c) { addressLimiter.closed(address, now: loop.turnStart) }
     }
 
     // MARK: Sweep
@@ -165,6 +196,7 @@ public final class WaveDefectServer {
         }
         perform(registry.tick(now: RoomInstant.current))
         memory.sweep(now: now, connections: connections.count)
+        addressLimiter.sweep(now: now)
         if isShuttingDown {
             if (connections.count == 0 && webhooksIdle) || now >= shutdownDeadline { finishShutdown() }
         }
@@ -275,6 +307,8 @@ public final class WaveDefectServer {
 public struct ServerStats: Sendable {
     public var connectionsAccepted = 0
     public var connectionsRefused = 0
+    /// Connections, requests and handshakes answered `429` by a per-address limit.
+    public var addressLimitRefusals = 0
     public var upgrades = 0
     public var refusedUpgrades = 0
     public var broadcasts = 0

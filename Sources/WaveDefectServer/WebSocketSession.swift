@@ -232,7 +232,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         _ = server.partialMessages.change(from: decoder.heldBytes, to: 0)
         decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
         machine.connectionClosed()
-        server.connections.remove(self)
+        server.removeConnection(self)
         server.perform(room.endpointClosed(participant, endpoint: self, clean: receivedCloseFrame, now: RoomInstant.current))
     }
 }

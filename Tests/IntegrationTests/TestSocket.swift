@@ -24,9 +24,23 @@ final class TestSocket {
     /// shared and loaded. Tests that measure time pass their own timeouts.
     static let defaultTimeout: Double = 20
 
-    init(port: Int, host: String = "127.0.0.1", tls: TestTLS? = nil) throws {
+    /// `source` binds the client to that local address first (127.0.0.2, …), so tests of the
+    /// per-address limits can be distinct clients.
+    init(port: Int, host: String = "127.0.0.1", tls: TestTLS? = nil, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError(what: "socket: \(errno)") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                Glibc.close(fd)
+                throw SocketError(what: "bind to \(source): errno \(errno)")
+            }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = UInt16(port).bigEndian

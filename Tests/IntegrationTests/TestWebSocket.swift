@@ -30,8 +30,8 @@ final class TestWebSocket {
 
     /// Opens `/rtc` (or `path`) and performs the handshake; throws `UpgradeRefused` with the
     /// HTTP response when the server says no.
-    init(port: Int, path: String, extraHeaders: String = "", key: String = TestWebSocket.sampleKey, tls: TestTLS? = nil) throws {
-        socket = try TestSocket(port: port, tls: tls)
+    init(port: Int, path: String, extraHeaders: String = "", key: String = TestWebSocket.sampleKey, tls: TestTLS? = nil, source: String? = nil) throws {
+        socket = try TestSocket(port: port, tls: tls, source: source)
         try socket.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\(extraHeaders)\r\n")
         let (response, rest) = try socket.readResponse()
         guard response.status == 101 else { throw UpgradeRefused(response: response) }

@@ -166,7 +166,7 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
 
     func connectionDidClose(_ connection: TCPConnection) {
         machine.connectionClosed()
-        server.connections.remove(self)
+        server.removeConnection(self)
         server.workers.disconnected(self)
     }
 }

@@ -39,6 +39,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Unsent bytes above which lossy messages are dropped (default 256 KiB).") var lossyDropBytes: Int?
     @Option(help: "Most simultaneous connections (default 100000).") var maxConnections: Int?
     @Option(help: "Seats in rooms created on join and rooms that set none; 0: no limit (default 1000).") var maxParticipants: Int?
+    @Option(help: "Most simultaneous connections per client address; 0 is off (default 256, off with --dev).") var maxConnectionsPerIp: Int?
+    @Option(help: "WebSocket handshakes per second per client address; 0 is off (default 20, off with --dev).") var handshakesPerIp: Double?
+    @Option(help: "HTTP requests per second per client address; 0 is off (default 200, off with --dev).") var requestsPerIp: Double?
     @Option(help: "Milliseconds between write flushes; 0 flushes every loop turn (default 0).") var flushIntervalMs: Double?
 
     @Option(help: "Spotify Web API base URL (default https://api.spotify.com).") var spotifyApiBase: String?
@@ -117,6 +120,9 @@ struct ServeCommand: ParsableCommand {
         if let v = maxParticipants { c.roomDefaults.maxParticipants = v }
         if let v = lossyDropBytes { c.limits.lossyDropBytes = v }
         if let v = maxConnections { c.limits.maxConnections = v }
+        if let v = maxConnectionsPerIp { c.limits.maxConnectionsPerIP = v }
+        if let v = handshakesPerIp { c.limits.handshakesPerSecondPerIP = v }
+        if let v = requestsPerIp { c.limits.requestsPerSecondPerIP = v }
         if let v = flushIntervalMs { c.limits.flushIntervalMilliseconds = v }
         if let v = spotifyApiBase { c.spotify.spotifyAPIBase = v }
         if let v = spotifyAccountsBase { c.spotify.spotifyAccountsBase = v }
