@@ -1,7 +1,8 @@
 # The two commands of the README: `make run` and `make test`.
 SWIFT ?= swift
+SHELL := /bin/bash
 
-.PHONY: run test build release install deps test-deps clean screenshots
+.PHONY: run test build release install deps test-deps clean screenshots fuzz fuzz-build
 
 # Where `make install` puts the binary: $(PREFIX)/bin/wavedefect.
 PREFIX ?= $(HOME)/.local
@@ -40,3 +41,23 @@ screenshots: test-deps
 
 clean:
 	rm -rf .build
+
+# Fuzzing (docs/fuzzing.md): each libFuzzer harness for FUZZ_SECONDS, with the address
+# sanitizer. New crashes land in .build/fuzz-crashes/TARGET/; copy them to
+# Tests/FuzzRegressionTests/Corpus/TARGET/ once fixed. The corpus grows in .build/fuzz-corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= websocket http json client-message access-token access-token-signed room-yaml npy jsonl audio
+FUZZ_BIN = .build/fuzz/debug/wavedefect-fuzz
+
+fuzz-build:
+	WAVEDEFECT_FUZZ=1 $(SWIFT) build --build-path .build/fuzz --product wavedefect-fuzz --sanitize=address -Xswiftc -sanitize=fuzzer
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz-corpus/$$t .build/fuzz-crashes/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BIN) $$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	    -artifact_prefix=.build/fuzz-crashes/$$t/ .build/fuzz-corpus/$$t Fuzz/seeds/$$t 2>&1 \
+	    | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY|.*Test unit written)" ; \
+	  status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "fuzz $$t FAILED ($$status): see .build/fuzz-crashes/$$t/"; exit 1; fi; \
+	done

@@ -150,6 +150,16 @@ let package = Package(
             ]
         ),
 
+        // libFuzzer harnesses (docs/fuzzing.md): plain functions, replayed over the regression
+        // corpus by FuzzRegressionTests; the libFuzzer driver is only part of fuzz builds.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "AccessToken", "AudioDecoding", "CryptoPrimitives", "HTTPCore", "MusicCatalog", "RoomCore", "WaveDefectServer", "WebSocketCore", "WireJSON",
+                "WireProtocol",
+            ]
+        ),
+
         .executableTarget(
             name: "wavedefect",
             dependencies: [
@@ -177,6 +187,7 @@ let package = Package(
             dependencies: ["AccessToken", "COpenSSL", "CryptoPrimitives", "MusicCatalog", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["Corpus"]),
         .testTarget(name: "TasteCoreTests", dependencies: ["NumericCore", "TasteCore", "VectorSearch", "WireJSON"]),
         .testTarget(name: "LiveRecognitionTests", dependencies: ["AgentKit", "AudioDecoding", "LiveRecognition", "MusicCatalog", "WireJSON"]),
         .testTarget(name: "FingerprintCoreTests", dependencies: ["FingerprintCore", "NumericCore"]),
@@ -194,3 +205,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz` builds the libFuzzer driver (WAVEDEFECT_FUZZ=1, -sanitize=fuzzer,address, its own
+// build path); an ordinary build has no libFuzzer to link it against.
+if Context.environment["WAVEDEFECT_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "wavedefect-fuzz", dependencies: ["FuzzTargets"]))
+}
