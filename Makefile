@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SHELL := /bin/bash
 
-.PHONY: run test build release install deps test-deps clean screenshots fuzz fuzz-build
+.PHONY: run test build release install deps test-deps clean screenshots fuzz fuzz-build asan tsan
 
 # Where `make install` puts the binary: $(PREFIX)/bin/wavedefect.
 PREFIX ?= $(HOME)/.local
@@ -48,16 +48,31 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= websocket http json client-message access-token access-token-signed room-yaml npy jsonl audio
 FUZZ_BIN = .build/fuzz/debug/wavedefect-fuzz
+# One instrumented build (address sanitizer + libFuzzer coverage) serves the fuzzers and `make asan`.
+SAN_BUILD = WAVEDEFECT_FUZZ=1 $(SWIFT) build --build-path .build/fuzz --sanitize=address -Xswiftc -sanitize=fuzzer
 
 fuzz-build:
-	WAVEDEFECT_FUZZ=1 $(SWIFT) build --build-path .build/fuzz --product wavedefect-fuzz --sanitize=address -Xswiftc -sanitize=fuzzer
+	$(SAN_BUILD) --product wavedefect-fuzz
 
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build/fuzz-corpus/$$t .build/fuzz-crashes/$$t; \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-	  ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BIN) $$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	  FUZZ_TARGET=$$t ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
 	    -artifact_prefix=.build/fuzz-crashes/$$t/ .build/fuzz-corpus/$$t Fuzz/seeds/$$t 2>&1 \
 	    | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY|.*Test unit written)" ; \
 	  status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "fuzz $$t FAILED ($$status): see .build/fuzz-crashes/$$t/"; exit 1; fi; \
 	done
+
+# Sanitizers (docs/fuzzing.md#sanitizers): the suites under the address sanitizer (the browser
+# tests excepted), the event-loop tests under the thread sanitizer.
+ASAN_SKIP ?= BrowserTests
+TSAN_FILTER ?= EventLoopTests
+
+asan:
+	$(SAN_BUILD) --build-tests
+	ASAN_OPTIONS=detect_leaks=0 WAVEDEFECT_FUZZ=1 $(SWIFT) test --skip-build --build-path .build/fuzz --sanitize=address --disable-xctest --skip '$(ASAN_SKIP)'
+
+tsan:
+	$(SWIFT) build --build-tests --build-path .build/tsan --sanitize=thread
+	$(SWIFT) test --skip-build --build-path .build/tsan --sanitize=thread --disable-xctest --filter '$(TSAN_FILTER)'

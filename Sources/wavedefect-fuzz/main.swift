@@ -1,8 +1,33 @@
 // libFuzzer driver for the harnesses in FuzzTargets (`make fuzz`, docs/fuzzing.md). Built only
-// with WAVEDEFECT_FUZZ=1 and `-sanitize=fuzzer,address`, which link libFuzzer: this main
-// picks the harness named by the first argument and hands the rest to libFuzzer.
+// with WAVEDEFECT_FUZZ=1 and `-sanitize=fuzzer,address`, which link libFuzzer and its `main`
+// (see the end of this file). The harness
+// is chosen by the FUZZ_TARGET environment variable; the arguments are libFuzzer's.
 import FuzzTargets
 import Glibc
+
+/// The harness libFuzzer calls; set once by `LLVMFuzzerInitialize`, before any input.
+enum Selected {
+    nonisolated(unsafe) static var target: FuzzTarget?
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzerInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    let name = getenv("FUZZ_TARGET").map { String(cString: $0) } ?? ""
+    guard let target = FuzzTarget.named(name) else {
+        var usage = "usage: FUZZ_TARGET=NAME wavedefect-fuzz [libFuzzer flags] [corpus dirs]\ntargets:\n"
+        for t in FuzzTarget.all { usage += "  \(t.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(t.summary)\n" }
+        _ = usage.withCString { write(2, $0, strlen($0)) }
+        exit(name.isEmpty ? 0 : 2)
+    }
+    Selected.target = target
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    Selected.target?.run(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
 
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(
@@ -11,28 +36,8 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 
-/// The harness libFuzzer calls; set once before the driver starts.
-enum Selected {
-    nonisolated(unsafe) static var target: FuzzTarget?
-}
-
-let arguments = CommandLine.arguments
-guard arguments.count >= 2, let target = FuzzTarget.named(arguments[1]) else {
-    var usage = "usage: wavedefect-fuzz TARGET [libFuzzer flags] [corpus dirs]\ntargets:\n"
-    for t in FuzzTarget.all { usage += "  \(t.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(t.summary)\n" }
-    fputs(usage, stderr)
-    exit(arguments.count >= 2 && arguments[1] == "--list" ? 0 : 2)
-}
-Selected.target = target
-
-// libFuzzer sees argv[0] and the arguments after the target's name.
-var cArguments: [UnsafeMutablePointer<CChar>?] = ([arguments[0]] + arguments.dropFirst(2)).map { strdup($0) } + [nil]
-var count = CInt(cArguments.count - 1)
-let status = cArguments.withUnsafeMutableBufferPointer { buffer -> CInt in
-    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = buffer.baseAddress
-    return LLVMFuzzerRunDriver(&count, &argv) { data, size in
-        Selected.target?.run(UnsafeRawBufferPointer(start: data, count: size))
-        return 0
-    }
-}
-exit(status)
+// Whichever `main` the link keeps (this file's, or libFuzzer's when SwiftPM renames this
+// one), libFuzzer's driver runs with the process's arguments.
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzerTestOneInput))
