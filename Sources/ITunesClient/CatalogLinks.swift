@@ -36,8 +36,8 @@ enum CatalogLinks {
         var cpuSeconds: Double
     }
 
-    /// Decodes and embeds `bytes` (the preview of `track`) and stores the track with its
-    /// vector and ids. Bytes that are not audio fail with a message that says so; bytes
+    /// Decodes, embeds and fingerprints `bytes` (the preview of `track`) and stores the track
+    /// with its vector, fingerprint and ids in one transaction. Bytes that are not audio fail with a message that says so; bytes
     /// already stored (same SHA-256) make the lookup `.known`.
     static func store(
         _ bytes: [UInt8], of track: ITunesTrack, wanted: WantedTrack?, embed: PreviewEmbedder, catalog: Catalog, index: LiveIndex?
@@ -67,18 +67,23 @@ enum CatalogLinks {
         do {
             let added: Track
             do {
-                added = try catalog.addTrack(row, vector: embedded.vector, model: embedded.model)
+                added = try add(row, embedded, catalog)
             } catch let error as SQLiteError where error.isConstraintViolation {
                 // Another lookup stored the Spotify id or ISRC meanwhile: keep the iTunes id only.
                 var bare = row
                 bare.externalIDs = ["itunes": String(track.trackID)]
-                added = try catalog.addTrack(bare, vector: embedded.vector, model: embedded.model)
+                added = try add(bare, embedded, catalog)
             }
             if let index, index.model == embedded.model { index.upsert(id: added.id, vector: embedded.vector) }
             return Stored(outcome: .stored(trackID: added.id, title: track.name, artist: track.artist), cpuSeconds: cpu)
         } catch {
             return Stored(outcome: .failed("preview of iTunes track \(track.trackID) not stored: \(error)"), cpuSeconds: cpu)
         }
+    }
+
+    private static func add(_ row: Track, _ embedded: EmbeddedPreview, _ catalog: Catalog) throws -> Track {
+        guard let fingerprint = embedded.fingerprint else { return try catalog.addTrack(row, vector: embedded.vector, model: embedded.model) }
+        return try catalog.addTrack(row, vector: embedded.vector, model: embedded.model, fingerprint: fingerprint)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

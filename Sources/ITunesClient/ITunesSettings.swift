@@ -1,4 +1,5 @@
 import ITunesCore
+import MusicCatalog
 
 /// Where and how the iTunes client works (docs/itunes.md#configuration). The server reads it
 /// from `--itunes-*` flags and `itunes_*` config keys; `wavedefect crawl` from its options.
@@ -34,15 +35,20 @@ public struct EmbeddedPreview: Sendable {
     public var duration: Double
     /// The catalog model the vector belongs to.
     public var model: String
+    /// The landmark fingerprint of the same samples (stored with the track, so recognition
+    /// knows it); nil: none made.
+    public var fingerprint: StoredFingerprint?
 
-    public init(vector: [Float], duration: Double, model: String) {
+    public init(vector: [Float], duration: Double, model: String, fingerprint: StoredFingerprint? = nil) {
         self.vector = vector
         self.duration = duration
         self.model = model
+        self.fingerprint = fingerprint
     }
 }
 
-/// Decodes preview bytes from memory and embeds them; throws when they are not audio. Runs
+/// Decodes preview bytes from memory, embeds and fingerprints them; throws when they are not
+/// audio. Runs
 /// on the thread pool, never on the loop thread.
 public typealias PreviewEmbedder = @Sendable (_ bytes: [UInt8]) throws -> EmbeddedPreview
 

@@ -85,11 +85,7 @@ public struct CrawlCommand: ParsableCommand {
             throw CommandError("crawl: \(error)")
         }
         defer { loop.close() }
-        let embedder = TrackEmbedder()
-        let fetcher = ITunesPreviewFetcher(loop: loop, http: http, catalog: catalog, index: nil, settings: settings) { bytes in
-            let e = try embedder.embed(bytes: bytes)
-            return EmbeddedPreview(vector: e.vector, duration: e.duration, model: TrackEmbedder.modelName)
-        }
+        let fetcher = ITunesPreviewFetcher(loop: loop, http: http, catalog: catalog, index: nil, settings: settings, embed: PreviewAnalysis.embedder())
         let progress = CrawlProgress(bar: ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1), quiet: quiet)
         let started = Date()
         var searchError: String?

@@ -78,6 +78,15 @@ import WireJSON
         #expect(try catalog.track(id: id)?.externalIDs == ["spotify": "topFakeOne", "isrc": "QZTOPFAKEONE", "itunes": "900002"])
         let entry = try waitFor("Top One in the profile") { try catalog.profile(identity: identity).first { $0.trackID == id } }
         #expect(entry.source == "spotify_top" && entry.weight == 1)
+        // Fingerprinted with the same samples, in the same transaction: `recognize` names the
+        // preview (the fake's file itself) as that track.
+        let print = try #require(try catalog.fingerprint(trackID: id))
+        #expect(print.landmarks.count > 100 && print.frameCount > 0)
+        let previewFile = FileManager.default.temporaryDirectory.appendingPathComponent("wavedefect-fake-itunes-v1/900002.m4a").path
+        let recognized = try runWavedefect(["recognize", previewFile, "--db", server.databasePath, "--json"])
+        #expect(recognized.status == 0, "\(recognized.stderr)")
+        let match = try JSONParser.parse(recognized.stdout.split(separator: "\n").first.map(String.init) ?? "{}")["match"]
+        #expect(match?["id"]?.int64Value == id && match?["title"] == "Top One", "\(recognized.stdout)")
         // The room hears it on profile.changed: the read itself (none of the four in the
         // catalog), then the count once Top One joined.
         var counts: [Int64] = []

@@ -2,6 +2,7 @@ import ArgumentParser
 import ITunesClient
 import Foundation
 import Logging
+import MusicCommands
 import MusicIngest
 import WaveDefectServer
 
@@ -80,14 +81,10 @@ struct ServeCommand: ParsableCommand {
         var settings = try makeConfiguration()
         if settings.dev { logger.warning("dev mode: API key 'devkey' with the public secret 'secret'; never expose this server") }
         settings.port = port ?? settings.port
-        let embedder = TrackEmbedder()
         let agents = ShippedAgents.serverExtras(databasePath: settings.databasePath)
         let server = try WaveDefectServer(configuration: settings, logger: logger, agents: agents, demoCatalog: { catalog, index, directory in
             try DemoCatalog.ensure(in: catalog, directory: directory, index: index).tracksAdded
-        }, previewEmbedder: { bytes in
-            let e = try embedder.embed(bytes: bytes)
-            return EmbeddedPreview(vector: e.vector, duration: e.duration, model: TrackEmbedder.modelName)
-        })
+        }, previewEmbedder: PreviewAnalysis.embedder())
         let boundPort = try server.start()
         if let portFile {
             try String(boundPort).write(toFile: portFile, atomically: true, encoding: .utf8)
