@@ -10,14 +10,12 @@ import WireJSON
 /// it with `FakeUpstream.shared`. Every request it got is in `records()`, each logged as it
 /// arrives (before it is answered).
 final class FakeUpstream: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-    let directory: URL
-    private let logFile: URL
+    private let helper: PythonHelperProcess
 
     /// The YouTube key the fake accepts.
     static let youtubeKey = "test-youtube-key"
 
+    var port: Int { helper.port }
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// The server flags that send every upstream here.
@@ -26,43 +24,7 @@ final class FakeUpstream: @unchecked Sendable {
     }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-upstream-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let portFile = directory.appendingPathComponent("port")
-        logFile = directory.appendingPathComponent("requests.jsonl")
-        let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/fake_upstream.py")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, portFile.path, logFile.path, "--slow-seconds", "6"]
-        process.standardOutput = FileHandle.nullDevice
-        // A file, not a pipe: nobody would read a pipe, and a full one blocks the writer.
-        let stderrFile = directory.appendingPathComponent("stderr.log")
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: stderrFile)
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        var port = 0
-        while Date() < deadline && process.isRunning {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8), let p = Int(text) {
-                port = p
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        guard port > 0 else {
-            ChildProcess.stop(process)
-            throw StartError(stderr: (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "")
-        }
-        self.port = port
-    }
-
-    struct StartError: Error, CustomStringConvertible {
-        let stderr: String
-        var description: String { "fake_upstream.py did not start:\n\(stderr)" }
-    }
-
-    deinit {
-        ChildProcess.stop(process)
-        try? FileManager.default.removeItem(at: directory)
+        helper = try PythonHelperProcess(script: "fake_upstream.py", logName: "requests.jsonl", arguments: ["--slow-seconds", "6"], startTimeout: 30)
     }
 
     /// One request the fake received.
@@ -81,8 +43,7 @@ final class FakeUpstream: @unchecked Sendable {
     }
 
     func records() -> [Record] {
-        guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.map(Record.init)
+        helper.logLines.compactMap { try? JSONParser.parse(String($0)) }.map(Record.init)
     }
 
     /// Requests made with `token` (a Spotify bearer token or a YouTube key) to `route`.
@@ -108,7 +69,12 @@ final class FakeUpstream: @unchecked Sendable {
     /// download runs ffmpeg while the server waits, and on a loaded machine outlasts its timeout.
     func waitForPreviews() throws {
         let r = try TestSocket.request(port: port, "GET /previews-ready?timeout=120 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", timeout: 125)
-        guard r.status == 200 else { throw StartError(stderr: "previews not made within 120 s: \(r.bodyText)") }
+        guard r.status == 200 else { throw PreviewsNotReady(answer: r.bodyText) }
+    }
+
+    struct PreviewsNotReady: Error, CustomStringConvertible {
+        let answer: String
+        var description: String { "the fake's previews were not made within 120 s: \(answer)" }
     }
 
     static func digest(_ secret: String) -> String {
@@ -122,23 +88,6 @@ final class FakeUpstream: @unchecked Sendable {
         get throws {
             guard let upstream = suiteUpstream else { throw ServerProcess.NoSharedServer() }
             return upstream
-        }
-    }
-}
-
-/// Stopping a helper process without ever waiting forever.
-enum ChildProcess {
-    /// SIGTERM, up to `timeout` seconds for it to exit, then SIGKILL. Never
-    /// `Process.waitUntilExit()` after SIGTERM alone: a child that inherited the test
-    /// runner's blocked SIGTERM (every child does, unless it unblocks it) would never exit.
-    static func stop(_ process: Process, timeout: Double = 5) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
         }
     }
 }

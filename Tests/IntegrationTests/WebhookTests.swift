@@ -188,10 +188,7 @@ func unusedPort() throws -> Int {
 
 /// `python/webhook_receiver.py` in the background, and what it recorded.
 final class WebhookReceiverProcess: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-    let directory: URL
-    private let logFile: URL
+    private let helper: PythonHelperProcess
     /// The receiver's standard input: held open for as long as this object (and this test
     /// process) lives; the receiver exits when it closes.
     private let lifeline = Pipe()
@@ -206,44 +203,19 @@ final class WebhookReceiverProcess: @unchecked Sendable {
     }
 
     init(failFirst: Int = 0, status: Int = 200, delayFirst: Double = 0, blackhole: Bool = false) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-hook-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let portFile = directory.appendingPathComponent("port")
-        logFile = directory.appendingPathComponent("events.jsonl")
-        let script = ServerProcess.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/python/webhook_receiver.py")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, portFile.path, logFile.path, "--fail-first", String(failFirst), "--status", String(status), "--delay-first", String(delayFirst)] + (blackhole ? ["--blackhole"] : [])
-        process.standardInput = lifeline
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         // Generous: importing livekit-api takes seconds on a loaded machine, and the suite's
         // tests start their receivers at the same time.
-        let deadline = Date().addingTimeInterval(90)
-        var port = 0
-        while Date() < deadline && process.isRunning {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8), let p = Int(text) {
-                port = p
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        guard port > 0 else {
-            if process.isRunning { process.terminate() }
-            throw ReceiverStartError()
-        }
-        self.port = port
+        helper = try PythonHelperProcess(
+            script: "webhook_receiver.py", logName: "events.jsonl",
+            arguments: ["--fail-first", String(failFirst), "--status", String(status), "--delay-first", String(delayFirst)] + (blackhole ? ["--blackhole"] : []),
+            startTimeout: 90, stdin: lifeline)
     }
 
-    struct ReceiverStartError: Error, CustomStringConvertible {
-        var description: String { "webhook_receiver.py did not start (is livekit-api installed?)" }
-    }
-
+    var port: Int { helper.port }
     var url: String { "http://127.0.0.1:\(port)/hook" }
 
     var records: [Record] {
-        guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.map(Record.init)
+        helper.logLines.compactMap { try? JSONParser.parse(String($0)) }.map(Record.init)
     }
 
     /// Polls the log until `done` holds (or 30 s pass) and returns what was recorded.
@@ -255,13 +227,5 @@ final class WebhookReceiverProcess: @unchecked Sendable {
             current = records
         }
         return current
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: directory)
     }
 }

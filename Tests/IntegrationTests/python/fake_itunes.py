@@ -21,6 +21,7 @@ Retry-After: 1 on the first request, then the audio). Each request appends a JSO
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -185,6 +186,10 @@ def prepare():
 
 
 def main():
+    # Children of the test runner inherit its blocked SIGTERM (its threads block signals for
+    # libdispatch): undo that, so ChildProcess.stop's SIGTERM ends this process at once.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     port_file, log_file = sys.argv[1], sys.argv[2]
     prepare()
     STATE["log"] = log_file

@@ -20,6 +20,7 @@ closes and the receiver goes with it, so it is never left running.
 import argparse
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -31,6 +32,10 @@ from livekit.api import TokenVerifier, WebhookReceiver
 
 
 def main() -> None:
+    # Children of the test runner inherit its blocked SIGTERM (its threads block signals for
+    # libdispatch): undo that, so ChildProcess.stop's SIGTERM ends this process at once.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("port_file")
     parser.add_argument("log_file")
