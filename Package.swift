@@ -138,7 +138,7 @@ let package = Package(
         // iTunes previews into the catalog on the loop, through the one HTTP client.
         .target(
             name: "ITunesClient",
-            dependencies: ["CryptoPrimitives", "EventLoop", "HTTPClient", "ITunesCore", "MusicCatalog", "MusicIndex", "SystemClock"]
+            dependencies: ["CryptoPrimitives", "EventLoop", "HTTPClient", "ITunesCore", "MusicCatalog", "MusicIndex", "SystemClock", "WireJSON"]
         ),
         .target(name: "MusicAgents", dependencies: ["AgentKit", "MusicCatalog", "MusicIndex", "TasteCore", "VectorSearch", "WireJSON", logging]),
         .target(

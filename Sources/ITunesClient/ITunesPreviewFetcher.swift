@@ -294,21 +294,14 @@ public final class ITunesPreviewFetcher {
 
     static func readSearch(_ result: Result<HTTPClientResponse, HTTPClientError>) -> Result<[ITunesTrack], ITunesFetchError> {
         switch result {
-        case .failure(let error): return .failure(ITunesFetchError("iTunes search failed: \(error)"))
-        case .success(let response) where response.status != 200:
-            return .failure(ITunesFetchError("iTunes search answered HTTP \(response.status)"))
+        case .failure(let error): return .failure(.transport(error))
+        case .success(let response) where response.status != 200: return .failure(.status(response.status))
         case .success(let response):
             do {
                 return .success(try ITunesSearchAPI.tracks(body: response.body))
             } catch {
-                return .failure(ITunesFetchError("iTunes search answer unreadable: \(error)"))
+                return .failure(.unreadable(error))
             }
         }
     }
-}
-
-/// A search that produced no results list.
-public struct ITunesFetchError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -37,7 +37,7 @@ public enum ITunesSearchAPI {
 
     /// Reads a search answer: the songs among `results`, in the API's order (its relevance).
     /// Elements that are not songs are skipped; a body without a `results` array is an error.
-    public static func tracks(body: [UInt8]) throws(ITunesError) -> [ITunesTrack] {
+    public static func tracks(body: [UInt8]) throws(JSONBodyError) -> [ITunesTrack] {
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)

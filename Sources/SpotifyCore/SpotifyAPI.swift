@@ -46,7 +46,7 @@ public enum SpotifyAPI {
 
     /// Reads `/v1/me/top/tracks` (a paging object of `TrackObject`s). Items that are not
     /// readable tracks (local files) are skipped.
-    public static func topTracks(body: [UInt8]) throws(SpotifyError) -> [SpotifyTrack] {
+    public static func topTracks(body: [UInt8]) throws(JSONBodyError) -> [SpotifyTrack] {
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)

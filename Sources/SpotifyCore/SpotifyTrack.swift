@@ -29,7 +29,7 @@ public struct SpotifyTrack: Sendable, Equatable {
 
     /// Reads a `TrackObject`. `id`, `name` and `duration_ms` are required; local files have
     /// a null `id` and are refused (nothing to match them with).
-    public init(json: JSONValue) throws(SpotifyError) {
+    public init(json: JSONValue) throws(JSONBodyError) {
         guard let object = json.objectValue else { throw .badShape("track is not an object") }
         guard let id = object["id"]?.stringValue, !id.isEmpty else { throw .badShape("track has no 'id'") }
         guard let name = object["name"]?.stringValue else { throw .badShape("track has no 'name'") }
@@ -65,7 +65,7 @@ public struct SpotifyPlayback: Sendable, Equatable {
 
     /// Reads a `CurrentlyPlayingContextObject`. An `item` that is null or not a track
     /// (`currently_playing_type` "episode", "ad", "unknown") gives a nil `track`.
-    public init(body: [UInt8]) throws(SpotifyError) {
+    public init(body: [UInt8]) throws(JSONBodyError) {
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)

@@ -56,7 +56,7 @@ import WireJSON
     }
 
     @Test func unreadableAnswersAreErrors() {
-        #expect(throws: ITunesError.self) { try ITunesSearchAPI.tracks(body: Array("<html>".utf8)) }
+        #expect(throws: JSONBodyError.self) { try ITunesSearchAPI.tracks(body: Array("<html>".utf8)) }
         do {
             _ = try ITunesSearchAPI.tracks(body: Array("<html>".utf8))
         } catch {

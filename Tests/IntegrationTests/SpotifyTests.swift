@@ -175,7 +175,7 @@ import WireJSON
         #expect(config["spotify"]?["client_id"] == "client-abc")
         #expect(config["spotify"]?["redirect_uri"] == "http://127.0.0.1:8888/callback")
         #expect(config["spotify"]?["accounts_base"] == "https://accounts.spotify.com")
-        #expect(config["spotify"]?["scopes"] == "user-read-currently-playing user-read-playback-state user-top-read")
+        #expect(config["spotify"]?["scopes"] == ["user-read-currently-playing", "user-read-playback-state", "user-top-read"])
         #expect(config["spotify"]?["poll_interval"] == 0.2)
     }
 }

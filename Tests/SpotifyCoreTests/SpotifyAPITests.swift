@@ -72,8 +72,8 @@ enum SpotifyBodies {
         let tracks = try SpotifyAPI.topTracks(body: Array(body.utf8))
         #expect(tracks.map(\.spotifyID) == ["a", "b"])
         #expect(tracks[0].isrc == "USRC1")
-        #expect(throws: SpotifyError.self) { try SpotifyAPI.topTracks(body: Array("{}".utf8)) }
-        #expect(throws: SpotifyError.self) { try SpotifyAPI.topTracks(body: Array("nope".utf8)) }
+        #expect(throws: JSONBodyError.self) { try SpotifyAPI.topTracks(body: Array("{}".utf8)) }
+        #expect(throws: JSONBodyError.self) { try SpotifyAPI.topTracks(body: Array("nope".utf8)) }
     }
 
     @Test func nowPlayingPayloadIsExact() throws {

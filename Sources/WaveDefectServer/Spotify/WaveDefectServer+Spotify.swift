@@ -43,6 +43,9 @@ extension WaveDefectServer {
         itunes?.close()
     }
 
+    /// What the browser asks Spotify for: now playing, and top tracks.
+    static let spotifyScopes = ["user-read-currently-playing", "user-read-playback-state", "user-top-read"]
+
     /// `GET /api/config`: what the browser needs to run Spotify's PKCE flow itself. No
     /// secret: the client id and redirect URI are public by design.
     func publicConfigJSON() -> [UInt8] {
@@ -56,7 +59,11 @@ extension WaveDefectServer {
         w.key("redirect_uri")
         if let uri = s.spotifyRedirectURI { w.string(uri) } else { w.null() }
         w.key("accounts_base"); w.string(s.spotifyAccountsBase)
-        w.key("scopes"); w.string("user-read-currently-playing user-read-playback-state user-top-read")
+        // A list, as OAuth's scope is a set; the browser joins it with spaces for the URL.
+        w.key("scopes")
+        w.beginArray()
+        for scope in Self.spotifyScopes { w.string(scope) }
+        w.endArray()
         w.key("poll_interval"); w.double(s.spotifyPollInterval)
         w.endObject()
         w.key("youtube"); w.bool(s.youtubeAPIKey != nil)
