@@ -23,7 +23,7 @@ import Testing
         /// Arrival of every request, monotonic nanoseconds, with its target.
         var arrivals: [(target: String, at: UInt64)] = []
 
-        init(callsPerMinute: Double = 60_000, preview: @escaping (Int) -> [UInt8]) throws {
+        init(callsPerMinute: Double = 60_000, configure: (inout ITunesSettings) -> Void = { _ in }, preview: @escaping (Int) -> [UInt8]) throws {
             loop = try EventLoop()
             client = try CurlMulti(loop: loop)
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-fetcher-\(UUID().uuidString)")
@@ -48,6 +48,7 @@ import Testing
             var settings = ITunesSettings()
             settings.base = server.url
             settings.queue.callsPerMinute = callsPerMinute
+            configure(&settings)
             let embedder = TrackEmbedder()
             fetcher = ITunesPreviewFetcher(loop: loop, http: client, catalog: catalog, index: nil, settings: settings) { bytes in
                 let e = try embedder.embed(bytes: bytes)
@@ -116,5 +117,29 @@ import Testing
         // A failure is not remembered as unmatched: the same track may be tried again.
         #expect(f.lookUp([Self.wanted("Song 18", spotify: "good")]).first?.trackID != nil)
         #expect(f.fetcher.stats.failures == 1 && f.fetcher.stats.stored == 1)
+    }
+
+    /// A lookup that finds the queue full is kept and admitted again later (docs/itunes.md#the-queue),
+    /// not dropped until the next top-tracks read; with no retries it is refused at once.
+    @Test func aLookupRefusedForAFullQueueIsAdmittedAgainLater() throws {
+        let f = try Fixture(configure: {
+            $0.queue.maxConcurrent = 1
+            $0.queue.maxQueued = 1
+            $0.refusedRetrySeconds = 0.05
+            $0.retry.maxRetries = 10
+        }, preview: Self.tone)
+        let outcomes = f.lookUp([Self.wanted("Song 31", spotify: "r1"), Self.wanted("Song 32", spotify: "r2"), Self.wanted("Song 33", spotify: "r3")])
+        #expect(outcomes.allSatisfy { if case .stored = $0 { true } else { false } }, "\(outcomes)")
+        #expect(f.fetcher.stats.stored == 3 && f.fetcher.stats.refused == 0)
+        #expect(f.fetcher.deferredCount == 0)
+
+        let strict = try Fixture(configure: {
+            $0.queue.maxConcurrent = 1
+            $0.queue.maxQueued = 1
+            $0.retry.maxRetries = 0
+        }, preview: Self.tone)
+        let refused = strict.lookUp([Self.wanted("Song 34", spotify: "s1"), Self.wanted("Song 35", spotify: "s2"), Self.wanted("Song 36", spotify: "s3")])
+        #expect(refused[2] == .refused(.full), "\(refused)")
+        #expect(refused[0].trackID != nil && refused[1].trackID != nil)
     }
 }
