@@ -174,13 +174,14 @@ let package = Package(
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives", "NumericCore"]),
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
+        .testTarget(name: "TLSCoreTests", dependencies: ["TLSCore"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
         .testTarget(name: "WaveDefectServerTests", dependencies: ["WaveDefectServer"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
         .testTarget(
             name: "EventLoopTests",
-            dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPClient", "HTTPCore", "DemoAudio", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIngest"]
+            dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPClient", "HTTPCore", "DemoAudio", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIngest", "TLSCore"]
         ),
         .testTarget(
             name: "IntegrationTests",

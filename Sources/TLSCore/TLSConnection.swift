@@ -8,9 +8,9 @@ import COpenSSL
 public final class TLSConnection {
     private let ssl: OpaquePointer
     /// Ciphertext from the network, read by OpenSSL.
-    private let input: OpaquePointer
+    private var input: OpaquePointer
     /// Records OpenSSL produced, waiting to be written to the socket.
-    private let output: OpaquePointer
+    private var output: OpaquePointer
     public let isServer: Bool
     public private(set) var isHandshakeComplete = false
     /// Why the session ended, when it failed (bad handshake, corrupt record).
@@ -34,9 +34,8 @@ public final class TLSConnection {
         guard let ssl = SSL_new(context.raw), let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
             throw .context(OpenSSLErrors.drain())
         }
-        // An empty memory BIO reports "retry", not end of file.
-        _ = BIO_ctrl(input, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, nil)
-        _ = BIO_ctrl(output, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, nil)
+        Self.retryWhenEmpty(input)
+        Self.retryWhenEmpty(output)
         SSL_set_bio(ssl, input, output)
         self.ssl = ssl
         self.input = input
@@ -59,6 +58,36 @@ public final class TLSConnection {
 
     deinit {
         SSL_free(ssl)  // frees both BIOs
+    }
+
+    /// An empty memory BIO reports "retry", not end of file.
+    private static func retryWhenEmpty(_ bio: OpaquePointer) {
+        _ = BIO_ctrl(bio, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, nil)
+    }
+
+    /// A memory BIO keeps the largest size it ever held (64 KiB after one full socket read,
+    /// megabytes after a big flush). An empty one above this is replaced by a fresh one, so
+    /// an idle connection does not pin what a burst once needed.
+    static let keptBIOCapacity = 32 << 10
+
+    private static func capacity(_ bio: OpaquePointer) -> Int {
+        var memory: UnsafeMutablePointer<BUF_MEM>?
+        _ = BIO_ctrl(bio, BIO_C_GET_BUF_MEM_PTR, 0, &memory)
+        return memory.map { Int($0.pointee.max) } ?? 0
+    }
+
+    private func trimInput() {
+        guard BIO_ctrl_pending(input) == 0, Self.capacity(input) > Self.keptBIOCapacity, let fresh = BIO_new(BIO_s_mem()) else { return }
+        Self.retryWhenEmpty(fresh)
+        SSL_set0_rbio(ssl, fresh)  // frees the old one
+        input = fresh
+    }
+
+    private func trimOutput() {
+        guard BIO_ctrl_pending(output) == 0, Self.capacity(output) > Self.keptBIOCapacity, let fresh = BIO_new(BIO_s_mem()) else { return }
+        Self.retryWhenEmpty(fresh)
+        SSL_set0_wbio(ssl, fresh)
+        output = fresh
     }
 
     /// Hands ciphertext read from the socket to OpenSSL (copied into the input BIO).
@@ -107,6 +136,7 @@ public final class TLSConnection {
     private func classify(_ rc: Int32, handshake: Bool) -> ReadResult {
         switch SSL_get_error(ssl, rc) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            trimInput()
             return .needMore
         case SSL_ERROR_ZERO_RETURN:
             return .closed
@@ -154,9 +184,11 @@ public final class TLSConnection {
     public func takeOutput() -> SharedBytes? {
         let count = pendingOutput
         guard count > 0 else { return nil }
-        return SharedBytes(count: count) { base in
+        let records = SharedBytes(count: count) { base in
             _ = BIO_read(output, base, Int32(count))
         }
+        trimOutput()
+        return records
     }
 
     /// The protocol ALPN settled on (`http/1.1`), if any.
