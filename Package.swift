@@ -97,7 +97,7 @@ let package = Package(
             name: "WaveDefectServer",
             dependencies: [
                 "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "ITunesClient", "ITunesCore", "LiveKitProtocol",
-                "MusicAgents", "MusicCatalog", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol", "YouTubeCore",
+                "MusicAgents", "MusicCatalog", "MusicRecognition", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol", "YouTubeCore",
                 "CLibUV", logging, swiftProtobuf, .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: hotPath
@@ -199,7 +199,7 @@ let package = Package(
             name: "MusicIndexTests",
             dependencies: [
                 "AudioDecoding", "AudioFeatures", "MusicCatalog", "VectorSearch", "DemoAudio", "MusicIndex", "NumericCore",
-                "MusicIngest", "MusicCommands", "WireJSON",
+                "MusicIngest", "MusicCommands", "MusicRecognition", "WireJSON",
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -3,8 +3,13 @@ extension DemoStyle {
     func render(variant: Int, duration: Double, sampleRate: Int) -> [Float] {
         let seed = UInt64(DemoStyle.allCases.firstIndex(of: self)! * 1000 + variant + 1)
         var s = DemoSynth(duration: duration, sampleRate: sampleRate, seed: seed)
-        let root = 45 + Double((variant * 5) % 12)  // A2 and around the circle of fourths
-        let tempoScale = 1 + 0.04 * Double(variant % 3 - 1)
+        // Key, tempo and pattern offset repeat every 12 variants (12 keys, 3 tempi, 4 patterns),
+        // so each further dozen is a semitone higher and 5 % faster: without it variant 13
+        // rendered variant 1 again (one recording twice in the demo catalog, which
+        // near-duplicate collapse and recognition then rightly treated as one).
+        let dozen = variant / 12
+        let root = 45 + Double((variant * 5) % 12) + Double(dozen % 3)  // A2 and around the circle of fourths
+        let tempoScale = (1 + 0.04 * Double(variant % 3 - 1)) * (1 + 0.05 * Double(dozen))
         switch self {
         case .house, .drumAndBass, .dub, .synthwave, .lofi, .metal:
             renderMore(into: &s, variant: variant, duration: duration, root: root, tempoScale: tempoScale)

@@ -42,6 +42,9 @@ public struct RecognizeCommand: ParsableCommand {
     @Flag(help: "With --json: also print the best candidate (\"best\"), match or not, to see how close a miss was.")
     public var best = false
 
+    @Flag(help: "With --json: add \"decode_ms\" (reading and resampling the file) and \"query_ms\" (fingerprinting and matching) to each object, for benchmarks.")
+    public var timing = false
+
     @Option(help: "Minimum significance of a match (−log10 of the chance bound).")
     public var minScore: Double = MatchSettings.standard.minSignificance
 
@@ -63,8 +66,10 @@ public struct RecognizeCommand: ParsableCommand {
         }
         let decoder = AudioDecoder(limits: limits.decodeLimits, sampleRate: library.fingerprinter.settings.sampleRate)
         var failed = false
+        let clock = ContinuousClock()
         for file in files {
             let samples: [Float]
+            let started = clock.now
             do {
                 samples = try decoder.decode(file: file).samples
             } catch {
@@ -72,14 +77,20 @@ public struct RecognizeCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            let line = all ? try scan(samples, file: file, library: library) : try recognizeOne(samples, file: file, library: library)
+            let decodeTime = started.duration(to: clock.now)
+            let line = all
+                ? try scan(samples, file: file, library: library)
+                : try recognizeOne(samples, file: file, library: library, decodeTime: decodeTime)
             print(line)
         }
         if failed { throw ExitCode(1) }
     }
 
-    func recognizeOne(_ samples: [Float], file: String, library: FingerprintLibrary) throws -> String {
+    func recognizeOne(_ samples: [Float], file: String, library: FingerprintLibrary, decodeTime: Duration = .zero) throws -> String {
+        let clock = ContinuousClock()
+        let started = clock.now
         let recognition = try library.recognize(samples: samples)
+        let queryTime = started.duration(to: clock.now)
         guard json else {
             guard let m = recognition.match else { return "\(file): no match" }
             return "\(file): \(m.track.displayName) [\(m.track.id)] at \(Self.clock(m.offsetSeconds)), score \(String(format: "%.1f", m.score))"
@@ -119,8 +130,20 @@ public struct RecognizeCommand: ParsableCommand {
                 w.null()
             }
         }
+        if timing {
+            w.key("decode_ms")
+            w.double(Self.milliseconds(decodeTime))
+            w.key("query_ms")
+            w.double(Self.milliseconds(queryTime))
+        }
         w.endObject()
         return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// Milliseconds to a microsecond.
+    static func milliseconds(_ d: Duration) -> Double {
+        let (seconds, attoseconds) = d.components
+        return (Double(seconds) * 1e6 + Double(attoseconds / 1_000_000_000_000)).rounded() / 1e3
     }
 
     /// Overlapping windows, each recognized on its own, merged by `MatchTimeline`.

@@ -3,6 +3,7 @@ import Foundation
 import MusicCatalog
 import MusicIndex
 import MusicIngest
+import MusicRecognition
 import VectorSearch
 import WireJSON
 
@@ -14,8 +15,9 @@ public struct SimilarCommand: ParsableCommand {
         discussion: """
             A seed is a catalog track id or an audio file. A file whose bytes are in the catalog \
             is that track; any other file is embedded on the fly. With several seeds the search \
-            uses their centroid. Seeds never appear in their own results, and near-duplicates \
-            among the results collapse into the best-ranked one.
+            uses their centroid. Seeds never appear in their own results, and copies of one \
+            recording among the results (their fingerprints agree: a re-release, a re-encode) \
+            collapse into the best-ranked one.
             """)
 
     @OptionGroup public var catalog: CatalogOptions
@@ -29,10 +31,10 @@ public struct SimilarCommand: ParsableCommand {
     @Option(help: "Re-rank with maximal marginal relevance: 1 = similarity only, 0 = diversity only.")
     public var mmr: Double?
 
-    @Option(help: "Cosine at or above which two results count as the same recording.")
-    public var dedup: Float = SimilarityQuery(seeds: []).duplicateThreshold!
+    @Option(help: "Also take results whose cosine reaches this for one recording (only for a model shown to separate recordings; the fingerprint rule applies anyway).")
+    public var dedup: Float?
 
-    @Flag(help: "Keep near-duplicates.")
+    @Flag(help: "Keep near-duplicates (neither rule).")
     public var noDedup = false
 
     @Option(help: "Never return this track id (repeatable).")
@@ -58,8 +60,10 @@ public struct SimilarCommand: ParsableCommand {
         guard index.count > 0 else { throw CommandError(Self.noVectorsMessage(model: model, catalog: catalog)) }
         let resolver = SeedResolver()
         let seeds = try seed.map { try resolver.resolve($0, catalog: catalog, index: index, model: model) }
+        let check = SameRecordingCheck(catalog: catalog)
         let query = SimilarityQuery(
-            seeds: seeds.map(\.seed), k: k, mmrLambda: mmr, duplicateThreshold: noDedup ? nil : dedup, excluded: Set(exclude))
+            seeds: seeds.map(\.seed), k: k, mmrLambda: mmr, duplicateThreshold: noDedup ? nil : dedup,
+            sameRecording: noDedup ? nil : SameRecordingRule { check.isSameRecording($0, $1) }, excluded: Set(exclude))
         let results = try index.search(query)
         var tracks: [Int64: Track] = [:]
         for result in results { tracks[result.id] = try catalog.track(id: result.id) }

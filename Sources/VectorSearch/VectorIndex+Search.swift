@@ -8,7 +8,8 @@ extension VectorIndex {
     ///    excluded ids and seed tracks.
     /// 3. Results are picked from that pool one at a time: the best by score (or, with MMR, by
     ///    `λ·score − (1−λ)·max cosine to the results already picked`); a candidate within
-    ///    `duplicateThreshold` of a picked result is folded into it instead.
+    ///    `duplicateThreshold` of a picked result, or one `sameRecording` says is the same
+    ///    recording as a picked result, is folded into it instead.
     public func search(_ query: SimilarityQuery, options: ScanOptions = ScanOptions()) throws(SearchError) -> [SearchResult] {
         guard !query.seeds.isEmpty else { throw .noSeeds }
         if let lambda = query.mmrLambda, !(0...1).contains(lambda) { throw .invalidLambda(lambda) }
@@ -36,9 +37,17 @@ extension VectorIndex {
         let poolSize = max(query.k * max(1, query.poolFactor), query.minimumPool)
         let pool = nearest(to: centroid, k: poolSize, excluding: excluded, options: options)
         let vectors = pool.map { unitVector(row: $0.row) }
+        let ids = self.ids
+        var tests = 0
+        let sameRecording = query.sameRecording.map { rule in
+            (cosine: rule.candidateCosine, test: { (p: Int, c: Int) -> Bool in
+                tests += 1
+                return tests <= rule.maxTests && rule.test(ids[pool[p].row], ids[pool[c].row])
+            })
+        }
         let picked = Self.pick(
             scores: pool.map(\.score), vectors: vectors, k: query.k, lambda: query.mmrLambda,
-            duplicateThreshold: query.duplicateThreshold)
+            duplicateThreshold: query.duplicateThreshold, sameRecording: sameRecording)
         return picked.map { choice in
             let unit = vectors[choice.index]
             var best = 0
@@ -59,9 +68,12 @@ extension VectorIndex {
     /// Greedy selection over a candidate pool (pure; indices into `scores`/`vectors`).
     /// Without `lambda` candidates are taken in score order; with it, by maximal marginal
     /// relevance. Either way a candidate whose cosine to an already picked result reaches
-    /// `duplicateThreshold` is recorded as that result's duplicate and never picked.
+    /// `duplicateThreshold` is recorded as that result's duplicate and never picked; so is one
+    /// within `sameRecording.cosine` of a picked result for which `sameRecording.test(picked,
+    /// candidate)` holds (indices into the pool).
     public static func pick(
-        scores: [Float], vectors: [[Float]], k: Int, lambda: Double?, duplicateThreshold: Float?
+        scores: [Float], vectors: [[Float]], k: Int, lambda: Double?, duplicateThreshold: Float?,
+        sameRecording: (cosine: Float, test: (Int, Int) -> Bool)? = nil
     ) -> [(index: Int, duplicates: [Int])] {
         var picked: [(index: Int, duplicates: [Int])] = []
         var remaining = Array(scores.indices)
@@ -85,6 +97,15 @@ extension VectorIndex {
             let candidate = remaining.remove(at: bestPosition)
             if let threshold = duplicateThreshold, redundancy[candidate] >= threshold, closestPick[candidate] >= 0 {
                 picked[closestPick[candidate]].duplicates.append(candidate)
+                continue
+            }
+            if let sameRecording, redundancy[candidate] >= sameRecording.cosine,
+                let p = picked.indices.first(where: {
+                    VectorMath.dot(vectors[candidate], vectors[picked[$0].index]) >= sameRecording.cosine
+                        && sameRecording.test(picked[$0].index, candidate)
+                })
+            {
+                picked[p].duplicates.append(candidate)
                 continue
             }
             picked.append((index: candidate, duplicates: []))

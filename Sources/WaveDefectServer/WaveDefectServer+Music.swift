@@ -3,6 +3,7 @@ import MusicAgents
 import MusicCatalog
 import TasteCore
 import MusicIndex
+import MusicRecognition
 
 /// Fills a fresh library with the demo catalog and returns how many tracks it added. Building
 /// it decodes and embeds audio, which the server target does not link: the executable, which
@@ -15,12 +16,15 @@ public typealias DemoCatalogBuilder = @Sendable (_ catalog: Catalog, _ index: Li
 final class MusicLibrary: Sendable {
     let catalog: Catalog
     let index: LiveIndex
+    /// The fingerprint rule of near-duplicate collapse in search (docs/recognition.md#same-recording).
+    let sameRecording: SameRecordingCheck
 
     init(databasePath: String) throws {
         let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         catalog = try Catalog(path: databasePath)
         index = try LiveIndex(catalog: catalog)
+        sameRecording = SameRecordingCheck(catalog: catalog)
     }
 
     /// Where demo tracks are written: `demo/` next to the database.

@@ -4,6 +4,7 @@ import Foundation
 import MusicCatalog
 import MusicIndex
 import MusicIngest
+import MusicRecognition
 import Testing
 import VectorSearch
 
@@ -93,12 +94,14 @@ import VectorSearch
         }
         #expect(live.count == Self.tracks.count + 1)  // the live index follows ingest
         let seed = SimilarityQuery.Seed.track(report.trackIDs[techno1 + 1])  // techno 2
-        let collapsed = try live.search(SimilarityQuery(seeds: [seed], k: 5))
+        // Collapsed by fingerprint agreement (docs/recognition.md#same-recording).
+        let check = SameRecordingCheck(catalog: catalog)
+        let collapsed = try live.search(SimilarityQuery(seeds: [seed], k: 5, sameRecording: SameRecordingRule { check.isSameRecording($0, $1) }))
         let originalID = report.trackIDs[techno1]
         let hits = collapsed.filter { $0.id == originalID || $0.id == copy.id }
         #expect(hits.count == 1)
         #expect(hits.first.map { $0.duplicates == [$0.id == originalID ? copy.id : originalID] } == true)
-        let both = try live.search(SimilarityQuery(seeds: [seed], k: 5, duplicateThreshold: nil))
+        let both = try live.search(SimilarityQuery(seeds: [seed], k: 5))
         #expect(both.filter { $0.id == originalID || $0.id == copy.id }.count == 2)
     }
 

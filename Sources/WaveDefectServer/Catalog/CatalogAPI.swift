@@ -1,6 +1,7 @@
 import HTTPCore
 import MusicCatalog
 import MusicIndex
+import MusicRecognition
 import VectorSearch
 import WireJSON
 
@@ -75,7 +76,8 @@ enum CatalogAPI {
             guard index.contains(id: id) else {
                 throw CatalogAPIError.notFound("track \(id) has no \(music.index.model) vector yet (it is still being ingested)")
             }
-            let results = try index.search(SimilarityQuery(seeds: [.track(id)], k: k))
+            let check = music.sameRecording
+            let results = try index.search(SimilarityQuery(seeds: [.track(id)], k: k, sameRecording: SameRecordingRule { check.isSameRecording($0, $1) }))
             let tracks = Dictionary(try catalog.tracks(ids: results.map(\.id)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             w.beginObject()
             w.key("seed")
