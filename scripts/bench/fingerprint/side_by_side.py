@@ -13,7 +13,8 @@ process each, one core each:
               fixed 2^hashbits x bucketsize x 4 bytes (400 MiB by default).
   queries     every query file: match or not, which song, offset. wavedefect recognize --json
               --timing (decode_ms + query_ms per file, one process for all files); audfprint's
-              Matcher.match_file on each file in one process, timed around the same two steps.
+              Analyzer.wavfile2hashes (decode by an ffmpeg process + landmarks) and
+              Matcher.match_hashes on each file in one process, timed separately.
   recall      right song per condition x length; wrong song counts as a miss.
   false pos.  any match for a song that is not in the catalog.
   offset      |reported start in the song - true start|, median over right matches.
@@ -178,7 +179,8 @@ def main():
     print("wrong song on catalog queries | " + " | ".join(str(x["wrong"]) for x in s))
     print("offset error, median / p95 | " + " | ".join(f"{x['offset_median_s'] * 1000:.1f} / {x['offset_p95_s'] * 1000:.1f} ms" for x in s))
     print("query latency p50 / p95 (decode + fingerprint + match) | " + " | ".join(f"{x['total_ms'][0]:.1f} / {x['total_ms'][1]:.1f} ms" for x in s))
-    print("  of which fingerprint + match, p50 / p95 | " + " | ".join(f"{x['query_ms'][0]:.1f} / {x['query_ms'][1]:.1f} ms" for x in s))
+    print("  of which after decoding (ours: fingerprint + match; audfprint: match only) | "
+          + " | ".join(f"{x['query_ms'][0]:.1f} / {x['query_ms'][1]:.1f} ms" for x in s))
     print("index stored, bytes per hour of audio | " + " | ".join(f"{x['bytes_per_hour'] / 1e6:.2f} MB" for x in s))
     ours = results.get("wavedefect")
     print("ingest, catalog songs | " + " | ".join(
