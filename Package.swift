@@ -59,13 +59,13 @@ let package = Package(
         .target(name: "RoomCore", dependencies: ["SystemClock", "ByteStorage", "HTTPCore", "WireJSON", "WireProtocol"], swiftSettings: hotPath),
         .target(name: "AgentKit", dependencies: ["WireJSON"]),
         // Spotify Web API (issue 9): the polling state machine and the documented JSON shapes.
-        .target(name: "SpotifyCore", dependencies: ["WireJSON"]),
+        .target(name: "SpotifyCore", dependencies: ["HTTPCore", "WireJSON"]),
         // YouTube Data API v3 search for a track's video (issue 9 item 4): URL, answer, cache
         // rule, when to stop asking.
         .target(name: "YouTubeCore", dependencies: ["WireJSON"]),
         // iTunes Search API (issue 9): search URLs, the documented answer, the match rule, the
         // paced lookup queue.
-        .target(name: "ITunesCore", dependencies: ["WireJSON"]),
+        .target(name: "ITunesCore", dependencies: ["HTTPCore", "WireJSON"]),
 
         // The libuv layer: carries out what the pure cores decide.
         .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", "TLSCore", logging], swiftSettings: hotPath),

@@ -1,3 +1,5 @@
+import HTTPCore
+
 /// When a failed call to Apple is tried again, as a pure rule (docs/itunes.md#retries).
 /// Transient failures — no answer in time, no connection, the per-host queue full, a 5xx, a
 /// 429 — are retried up to `maxRetries` times inside the same lookup, `initialBackoff`
@@ -37,19 +39,10 @@ public struct RetryPolicy: Sendable, Equatable {
         case .status(let status, let retryAfter):
             if status == 429 {
                 guard let retryAfter else { return backoff }
-                guard let seconds = Self.seconds(retryAfter) else { return backoff }
+                guard let seconds = RetryAfter.seconds(retryAfter) else { return backoff }
                 return seconds <= maxBackoff ? seconds : nil
             }
             return (500...599).contains(status) ? backoff : nil
         }
-    }
-
-    /// `Retry-After` as delay-seconds (RFC 9110 §10.2.3); an HTTP-date is not read (nil).
-    static func seconds(_ header: String) -> Double? {
-        var trimmed = Substring(header)
-        while let c = trimmed.first, c == " " || c == "\t" { trimmed.removeFirst() }
-        while let c = trimmed.last, c == " " || c == "\t" { trimmed.removeLast() }
-        guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(trimmed) else { return nil }
-        return Double(n)
     }
 }

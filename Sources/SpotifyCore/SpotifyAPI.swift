@@ -1,3 +1,4 @@
+import HTTPCore
 import WireJSON
 
 /// The Spotify Web API requests the server makes and how their answers read. Pure: URLs
@@ -31,17 +32,9 @@ public enum SpotifyAPI {
             return .playback(playback)
         case 204: return .playback(.nothing)
         case 401: return .unauthorized
-        case 429: return .rateLimited(retryAfter: retryAfter.flatMap(parseRetryAfter))
+        case 429: return .rateLimited(retryAfter: retryAfter.flatMap(RetryAfter.seconds))
         default: return .failed
         }
-    }
-
-    /// `Retry-After` as delta-seconds (what Spotify sends). Dates and garbage give nil, so
-    /// the caller falls back to its backoff.
-    public static func parseRetryAfter(_ value: String) -> Double? {
-        let v = value.trimmingSpaces
-        guard !v.isEmpty, v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let seconds = Int(v.prefix(9)) else { return nil }
-        return Double(seconds)
     }
 
     /// Reads `/v1/me/top/tracks` (a paging object of `TrackObject`s). Items that are not
@@ -61,14 +54,5 @@ public enum SpotifyAPI {
         var b = Substring(base)
         while b.hasSuffix("/") { b.removeLast() }
         return String(b)
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: Substring {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" || c == "\r" || c == "\n" { s.removeLast() }
-        return s
     }
 }

@@ -50,14 +50,6 @@ enum SpotifyBodies {
         #expect(SpotifyAPI.nowPlayingOutcome(status: 200, retryAfter: nil, body: Array(#"{"is_playing":true,"item":{"name":"no id"}}"#.utf8)) == .failed)
     }
 
-    @Test func retryAfterIsDeltaSeconds() {
-        #expect(SpotifyAPI.parseRetryAfter("0") == 0)
-        #expect(SpotifyAPI.parseRetryAfter("120") == 120)
-        #expect(SpotifyAPI.parseRetryAfter("-1") == nil)
-        #expect(SpotifyAPI.parseRetryAfter("1.5") == nil)
-        #expect(SpotifyAPI.parseRetryAfter("") == nil)
-    }
-
     @Test func urls() {
         #expect(SpotifyAPI.nowPlayingURL(base: "http://127.0.0.1:9/") == "http://127.0.0.1:9/v1/me/player/currently-playing")
         #expect(SpotifyAPI.topTracksURL(base: "https://api.spotify.com", timeRange: "short_term", limit: 80)
