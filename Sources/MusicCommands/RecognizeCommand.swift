@@ -181,16 +181,8 @@ public struct RecognizeCommand: ParsableCommand {
         w.key("matches")
         w.beginArray()
         for s in segments {
-            let track = tracks[s.id]!
             w.beginObject()
-            w.key("id")
-            w.int(s.id)
-            w.key("path")
-            w.string(track.source)
-            w.key("title")
-            if let title = track.title { w.string(title) } else { w.null() }
-            w.key("artist")
-            if let artist = track.artist { w.string(artist) } else { w.null() }
+            RecognitionJSON.writeTrackFields(tracks[s.id]!, into: &w)
             w.key("start_s")
             w.double((Double(s.startFrame) * seconds * 1000).rounded() / 1000)
             w.key("end_s")

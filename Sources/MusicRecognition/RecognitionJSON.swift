@@ -1,4 +1,5 @@
 import FingerprintCore
+import MusicCatalog
 import WireJSON
 
 /// The JSON of a match, shared by `wavedefect recognize --json` and the live recognizer, so
@@ -12,14 +13,7 @@ public enum RecognitionJSON {
     public static func writeMatch(_ match: RecognizedTrack, queryHashes: Int, into w: inout JSONWriter) {
         let c = match.candidate
         w.beginObject()
-        w.key("id")
-        w.int(match.track.id)
-        w.key("path")
-        w.string(match.track.source)
-        w.key("title")
-        if let title = match.track.title { w.string(title) } else { w.null() }
-        w.key("artist")
-        if let artist = match.track.artist { w.string(artist) } else { w.null() }
+        writeTrackFields(match.track, into: &w)
         w.key("offset_s")
         w.double(rounded(match.offsetSeconds, 1e3))
         w.key("score")
@@ -39,6 +33,19 @@ public enum RecognitionJSON {
         w.key("histogram")
         writeHistogram(c.histogram, frameSeconds: match.frameSeconds, into: &w)
         w.endObject()
+    }
+
+    /// The catalog track's `id`, `path`, `title` and `artist` (null when unknown), as every
+    /// recognition output names it (a match, a segment of `recognize --all`).
+    public static func writeTrackFields(_ track: Track, into w: inout JSONWriter) {
+        w.key("id")
+        w.int(track.id)
+        w.key("path")
+        w.string(track.source)
+        w.key("title")
+        if let title = track.title { w.string(title) } else { w.null() }
+        w.key("artist")
+        if let artist = track.artist { w.string(artist) } else { w.null() }
     }
 
     /// `[{"offset_s": …, "count": …}, …]`, highest first.
