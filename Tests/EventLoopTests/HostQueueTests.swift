@@ -64,8 +64,11 @@ import Testing
         var configuration = CurlMulti.Configuration()
         configuration.maxRequestsPerHost = 2
         configuration.maxQueuedPerHost = 1
-        var hang = true
-        let f = try ClientFixture(configuration: configuration) { _ in hang ? .hang : .respond(HTTPResponse(status: .ok, body: Array("late".utf8))) }
+        // Decided by path, not by a flag flipped later: on a slow machine the hanging pair can
+        // time out (and the queued request arrive) before the test reaches the flip.
+        let f = try ClientFixture(configuration: configuration) { request in
+            request.target == "/hang" ? .hang : .respond(HTTPResponse(status: .ok, body: Array("late".utf8)))
+        }
         var results: [Int: Result<HTTPClientResponse, HTTPClientError>] = [:]
         var hanging = HTTPClientRequest(url: f.url("/hang"))
         hanging.timeout = 0.5
@@ -81,7 +84,6 @@ import Testing
         #expect(refused == .queueFull)
         #expect(refused.description == "queueFull: 2 requests in flight and 1 waiting for \(HostQueue<R>.key(for: f.server.url))")
         #expect(f.client.refusedQueueFull == 2)
-        hang = false
         #expect(runLoop(f.loop) { results[2] != nil })
         #expect((try? results[2]?.get())?.bodyText == "late")
         for i in 0..<2 {
