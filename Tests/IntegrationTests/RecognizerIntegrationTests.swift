@@ -165,7 +165,7 @@ import WireJSON
         try ws.send(json: ["type": "subscribe", "topics": ["recognition"]])
         var present = (joined["participants"]?.arrayValue ?? []).contains { $0["identity"]?.stringValue == "agent-recognizer" }
         while !present {
-            let m = try ws.next(type: "participant_joined", timeout: 20)
+            let m = try ws.next(type: "participant_joined", timeout: 60)
             present = m["participant"]?["identity"]?.stringValue == "agent-recognizer"
         }
         return ws
@@ -194,7 +194,9 @@ import WireJSON
         }
     }
 
-    func nextRecognition(_ ws: TestWebSocket, timeout: Double = 20) throws -> JSONValue {
+    /// Waits for the next answer. The deadline is generous: a passing run answers within
+    /// seconds, but in a fresh-clone CI run (every suite at once on 2 cores) one wait passed 20 s.
+    func nextRecognition(_ ws: TestWebSocket, timeout: Double = 60) throws -> JSONValue {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let m = try ws.next(type: "data", timeout: max(0.01, deadline.timeIntervalSinceNow))
