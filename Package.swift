@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "SpotifyCore", dependencies: ["HTTPCore", "WireJSON"]),
         // YouTube Data API v3 search for a track's video (issue 9 item 4): URL, answer, cache
         // rule, when to stop asking.
-        .target(name: "YouTubeCore", dependencies: ["WireJSON"]),
+        .target(name: "YouTubeCore", dependencies: ["HTTPCore", "WireJSON"]),
         // iTunes Search API (issue 9): search URLs, the documented answer, the match rule, the
         // paced lookup queue.
         .target(name: "ITunesCore", dependencies: ["HTTPCore", "WireJSON"]),

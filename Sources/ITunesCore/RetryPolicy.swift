@@ -2,9 +2,11 @@ import HTTPCore
 
 /// When a failed call to Apple is tried again, as a pure rule (docs/itunes.md#retries).
 /// Transient failures — no answer in time, no connection, the per-host queue full, a 5xx, a
-/// 429 — are retried up to `maxRetries` times inside the same lookup, `initialBackoff`
-/// seconds after the first failure and twice as long after each next one, at most
-/// `maxBackoff`; a 429's `Retry-After` (seconds) is honoured when it is no longer than
+/// 429 — are retried up to `maxRetries` times inside the same lookup, after the one backoff
+/// rule of the upstream clients (`HTTPCore.Backoff`: `initialBackoff` seconds after the first
+/// failure, twice as long after each next one, at most `maxBackoff`, each scaled by a random
+/// factor in [0.5, 1] so lookups that failed together do not retry in step); a 429's
+/// `Retry-After` (seconds) is honoured, as sent, when it is no longer than
 /// `maxBackoff`, and a longer one ends the lookup. Anything else (a 404, a body too large,
 /// bytes that are not audio) is not retried: asking again would get the same answer.
 public struct RetryPolicy: Sendable, Equatable {
@@ -27,12 +29,11 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// Seconds to wait before attempt `failedAttempts + 1`, or nil to give up.
-    /// `failedAttempts` counts the attempts made so far (1 after the first failure).
-    public func delay(after failure: Failure, failedAttempts: Int) -> Double? {
+    /// `failedAttempts` counts the attempts made so far (1 after the first failure); `unit`, a
+    /// number in [0, 1], is the jitter (random in production, given in tests).
+    public func delay(after failure: Failure, failedAttempts: Int, unit: Double = Double.random(in: 0...1)) -> Double? {
         guard failedAttempts >= 1, failedAttempts <= maxRetries else { return nil }
-        var backoff = max(0, initialBackoff)
-        for _ in 1..<failedAttempts where backoff < maxBackoff { backoff *= 2 }
-        backoff = min(backoff, maxBackoff)
+        let backoff = Backoff(base: initialBackoff, max: maxBackoff).delay(failures: failedAttempts, unit: unit)
         switch failure {
         case .transport(let transient):
             return transient ? backoff : nil

@@ -1,3 +1,5 @@
+import HTTPCore
+
 /// One participant's Spotify polling, as a pure state machine: it holds the access token
 /// and decides when to ask `/v1/me/player/currently-playing`, what a response means and
 /// what to publish. It does no I/O and reads no clock: the caller passes monotonic
@@ -8,8 +10,8 @@
 /// - publish only when the track or the play state changes (progress alone does not);
 /// - 401: tell the participant, drop the token, wait for a new one;
 /// - 429: no request before `Retry-After` (and never sooner than `interval`);
-/// - 5xx, timeouts and unreadable bodies: exponential backoff with jitter, from
-///   `backoffBase` doubling to `maxBackoff`, each delay scaled by a factor in [0.5, 1);
+/// - 5xx, timeouts and unreadable bodies: exponential backoff with jitter (`HTTPCore.Backoff`:
+///   from `backoffBase` doubling to `maxBackoff`, each delay scaled by a factor in [0.5, 1]);
 /// - when `expires_in` runs out: tell the participant, drop the token, stop.
 public struct SpotifyPoller: Sendable {
     public struct Configuration: Sendable, Equatable {
@@ -165,12 +167,11 @@ public struct SpotifyPoller: Sendable {
         return [.cancelWake]
     }
 
-    /// Seconds to wait after `failures` failures in a row: base·2^(failures−1), capped,
-    /// scaled by a factor in [0.5, 1) so pollers that failed together do not retry together.
+    /// Seconds to wait after `failures` failures in a row (`Backoff`: base·2^(failures−1),
+    /// capped, scaled by a factor in [0.5, 1] so pollers that failed together do not retry
+    /// together).
     public func backoff(unit: Double) -> Double {
-        let exponent = Double(min(max(failures - 1, 0), 30))
-        let full = min(configuration.backoffBase * Self.power2(exponent), configuration.maxBackoff)
-        return full * (0.5 + 0.5 * min(max(unit, 0), 1))
+        Backoff(base: configuration.backoffBase, max: configuration.maxBackoff).delay(failures: max(failures, 1), unit: unit)
     }
 
     private mutating func startRequest(now: UInt64) -> [Action] {
@@ -185,12 +186,6 @@ public struct SpotifyPoller: Sendable {
         token = nil
         phase = .waitingForToken
         return [.notifyExpired, .cancelWake]
-    }
-
-    private static func power2(_ e: Double) -> Double {
-        var r = 1.0
-        for _ in 0..<Int(e) { r *= 2 }
-        return r
     }
 
     /// `now` plus `seconds`, saturating (a huge or non-finite `expires_in` never traps).

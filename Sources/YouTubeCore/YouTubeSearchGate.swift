@@ -1,3 +1,5 @@
+import HTTPCore
+
 /// When the server may search YouTube, as a pure value (docs/youtube.md#quota): after an
 /// answer that spends nothing useful it stops asking for a while instead of burning the daily
 /// quota or hammering a failing upstream.
@@ -35,9 +37,9 @@ public struct YouTubeSearchGate: Sendable, Equatable {
         if error.pausesAll {
             wait = pauseSeconds
         } else {
-            var backoff = retrySeconds
-            for _ in 1..<min(failuresInARow, 40) where backoff < pauseSeconds { backoff *= 2 }
-            wait = min(pauseSeconds, backoff)
+            // The upstream clients' one backoff rule, without its jitter: this pause is the
+            // whole server's (one gate), so there is nobody to spread out.
+            wait = Backoff(base: retrySeconds, max: pauseSeconds).ceiling(failures: failuresInARow)
         }
         closedUntil = max(closedUntil, now + wait)
         return closedUntil
