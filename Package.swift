@@ -125,7 +125,7 @@ let package = Package(
         // per participant, recognized against the catalog's fingerprints off the loop thread.
         .target(
             name: "LiveRecognition",
-            dependencies: ["AgentKit", "AudioDecoding", "FingerprintCore", "MusicCatalog", "MusicRecognition", "WireJSON"]
+            dependencies: ["AgentKit", "AudioDecoding", "FingerprintCore", "MusicAgents", "MusicCatalog", "MusicRecognition", "TasteCore", "WireJSON"]
         ),
         // Decode → embed and fingerprint → store: ingest, seeds from files, the demo catalog.
         .target(

@@ -3,7 +3,7 @@
 // The page keeps the seeds, thumbs and knobs itself, so a new session (after a dropped
 // connection that could not resume) sends them again and the list comes back as it was.
 import { app, el } from './state.js';
-import { h } from './ui.js';
+import { h, youtubeLink } from './ui.js';
 import { rememberTracks, knownTrack, trackLabel } from './tracks.js';
 import { playTrack, onPlayerChange, currentTrackId, isPlaying } from './player.js';
 
@@ -205,6 +205,7 @@ function renderRecs() {
     playButton(t),
     trackText(t, t.why ? h('span', { class: 'tt-why' }, t.why) : null),
     h('div', { class: 'thumbs' },
+      youtubeLink(t.youtube_url, 'rec-youtube', trackLabel(t)),
       h('button', {
         class: 'btn btn-icon thumb', type: 'button', 'data-testid': 'thumb-up', 'aria-label': `More like ${trackLabel(t)}`,
         'aria-pressed': discover.upped.has(t.id) ? 'true' : 'false', onclick: () => thumb(t.id, true),

@@ -2,6 +2,7 @@
 // the histogram of time offsets between query and track hashes, whose one tall bar is the
 // match. Only drawing here; listen.js owns the microphone and the messages.
 import { el } from './state.js';
+import { youtubeLink } from './ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Spectrogram scroll speed, CSS px per second (≈ 6 s across a 320 px card). */
@@ -102,6 +103,9 @@ function renderMatch(m, result) {
   el('listen-match-offset').textContent = facts.join(' · ');
   el('listen-match-offset').dataset.offset = String(m.offset_s);
   el('listen-play').disabled = !Number.isInteger(m.id);
+  // The recognizer sends the same match again once the track's video is known.
+  const yt = youtubeLink(m.youtube_url, 'listen-youtube', m.title || m.path);
+  el('listen-youtube').replaceChildren(...(yt ? [yt] : []));
   renderHistogram(m);
 }
 

@@ -2,7 +2,7 @@
 // `now-playing`, docs/spotify.md). The progress bar advances between polls from the
 // `progress_ms` of the last report and the time it arrived; a paused track stands still.
 import { app, el, displayName, isHost } from './state.js';
-import { h, safeUrl } from './ui.js';
+import { h, safeUrl, youtubeLink } from './ui.js';
 import { fmtDuration } from './tracks.js';
 
 const playing = new Map(); // identity → {p, at: performance.now()}
@@ -91,6 +91,7 @@ function card(identity, entry) {
       h('div', { class: 'track-title' }, title),
       h('div', { class: 'track-artist' }, artists(t)),
       t.album ? h('div', { class: 'track-album' }, String(t.album)) : null,
+      youtubeLink(t.youtube_url, 'now-playing-youtube', title),
       h('div', { class: 'np-progress' },
         h('progress', { max: String(hasDur ? dur : 1), value: String(hasDur ? pos : 0), 'aria-label': `Position in ${title}` }),
         h('span', { class: 'np-time mono' }, hasDur ? `${fmtDuration(pos)} / ${fmtDuration(dur)}` : fmtDuration(pos)),

@@ -97,6 +97,19 @@ export function safeUrl(u) {
   }
 }
 
+/**
+ * A "YouTube" link to a track's video (`youtube_url` in now-playing, recs and recognitions;
+ * docs/youtube.md), opened in a new tab; null when there is no usable URL.
+ */
+export function youtubeLink(url, testid, label) {
+  const href = safeUrl(url);
+  if (!href) return null;
+  return h('a', {
+    class: 'yt-link', href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': testid,
+    'aria-label': label ? `${label} on YouTube (new tab)` : 'On YouTube (new tab)',
+  }, 'YouTube');
+}
+
 const JSON_MAX_CHARS = 4000;
 
 /**

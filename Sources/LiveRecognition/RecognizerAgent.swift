@@ -1,6 +1,9 @@
 import AgentKit
 import AudioDecoding
+import MusicAgents
+import MusicCatalog
 import MusicRecognition
+import TasteCore
 import WireJSON
 
 /// `recognizer`: names the song each participant streams into the room
@@ -9,16 +12,23 @@ import WireJSON
 /// per participant, and about once a second of audio the participant's sliding window is
 /// fingerprinted and searched. Answers go on `recognition` to that participant only.
 ///
+/// A match carries the track's YouTube link when the server knows it (`links`). Looking one up
+/// is the server's (asynchronous, cached) business: a match published before its link was
+/// known is published once more, with the link, at the first query that finds it — within
+/// `linkWaitSeconds` of audio.
+///
 /// All of it runs in `handle`, on the agent's own thread, never on the loop.
 final class RecognizerAgent: Agent {
     private let index: SharedRecognitionIndex
     private let settings: RecognizerSettings
     private var people: Set<String> = []
     private var streams: [String: LiveStream] = [:]
+    private let links: (any TrackLinkSource)?
 
-    init(index: SharedRecognitionIndex, settings: RecognizerSettings) {
+    init(index: SharedRecognitionIndex, settings: RecognizerSettings, links: (any TrackLinkSource)? = nil) {
         self.index = index
         self.settings = settings
+        self.links = links
     }
 
     func handle(_ event: AgentEvent) throws -> [AgentPublication] {
@@ -105,19 +115,52 @@ final class RecognizerAgent: Agent {
             let recognition = try library.recognize(samples: stream.session.window)
             let others = recognition.result.candidates.dropFirst().filter { library.matchSettings.accepts($0) }.map(\.id)
             let answer = stream.session.record(RecognitionSession.Outcome(trackID: recognition.match?.track.id, alsoSignificant: others))
-            if let answer { out += [publication(answer, match: recognition, for: sender)] }
+            if let answer {
+                let url = youtubeURL(answer.state == .match ? recognition.match?.track : nil)
+                out += [publication(answer, match: recognition, youtubeURL: url, for: sender)]
+                stream.unlinked = nil
+                if answer.state == .match, url == nil, links?.providesLinks == true {
+                    stream.unlinked = UnlinkedMatch(answer: answer, recognition: recognition, until: stream.session.elapsedSeconds + settings.linkWaitSeconds)
+                }
+            } else if let unlinked = stream.unlinked {
+                // Still the published match: has its link arrived since?
+                if let url = youtubeURL(unlinked.recognition.match?.track) {
+                    out += [publication(unlinked.answer, match: unlinked.recognition, youtubeURL: url, for: sender)]
+                    stream.unlinked = nil
+                } else if stream.session.elapsedSeconds >= unlinked.until {
+                    stream.unlinked = nil
+                }
+            }
         }
         streams[sender] = stream
         return out
+    }
+
+    /// The track's video as the server knows it now (nil: none yet, or no link source). The
+    /// source starts a lookup of what it does not know.
+    private func youtubeURL(_ track: Track?) -> String? {
+        guard let links, let track, links.providesLinks else { return nil }
+        let info = TrackInfo(id: track.id, title: track.title ?? "", artist: track.artist ?? "", album: track.album ?? "")
+        return links.youtubeURLs(for: [info])[track.id]
     }
 
     private func answers(_ list: [RecognitionSession.Answer?], for sender: String) -> [AgentPublication] {
         list.compactMap { $0 }.map { publication($0, match: nil, for: sender) }
     }
 
-    private func publication(_ answer: RecognitionSession.Answer, match: Recognition?, for sender: String) -> AgentPublication {
-        AgentPublication(topic: "recognition", payload: RecognizerJSON.answer(answer, for: sender, recognition: match), destinations: [sender])
+    private func publication(_ answer: RecognitionSession.Answer, match: Recognition?, youtubeURL: String? = nil, for sender: String) -> AgentPublication {
+        AgentPublication(
+            topic: "recognition", payload: RecognizerJSON.answer(answer, for: sender, recognition: match, youtubeURL: youtubeURL), destinations: [sender]
+        )
     }
+}
+
+/// A match published without its YouTube link, published again once the link is known.
+struct UnlinkedMatch {
+    var answer: RecognitionSession.Answer
+    var recognition: Recognition
+    /// Audio seconds after which nobody waits for the link any more.
+    var until: Double
 }
 
 /// One participant's stream: its session and its decoder.
@@ -125,4 +168,5 @@ struct LiveStream {
     var session: RecognitionSession
     var decoder: AudioStreamDecoder?
     var failed = false
+    var unlinked: UnlinkedMatch?
 }

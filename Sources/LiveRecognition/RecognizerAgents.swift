@@ -1,6 +1,7 @@
 import AgentKit
 import Foundation
 import FingerprintCore
+import MusicAgents
 import MusicCatalog
 import MusicRecognition
 import Synchronization
@@ -52,14 +53,15 @@ public final class SharedRecognitionIndex: Sendable {
 }
 
 /// Registers the `recognizer` agent: it hears `audio` and `audio.control`; its settings come
-/// from the dispatch metadata (`RecognizerSettings.parse`).
+/// from the dispatch metadata (`RecognizerSettings.parse`); `links` puts YouTube links into its
+/// matches (nil: `youtube_url` null, nothing looked up).
 public enum RecognizerAgents {
     public static let name = "recognizer"
     public static let topics = ["audio", "audio.control"]
 
-    public static func register(into factory: inout AgentFactory, index: SharedRecognitionIndex) {
+    public static func register(into factory: inout AgentFactory, index: SharedRecognitionIndex, links: (any TrackLinkSource)? = nil) {
         factory.register(name, topics: topics) { setup in
-            RecognizerAgent(index: index, settings: try RecognizerSettings.parse(metadata: setup.metadata))
+            RecognizerAgent(index: index, settings: try RecognizerSettings.parse(metadata: setup.metadata), links: links)
         }
     }
 }

@@ -24,6 +24,10 @@ public struct RecognizerSettings: Sendable, Equatable {
     /// Bytes of a WebM/Ogg stream that may wait for its decoding thread; a stream that
     /// outruns its decoder by more fails with `no_match` and an error instead of growing.
     public var maxPendingBytes = 1 << 20
+    /// Seconds of audio after a `match` published without a YouTube link during which the
+    /// recognizer keeps checking (once per query) whether the server found one since, to
+    /// publish the match again with it. Only when the server has a YouTube key.
+    public var linkWaitSeconds = 30.0
 
     public init() {}
 
@@ -45,6 +49,7 @@ public struct RecognizerSettings: Sendable, Equatable {
         try number("query_interval_s", 0.1...30) { s.queryInterval = $0 }
         try number("first_query_after_s", 0.1...30) { s.firstQueryAfter = $0 }
         try number("no_match_after_s", 0.5...600) { s.noMatchAfter = $0 }
+        try number("link_wait_s", 0...600) { s.linkWaitSeconds = $0 }
         func count(_ key: String, _ range: ClosedRange<Double>, _ apply: (Int) -> Void) throws {
             try number(key, range) { d in apply(Int(d)) }
             if let d = json[key]?.doubleValue, d != d.rounded() { throw RecognizerSettingsError("\(key) must be a whole number in \(range)") }

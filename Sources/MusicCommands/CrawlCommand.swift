@@ -118,7 +118,7 @@ public struct CrawlCommand: ParsableCommand {
             "stored \(stats.stored), already in catalog \(stats.known), failed \(stats.failures), without preview \(progress.withoutPreview)"
                 + " (catalog now \(try catalog.trackCount()) tracks)")
         print(String(
-            format: "%.2f s in all, %.3f s per preview fetched, decode+embed %.1f ms CPU per preview, %d KB of previews, %d calls to Apple at %.0f a minute",
+            format: "%.2f s in all, %.3f s per preview fetched, decode+embed+fingerprint %.1f ms CPU per preview, %d KB of previews, %d calls to Apple at %.0f a minute",
             seconds, seconds / Double(max(1, stats.downloads)), stats.embedSeconds * 1000 / Double(embedded),
             stats.previewBytes >> 10, stats.searches + stats.downloads, callsPerMinute))
         if stats.failures > 0 { throw ExitCode(1) }

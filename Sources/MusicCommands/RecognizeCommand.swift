@@ -103,7 +103,7 @@ public struct RecognizeCommand: ParsableCommand {
         }
         w.key("match")
         if let m = recognition.match {
-            RecognitionJSON.writeMatch(m, queryHashes: recognition.result.queryLandmarks, into: &w)
+            RecognitionJSON.writeMatch(m, queryHashes: recognition.result.queryLandmarks, youtubeURL: nil, into: &w)
         } else {
             w.null()
         }

@@ -5,15 +5,19 @@ import WireJSON
 /// The JSON of a match, shared by `wavedefect recognize --json` and the live recognizer, so
 /// both say the same thing the same way (docs/recognition.md lists the fields).
 public enum RecognitionJSON {
-    /// Writes the `"match"` object: `id`, `path`, `title`, `artist`, `offset_s` (where in the
+    /// Writes the `"match"` object: `id`, `path`, `title`, `artist`, `youtube_url` (a video of
+    /// the track, docs/youtube.md; null when none is known, and always from `recognize`, which
+    /// looks nothing up), `offset_s` (where in the
     /// track the query starts), `score` (significance, −log10 of the chance bound),
     /// `aligned_hashes`, `rival_aligned` (query frames another track aligns that this one does not), `query_hashes`, `expected_by_chance`, `query_start_s`/`query_end_s`
     /// (the part of the query that matched) and `histogram` (top offset bins: `offset_s`,
     /// `count`).
-    public static func writeMatch(_ match: RecognizedTrack, queryHashes: Int, into w: inout JSONWriter) {
+    public static func writeMatch(_ match: RecognizedTrack, queryHashes: Int, youtubeURL: String?, into w: inout JSONWriter) {
         let c = match.candidate
         w.beginObject()
         writeTrackFields(match.track, into: &w)
+        w.key("youtube_url")
+        if let youtubeURL { w.string(youtubeURL) } else { w.null() }
         w.key("offset_s")
         w.double(rounded(match.offsetSeconds, 1e3))
         w.key("score")

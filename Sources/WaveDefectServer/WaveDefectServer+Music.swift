@@ -34,6 +34,11 @@ final class MusicLibrary: Sendable {
 }
 
 extension WaveDefectServer {
+    /// The YouTube links the server's agents put into what they publish (nil: no key, or not
+    /// started): `serve` hands it to the agents made outside the server, such as the
+    /// `recognizer` (`TrackLinkSlot`). Read it after `start()`, on the thread that runs the loop.
+    public var trackLinks: (any TrackLinkSource)? { musicContext?.trackLinks }
+
     func openMusicLibrary() throws {
         let library: MusicLibrary
         do {

@@ -53,3 +53,17 @@ def click(page, find, what, timeout=10):
             if time.monotonic() > deadline:
                 page.harness.fail(f"[{page.identity}] {what} kept being replaced for {timeout} s")
             time.sleep(0.05)
+
+
+YOUTUBE_PREFIX = "https://www.youtube.com/watch?v="
+
+
+def youtube_link(link, what):
+    """Checks a "YouTube" link as the page shows one (docs/youtube.md): the video's URL, opened
+    in a new tab without giving that tab a handle on the page. Returns its href."""
+    href = link.get_attribute("href") or ""
+    assert href.startswith(YOUTUBE_PREFIX), f"{what}: link to {href!r}, not a YouTube video"
+    assert link.get_attribute("target") == "_blank", f"{what}: target {link.get_attribute('target')!r}"
+    assert "noopener" in (link.get_attribute("rel") or "").split(), f"{what}: rel {link.get_attribute('rel')!r}"
+    assert link.text.strip() == "YouTube", f"{what}: text {link.text!r}"
+    return href

@@ -3,7 +3,8 @@ the guest finds tracks through the search box and adds them as seeds; the taste 
 recommendations appear; a thumb-down removes a track that does not come back; a knob change
 re-ranks; the map canvas is drawn with highlighted points (read back from WebGL); a track
 plays through the <audio> element and the visualizer canvas changes. Screenshots of the guest
-at desktop and phone width."""
+at desktop and phone width. The suite's server has a YouTube key (searches answered by the fake
+upstream): tracks shown once are looked up in the background, and the next list links them."""
 
 import math
 import time
@@ -72,6 +73,13 @@ def run(h):
     guest.wait(lambda: "re-ranking" not in guest.js("return document.getElementById('recs-status').textContent").lower(),
                20, "the recommender's answer to the thumb")
     assert gone not in settled_recs(guest, "the list after the thumb"), f"thumbed-down track {gone} came back"
+
+    # The list after the thumb shows tracks shown before, whose videos were found meanwhile:
+    # they carry "YouTube" links.
+    links = guest.wait(lambda: guest.testids("rec-youtube"), 20, "YouTube links in the recommendations")
+    for link in links:
+        checks.youtube_link(link, "a recommendation")
+    h.log(f"recommendations with a YouTube link: {len(links)} of {len(rec_ids(guest))}")
 
     # Moving a knob re-ranks the list (explore 0.3 → 1: novel and varied).
     before = settled_recs(guest, "the list before the knob")

@@ -5,7 +5,9 @@ agent's `recognition` answer names that track, with the offset histogram whose t
 the match's offset. The other hears music that is in no catalog (synthesized here) and gets
 `no_match`, never the first one's answer. The live spectrogram draws what the microphone
 hears; Stop releases the microphone. Then the two failures a user meets: no microphone at all, and
-microphone access refused. Screenshots of the match at desktop and phone width."""
+microphone access refused. The suite's server has a YouTube key (searches answered by the
+fake upstream): the match gains its "YouTube" link once the server found the video.
+Screenshots of the match at desktop and phone width."""
 
 import math
 import os
@@ -100,6 +102,11 @@ def run(h):
     assert abs(peak[0] - offset) < 0.05, f"the histogram's peak {peak[0]} is not the match's offset {offset}"
     assert "agree" in ear.css("#listen-why")[0].text
     h.log(f"match: {title} at {offset} s, {len(bars)} bars, peak {peak[1]}")
+
+    # The track's video: looked up in the background after the first match, which the
+    # recognizer then sends again with `youtube_url` while the microphone still streams.
+    link = ear.wait(lambda: (ear.testids("listen-youtube") or [None])[0], 30, "the match's YouTube link")
+    h.log(f"listen link: {checks.youtube_link(link, 'the Listen card')}")
 
     # Stop: the microphone is released, the answer stays readable.
     assert ear.js("window.micStream = window.wavedefect.listen.capture.stream; return window.micStream.getAudioTracks()[0].readyState") == "live"

@@ -4,9 +4,11 @@ check, then a player that plays "Song A"). Spotify's redirect URI must be known 
 server starts, so this scenario runs its own server on a port it picked, next to the fake:
 the guest presses Connect Spotify, goes through the fake's authorize page and back to the
 same room and identity, the page exchanges the code itself and hands the access token to the
-server; the host then sees a now-playing card for the guest whose progress advances. The
+server; the host then sees a now-playing card for the guest whose progress advances, with the
+track's "YouTube" link (the server searches the fake's YouTube Data API with a key). The
 access token never lands in storage, the URL or the page's text."""
 
+import hashlib
 import os
 import shutil
 import signal
@@ -15,6 +17,7 @@ import subprocess
 import tempfile
 import time
 
+import checks
 import harness
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -75,7 +78,7 @@ def run(h):
              "--web-root", os.path.join(ROOT, "web"), "--port-file", os.path.join(work, "server.port"),
              "--spotify-api-base", upstream, "--spotify-accounts-base", upstream,
              "--spotify-client-id", "browser-test-client", "--spotify-redirect-uri", f"{base}/",
-             "--spotify-poll-interval", "1"],
+             "--spotify-poll-interval", "1", "--youtube-api-base", upstream, "--youtube-api-key", "test-youtube-key"],
             stdout=server_log, stderr=subprocess.STDOUT)
         wait_file(os.path.join(work, "server.port"), server, "the server")
         h.base_url = base
@@ -101,6 +104,10 @@ def run(h):
         host.wait(lambda: host.js("return document.querySelector('[data-testid=now-playing][data-identity=guest-spotify] progress').value") > first + 900,
                   10, "the progress bar to advance")
         assert "Song A" in host.testid("now-playing").text
+        link = host.testid("now-playing-youtube", card())
+        href = checks.youtube_link(link, "the now-playing card")
+        assert href == checks.YOUTUBE_PREFIX + "yt" + hashlib.sha256(b"Fake Artist Song A").hexdigest()[:9], \
+            f"not the fake's video for 'Fake Artist Song A': {href}"
         people = host.js("return document.querySelector('#participants [data-identity=guest-spotify]').textContent")
         assert "Song A" in people, f"the participant list does not show what the guest plays: {people!r}"
 

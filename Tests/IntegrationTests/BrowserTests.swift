@@ -4,7 +4,9 @@ import Testing
 /// The web page in real headless Chromium (Debian's `chromium` and `chromium-driver`, driven by
 /// Selenium for Python): every `Tests/Browser/scenario_*.py` is one test, run by
 /// `Tests/Browser/run.py` against this suite's server — dev mode, the repository's `web/` and
-/// `rooms/`, the demo catalog built and the demo room's host profile stored. A scenario fails
+/// `rooms/`, the demo catalog built and the demo room's host profile stored, and a YouTube key
+/// whose searches go to `FakeUpstream` (so recommendations and recognitions show their
+/// "YouTube" links; docs/youtube.md). A scenario fails
 /// on a failed assertion or on any error in a page's console. Screenshots go to
 /// `$WAVEDEFECT_SCREENSHOTS` (default `.build/screenshots`; `make screenshots` writes
 /// `docs/screenshots/`).
@@ -12,7 +14,7 @@ import Testing
 /// Skipped only when the machine has no Chromium at all (CI installs it through
 /// scripts/install-deps.sh); a missing driver or Selenium fails.
 @Suite(
-    .sharedServer(demoCatalog: true), .serialized,
+    .sharedServer(arguments: ["--youtube-api-key", FakeUpstream.youtubeKey], demoCatalog: true, upstream: true), .serialized,
     .enabled(if: BrowserEnvironment.chromiumInstalled, "no chromium on this machine: apt-get install chromium chromium-driver (scripts/install-deps.sh does)"))
 struct BrowserTests {
     static let directory = ServerProcess.repositoryRoot.appendingPathComponent("Tests/Browser")

@@ -94,6 +94,7 @@ import WireJSON
         let match = try #require(answer["match"])
         #expect(match["path"]?.stringValue == file)
         #expect(match["title"]?.stringValue == "Lazy Breeze" && match["artist"]?.stringValue == "Copacabana Lights")
+        #expect(match["youtube_url"] == .null, "this server has no YouTube key: no link, nothing looked up")
         let offset = try #require(match["offset_s"]?.doubleValue)
         #expect(abs(offset - 1) < 0.05, "the stream started 1 s into the track: offset \(offset)")
         let heard = try #require(answer["elapsed_s"]?.doubleValue)

@@ -39,6 +39,7 @@ import WireJSON
         #expect(match["id"]?.int64Value == 3)
         #expect(match["title"]?.stringValue == Self.catalogTracks[2].title)
         #expect(match["artist"]?.stringValue == Self.catalogTracks[2].artist)
+        #expect(match["youtube_url"] == .null, "recognize looks nothing up")
         #expect(match["path"]?.stringValue?.hasSuffix(Self.catalogTracks[2].fileName) == true)
         #expect(abs((match["offset_s"]?.doubleValue ?? 0) - 2.37) < 0.03, "\(run.lines[0])")
         #expect((match["score"]?.doubleValue ?? 0) >= 5)

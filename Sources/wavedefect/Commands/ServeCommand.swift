@@ -2,6 +2,7 @@ import ArgumentParser
 import ITunesClient
 import Foundation
 import Logging
+import MusicAgents
 import MusicCommands
 import MusicIngest
 import WaveDefectServer
@@ -81,11 +82,13 @@ struct ServeCommand: ParsableCommand {
         var settings = try makeConfiguration()
         if settings.dev { logger.warning("dev mode: API key 'devkey' with the public secret 'secret'; never expose this server") }
         settings.port = port ?? settings.port
-        let agents = ShippedAgents.serverExtras(databasePath: settings.databasePath)
+        let links = TrackLinkSlot()
+        let agents = ShippedAgents.serverExtras(databasePath: settings.databasePath, links: links)
         let server = try WaveDefectServer(configuration: settings, logger: logger, agents: agents, demoCatalog: { catalog, index, directory in
             try DemoCatalog.ensure(in: catalog, directory: directory, index: index).tracksAdded
         }, previewEmbedder: PreviewAnalysis.embedder())
         let boundPort = try server.start()
+        links.install(server.trackLinks)
         if let portFile {
             try String(boundPort).write(toFile: portFile, atomically: true, encoding: .utf8)
         }

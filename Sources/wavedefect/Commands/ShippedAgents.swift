@@ -17,10 +17,11 @@ enum ShippedAgents {
     }
 
     /// For `serve`: the agents the server cannot make itself (it adds the music agents over
-    /// its own catalog when it opens it).
-    static func serverExtras(databasePath: String) -> AgentFactory {
+    /// its own catalog when it opens it). The recognizer's YouTube links come through `links`,
+    /// which `serve` fills with the server's own source once the server started.
+    static func serverExtras(databasePath: String, links: TrackLinkSlot) -> AgentFactory {
         var factory = AgentFactory()
-        RecognizerAgents.register(into: &factory, index: SharedRecognitionIndex(databasePath: databasePath))
+        RecognizerAgents.register(into: &factory, index: SharedRecognitionIndex(databasePath: databasePath), links: links)
         return factory
     }
 }
