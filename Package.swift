@@ -65,7 +65,10 @@ let package = Package(
         .target(name: "YouTubeCore", dependencies: ["HTTPCore", "WireJSON"]),
         // iTunes Search API (issue 9): search URLs, the documented answer, the match rule, the
         // paced lookup queue.
-        .target(name: "ITunesCore", dependencies: ["HTTPCore", "WireJSON"]),
+        .target(name: "ITunesCore", dependencies: ["HTTPCore", "TrackText", "WireJSON"]),
+        // The text folding and similarity that telling tracks apart by title and artist is
+        // built on: the iTunes match rule, Spotify top tracks, profile entries by title.
+        .target(name: "TrackText"),
 
         // The libuv layer: carries out what the pure cores decide.
         .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", "TLSCore", logging], swiftSettings: hotPath),
@@ -97,7 +100,7 @@ let package = Package(
             name: "WaveDefectServer",
             dependencies: [
                 "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "ITunesClient", "ITunesCore", "LiveKitProtocol",
-                "MusicAgents", "MusicCatalog", "MusicRecognition", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "WebSocketCore", "WireJSON", "WireProtocol", "YouTubeCore",
+                "MusicAgents", "MusicCatalog", "MusicRecognition", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "TrackText", "WebSocketCore", "WireJSON", "WireProtocol", "YouTubeCore",
                 "CLibUV", logging, swiftProtobuf, .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: hotPath
@@ -115,7 +118,7 @@ let package = Package(
         .target(name: "AudioDecoding", dependencies: ["CFFmpeg"], swiftSettings: optimized),
         .target(name: "MusicCatalog", dependencies: ["CSQLite", "WireJSON"]),
         // Taste comparison and recommendations (issue 8): pure maths over the index's vectors.
-        .target(name: "TasteCore", dependencies: ["VectorSearch", "WireJSON"], swiftSettings: optimized),
+        .target(name: "TasteCore", dependencies: ["TrackText", "VectorSearch", "WireJSON"], swiftSettings: optimized),
         // The live vector index over the catalog: all the server needs to search. It links
         // neither the decoder (FFmpeg) nor the DSP (FFTW).
         .target(name: "MusicIndex", dependencies: ["MusicCatalog", "VectorSearch"]),
@@ -194,7 +197,7 @@ let package = Package(
         .testTarget(name: "FingerprintCoreTests", dependencies: ["FingerprintCore", "NumericCore"]),
         .testTarget(name: "SpotifyCoreTests", dependencies: ["SpotifyCore", "WireJSON"]),
         .testTarget(name: "YouTubeCoreTests", dependencies: ["YouTubeCore"]),
-        .testTarget(name: "ITunesCoreTests", dependencies: ["ITunesCore", "WireJSON"]),
+        .testTarget(name: "ITunesCoreTests", dependencies: ["ITunesCore", "TrackText", "WireJSON"]),
         .testTarget(
             name: "MusicIndexTests",
             dependencies: [

@@ -1,3 +1,5 @@
+import TrackText
+
 /// The documented rule that picks which iTunes search result is the wanted track
 /// (docs/itunes.md#the-match-rule). Pure and deterministic.
 ///

@@ -1,3 +1,4 @@
+import TrackText
 import WireJSON
 
 /// One song of an iTunes Search API answer (a `results` element with `wrapperType` "track"

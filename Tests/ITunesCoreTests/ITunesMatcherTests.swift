@@ -1,5 +1,6 @@
 import ITunesCore
 import Testing
+import TrackText
 
 @Suite struct MatchTextTests {
     @Test func titlesAreNormalized() {

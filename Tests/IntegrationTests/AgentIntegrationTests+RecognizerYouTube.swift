@@ -20,10 +20,10 @@ extension AgentIntegrationTests {
         // Another test of the suite may have shown this track already (then it is cached).
         let searchedBefore = YouTubeExpectations.queries(upstream, key: FakeUpstream.youtubeKey).contains(query)
         let token = server.token("yt-phone", room: room) { $0.roomAgents = [RoomAgentDispatch(agentName: "recognizer")] }
-        // 16 s of audio at twice real time: the match comes after 1–2 s of audio, the link a
+        // 10 s of audio at twice real time: the match comes after 1–2 s of audio, the link a
         // query or two later; the rest is room for a loaded machine.
         let run = try RecognizerIntegrationTests.StreamProcess(
-            port: server.port, token: token, file: file, arguments: ["--start", "1", "--duration", "16", "--speed", "2", "--linger", "3"]
+            port: server.port, token: token, file: file, arguments: ["--start", "1", "--duration", "10", "--speed", "2", "--linger", "5"]
         ).finish()
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.answers.map(\.serializedString)

@@ -109,6 +109,31 @@ import WireJSON
         #expect(TrackTextMatcher.pick(title: "Bossa Nova", artist: "Nobody", hits: hits) == nil)
     }
 
+    /// Spellings that differ only in what `MatchText` folds away name the same artist.
+    @Test func artistsSpelledDifferentlyStillResolve() {
+        let songs = [
+            TrackInfo(id: 10, title: "Halo", artist: "Someone Covering"),
+            TrackInfo(id: 11, title: "Halo", artist: "Beyoncé"),
+            TrackInfo(id: 20, title: "Let It Be", artist: "The Beatles"),
+            TrackInfo(id: 30, title: "Back in Black", artist: "AC/DC"),
+            TrackInfo(id: 40, title: "Paradise City", artist: "Guns N' Roses"),
+            TrackInfo(id: 50, title: "Under Pressure - Remastered 2011", artist: "Queen & David Bowie"),
+            TrackInfo(id: 60, title: "Get Lucky (feat. Pharrell Williams)", artist: "Daft Punk"),
+        ]
+        #expect(TrackTextMatcher.pick(title: "Halo", artist: "Beyonce", hits: songs) == 11)
+        #expect(TrackTextMatcher.pick(title: "halo", artist: "BEYONCÉ", hits: songs) == 11)
+        #expect(TrackTextMatcher.pick(title: "Let It Be", artist: "Beatles", hits: songs) == 20)
+        #expect(TrackTextMatcher.pick(title: "Let it be", artist: "the beatles", hits: songs) == 20)
+        #expect(TrackTextMatcher.pick(title: "Back In Black", artist: "ACDC", hits: songs) == nil, "letters run together are another word")
+        #expect(TrackTextMatcher.pick(title: "Back In Black", artist: "AC-DC", hits: songs) == 30)
+        #expect(TrackTextMatcher.pick(title: "Paradise City", artist: "Guns N Roses", hits: songs) == 40)
+        #expect(TrackTextMatcher.pick(title: "Under Pressure", artist: "Queen and David Bowie", hits: songs) == 50)
+        #expect(TrackTextMatcher.pick(title: "Under Pressure", artist: "David Bowie", hits: songs) == 50)
+        #expect(TrackTextMatcher.pick(title: "Get Lucky", artist: "Daft Punk feat. Pharrell Williams", hits: songs) == 60)
+        // A misspelling is not guessed at.
+        #expect(TrackTextMatcher.pick(title: "Halo", artist: "Beyonse", hits: songs) == nil)
+    }
+
     @Test func withoutAnArtistAnEqualTitleWinsElseTheBestHit() {
         #expect(TrackTextMatcher.pick(title: "BOSSA NOVA", artist: nil, hits: hits) == 2)
         #expect(TrackTextMatcher.pick(title: "Bossa", artist: "", hits: hits) == 1)

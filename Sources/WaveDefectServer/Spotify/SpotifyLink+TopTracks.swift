@@ -6,6 +6,7 @@ import SystemClock
 import MusicCatalog
 import SpotifyCore
 import TasteCore
+import TrackText
 
 extension SpotifyLink {
     /// Reads the participant's top tracks into its taste profile (source `spotify_top`),

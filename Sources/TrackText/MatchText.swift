@@ -1,6 +1,8 @@
 import Foundation
 
-/// The text normalization and similarity the iTunes match rule is built on (docs/itunes.md).
+/// The text normalization and similarity that matching tracks by title and artist is built on:
+/// the iTunes match rule (docs/itunes.md), Spotify top tracks against the catalog, and profile
+/// entries given by title (`TrackTextMatcher`, docs/agents.md).
 /// Both sides of a comparison go through the same folding, so "Beyoncé" and "BEYONCE" or
 /// "Song (Remastered 2011)" and "Song - 2011 Remaster" compare equal.
 public enum MatchText {
