@@ -1,5 +1,6 @@
 import EventLoop
 import HTTPClient
+import HTTPCore
 import Logging
 
 /// Delivery counters, per URL and summed over URLs (for /metrics).
@@ -130,13 +131,16 @@ final class WebhookTarget {
         case .success(let response):
             metadata["status"] = "\(response.status)"
             retryable = response.status == 429 || response.status >= 500
-            retryAfter = response.header("Retry-After").flatMap { Double($0) } ?? 0
+            retryAfter = response.header("Retry-After").flatMap(RetryAfter.seconds) ?? 0
         case .failure(let error):
             metadata["error"] = "\(error)"
             retryable = error.isTransient
         }
         if retryable && attempts < settings.maxAttempts && !dispatcher.isDraining {
-            let backoff = min(max(settings.initialBackoff * Double(1 << min(attempts - 1, 20)), retryAfter), Self.maxBackoff)
+            // The upstream clients' one rule (jittered, so the receivers of an outage are not
+            // all retried in step), or a longer `Retry-After`; never past `maxBackoff`.
+            let jittered = Backoff(base: settings.initialBackoff, max: Self.maxBackoff).delay(failures: attempts)
+            let backoff = min(max(jittered, retryAfter), Self.maxBackoff)
             metadata["retry_in"] = "\(backoff)s"
             logger.info("webhook attempt failed, will retry", metadata: metadata)
             scheduleRetry(after: backoff)
