@@ -14,6 +14,7 @@ let systemLibraries: [Target] = [
         providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswresample-dev", "libavutil-dev"])]
     ),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 ]
 
 /// The numeric cores (MFCC, vector search, sample conversion, the demo synthesizer) are hot
@@ -74,6 +75,10 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["SystemClock", "ByteStorage", "CLibUV", "TLSCore", logging], swiftSettings: hotPath),
         // The one HTTP client: curl multi driven from the loop (webhooks, later Spotify).
         .target(name: "HTTPClient", dependencies: ["EventLoop", "CCurl", "CLibUV"]),
+        // Several nodes on one Redis (issue 13, docs/cluster.md): the rules (addresses, keys,
+        // leases) as a pure core, and hiredis driven by the loop through its libuv adapter.
+        .target(name: "ClusterCore", dependencies: ["WireJSON"]),
+        .target(name: "RedisClient", dependencies: ["CHiredis", "CLibUV", "ClusterCore", "EventLoop", "HTTPCore", logging]),
 
         .target(name: "LoopWebSocketClient", dependencies: ["ByteStorage", "CryptoPrimitives", "EventLoop", "TLSCore", "WebSocketCore"]),
         // Agents on a loop: supervision off the loop thread, bots and workers over WebSockets.
@@ -99,7 +104,7 @@ let package = Package(
         .target(
             name: "WaveDefectServer",
             dependencies: [
-                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "CryptoPrimitives", "EventLoop", "HTTPClient", "HTTPCore", "ITunesClient", "ITunesCore", "LiveKitProtocol",
+                "AccessToken", "AgentKit", "AgentRuntime", "ByteStorage", "ClusterCore", "CryptoPrimitives", "EventLoop", "RedisClient", "HTTPClient", "HTTPCore", "ITunesClient", "ITunesCore", "LiveKitProtocol",
                 "MusicAgents", "MusicCatalog", "MusicRecognition", "TasteCore", "MusicIndex", "RoomCore", "SpotifyCore", "SystemClock", "TrackText", "WebSocketCore", "WireJSON", "WireProtocol", "YouTubeCore",
                 "CLibUV", logging, swiftProtobuf, .product(name: "Yams", package: "Yams"),
             ],
@@ -184,7 +189,10 @@ let package = Package(
         .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
         .testTarget(
             name: "EventLoopTests",
-            dependencies: ["SystemClock", "EventLoop", "ByteStorage", "HTTPClient", "HTTPCore", "DemoAudio", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIngest", "TLSCore"]
+            dependencies: [
+                "SystemClock", "EventLoop", "ByteStorage", "ClusterCore", "HTTPClient", "HTTPCore", "DemoAudio", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIngest",
+                "RedisClient", "TLSCore", logging,
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",
@@ -197,6 +205,7 @@ let package = Package(
         .testTarget(name: "FingerprintCoreTests", dependencies: ["FingerprintCore", "NumericCore"]),
         .testTarget(name: "SpotifyCoreTests", dependencies: ["SpotifyCore", "WireJSON"]),
         .testTarget(name: "YouTubeCoreTests", dependencies: ["YouTubeCore"]),
+        .testTarget(name: "ClusterCoreTests", dependencies: ["ClusterCore"]),
         .testTarget(name: "ITunesCoreTests", dependencies: ["ITunesCore", "TrackText", "WireJSON"]),
         .testTarget(
             name: "MusicIndexTests",

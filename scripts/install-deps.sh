@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libfftw3-dev
   libavcodec-dev libavformat-dev libswresample-dev libavutil-dev
   libcurl4-openssl-dev
+  libhiredis-dev  # the cluster's Redis client (docs/cluster.md)
   ffmpeg
 )
 # Only for `make test`: the browser tests drive Debian's Chromium through its driver.
@@ -19,6 +20,7 @@ TEST_APT_PACKAGES=(
   chromium-driver
   curl      # an independent HTTPS client for the TLS tests
   openssl   # the TLS tests make their CA and certificates with the CLI
+  redis-server  # the cluster tests start their own Redis
 )
 if [ "${1:-}" = "--test" ]; then
   APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}")
