@@ -171,7 +171,7 @@ let package = Package(
         .executableTarget(
             name: "wavedefect",
             dependencies: [
-                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "AudioDecoding", "EventLoop", "ITunesClient", "LiveRecognition", "MusicAgents", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "WaveDefectBench", "WaveDefectServer", "WireJSON",
+                "AccessToken", "AgentClient", "AgentKit", "AgentRuntime", "AudioDecoding", "ClusterCore", "EventLoop", "ITunesClient", "LiveRecognition", "MusicAgents", "MusicCatalog", "MusicCommands", "MusicIndex", "MusicIngest", "WaveDefectBench", "WaveDefectServer", "WireJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
@@ -184,7 +184,7 @@ let package = Package(
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "TLSCoreTests", dependencies: ["TLSCore"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
-        .testTarget(name: "WaveDefectServerTests", dependencies: ["WaveDefectServer"]),
+        .testTarget(name: "WaveDefectServerTests", dependencies: ["ClusterCore", "WaveDefectServer"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
         .testTarget(

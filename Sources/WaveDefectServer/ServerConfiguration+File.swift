@@ -6,7 +6,7 @@ extension ServerConfiguration {
         "host", "port", "dev", "keys", "database", "demo_catalog", "rooms_dir", "web_root", "auto_create_rooms", "limits", "room_defaults", "webhooks",
         "http_client", "tls",
     ]).union(ExternalServiceSettings.fileFields).union(ITunesLookupSettings.fileFields)
-        .union(YouTubeLookupSettings.fileFields)
+        .union(YouTubeLookupSettings.fileFields).union(ClusterSettings.fileFields)
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
@@ -45,6 +45,7 @@ extension ServerConfiguration {
         try itunes.apply(m)
         try tls.apply(m)
         try youtube.apply(m)
+        try cluster.apply(m)
         if let n = m["limits"] { try applyLimits(n.members(allowed: Self.limitFields)) }
         if let n = m["room_defaults"] {
             let r = try n.members(allowed: Self.roomDefaultFields)
@@ -198,6 +199,7 @@ extension ServerConfiguration {
         try itunes.validate()
         try tls.validate(dev: dev, port: port)
         try youtube.validate()
+        try cluster.validate()
         for url in webhooks.urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ConfigurationError("webhooks.urls: '\(url)' is not an http(s) URL")
         }

@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var tls = TLSSettings()
     /// YouTube links for tracks shown in a room (docs/youtube.md).
     public var youtube = YouTubeLookupSettings()
+    /// Redis and this node's id, for running several nodes as one (docs/cluster.md).
+    public var cluster = ClusterSettings()
 
     public init() {}
 

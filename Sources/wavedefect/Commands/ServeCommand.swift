@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterCore
 import ITunesClient
 import Foundation
 import Logging
@@ -70,6 +71,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "With --dev: make (or reuse) a self-signed certificate for 127.0.0.1 in tls/ next to the database.") var devTls = false
     @Option(help: "Seconds a client has to finish the TLS handshake (default 10).") var tlsHandshakeTimeout: Double?
     @Option(help: "Also listen on this plain-HTTP port, answering every request with a redirect to https://.") var httpRedirectPort: Int?
+
+    @Option(help: "Redis for running several nodes as one: redis://[:PASSWORD@]HOST:PORT[/DB] (docs/cluster.md; default: none, one node).") var redis: String?
+    @Option(help: "This node's id in the cluster (default with --redis: a random ND_…).") var nodeId: String?
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -147,6 +151,14 @@ struct ServeCommand: ParsableCommand {
         if devTls { c.tls.devCertificate = true }
         if let v = tlsHandshakeTimeout { c.tls.handshakeTimeout = v }
         if let v = httpRedirectPort { c.tls.redirectPort = v }
+        if let redis {
+            do {
+                c.cluster.redis = try RedisAddress.parse(redis)
+            } catch {
+                throw ConfigurationError("--redis: \(error.message)")
+            }
+        }
+        if let nodeId { c.cluster.nodeID = nodeId }
         return c
     }
 }

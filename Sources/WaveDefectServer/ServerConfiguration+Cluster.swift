@@ -1,0 +1,77 @@
+import ClusterCore
+
+/// Several nodes on one Redis (docs/cluster.md). Without `redis` the server runs alone,
+/// exactly as it does without a cluster. Flags `--redis redis://[:PASSWORD@]HOST:PORT[/DB]`
+/// and `--node-id ID`; config keys `redis: {address, password, db, tls, lease_ttl}` and
+/// `node_id`.
+public struct ClusterSettings: Sendable, Equatable {
+    /// Where Redis is; nil: no cluster.
+    public var redis: RedisAddress?
+    /// This node's name in the registry and on every room it holds; nil with Redis: a random
+    /// `ND_…` chosen at start (LiveKit's form).
+    public var nodeID: String?
+    /// Seconds a room lease and a node's registration live unless renewed (renewed every
+    /// third of it): how long after a node dies its rooms are still held by it.
+    public var leaseTTL: Double = 5
+
+    public init() {}
+
+    public var isEnabled: Bool { redis != nil }
+
+    static let fileFields: Set<String> = ["redis", "node_id"]
+    static let redisFields: Set<String> = ["address", "password", "db", "tls", "lease_ttl"]
+
+    mutating func apply(_ m: [String: ConfigNode]) throws(ConfigurationError) {
+        if let n = m["node_id"] { nodeID = try n.string() }
+        guard let n = m["redis"] else { return }
+        let r = try n.members(allowed: Self.redisFields)
+        guard let addressNode = r["address"] else { throw n.error("'address' is required (HOST:PORT or redis://…)") }
+        var address: RedisAddress
+        let text = try addressNode.string()
+        do {
+            address = try Self.parseAddress(text)
+        } catch {
+            throw addressNode.error(error.message)
+        }
+        if let v = r["password"] { address.password = try v.string() }
+        if let v = r["db"] { address.database = try v.int(min: 0) }
+        if let v = r["tls"] { address.tls = try v.bool() }
+        if let v = r["lease_ttl"] { leaseTTL = try v.seconds() }
+        redis = address
+    }
+
+    /// `HOST:PORT` (LiveKit's `redis.address`) or a full `redis://` URL.
+    static func parseAddress(_ text: String) throws(RedisAddressError) -> RedisAddress {
+        try RedisAddress.parse(text.hasPrefix("redis://") || text.hasPrefix("rediss://") ? text : "redis://" + text)
+    }
+
+    func validate() throws(ConfigurationError) {
+        if let nodeID {
+            guard (1...64).contains(nodeID.utf8.count), nodeID.utf8.allSatisfy(Self.isNodeIDByte) else {
+                throw ConfigurationError("node_id '\(nodeID.prefix(80))' must be 1 to 64 of A-Z a-z 0-9 _ . -")
+            }
+        }
+        guard let redis else { return }
+        if redis.tls {
+            throw ConfigurationError(
+                "redis.tls: this build cannot speak TLS to Redis (Debian's hiredis 0.14 has no hiredis_ssl); reach Redis over a private network or a local TLS tunnel")
+        }
+        guard leaseTTL.isFinite, (1...5).contains(leaseTTL) else {
+            throw ConfigurationError("redis.lease_ttl: \(leaseTTL) is not in 1...5 seconds")
+        }
+    }
+
+    static func isNodeIDByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"): true
+        default: false
+        }
+    }
+
+    /// LiveKit names nodes `ND_` and twelve random letters and digits.
+    static func randomNodeID() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return "ND_" + String((0..<12).map { _ in alphabet.randomElement()! })
+    }
+}

@@ -1,0 +1,62 @@
+import ClusterCore
+import Testing
+@testable import WaveDefectServer
+
+/// `redis` and `node_id` from the config file, value by value, and the mistakes refused by name.
+@Suite struct ClusterSettingsTests {
+    func configuration(_ yaml: String) throws(ConfigurationError) -> ServerConfiguration {
+        var c = ServerConfiguration()
+        c.dev = true
+        try c.apply(yaml: yaml, file: "conf.yaml")
+        try c.validate()
+        return c
+    }
+
+    @Test func withoutRedisThereIsNoCluster() throws {
+        let c = try configuration("port: 1\n")
+        #expect(!c.cluster.isEnabled)
+        #expect(c.cluster.nodeID == nil)
+        #expect(c.cluster.leaseTTL == 5)
+    }
+
+    @Test func liveKitStyleSection() throws {
+        let c = try configuration("node_id: node-a\nredis:\n  address: 10.1.2.3:6380\n  password: pw\n  db: 4\n  lease_ttl: 3\n")
+        #expect(c.cluster.redis == RedisAddress(host: "10.1.2.3", port: 6380, password: "pw", database: 4))
+        #expect(c.cluster.nodeID == "node-a")
+        #expect(c.cluster.leaseTTL == 3)
+    }
+
+    @Test func addressMayBeAURLAndTheKeysOverrideIt() throws {
+        let c = try configuration("redis:\n  address: redis://:old@cache:7000/1\n  db: 2\n")
+        #expect(c.cluster.redis == RedisAddress(host: "cache", port: 7000, password: "old", database: 2))
+        #expect(try configuration("redis:\n  address: cache\n").cluster.redis?.port == 6379)
+    }
+
+    @Test func randomNodeIDsHaveLiveKitsForm() {
+        let id = ClusterSettings.randomNodeID()
+        #expect(id.hasPrefix("ND_"))
+        #expect(id.count == 15)
+        #expect(id != ClusterSettings.randomNodeID())
+        #expect(id.utf8.allSatisfy(ClusterSettings.isNodeIDByte))
+    }
+
+    @Test(arguments: [
+        ("redis:\n  password: x\n", "conf.yaml:2: field 'redis': 'address' is required"),
+        ("redis:\n  address: h:99999\n", "conf.yaml:2: field 'redis.address': port '99999' is not in 1...65535"),
+        ("redis:\n  address: h\n  tls: true\n", "redis.tls: this build cannot speak TLS to Redis"),
+        ("redis:\n  address: rediss://h\n", "redis.tls: this build cannot speak TLS to Redis"),
+        ("redis:\n  address: h\n  lease_ttl: 10\n", "redis.lease_ttl: 10.0 is not in 1...5 seconds"),
+        ("redis:\n  address: h\n  db: -1\n", "field 'redis.db'"),
+        ("redis:\n  address: h\n  use_tls: true\n", "use_tls"),
+        ("node_id: 'a b'\n", "node_id 'a b' must be 1 to 64 of A-Z a-z 0-9 _ . -"),
+        ("node_id: ''\n", "node_id '' must be 1 to 64"),
+    ])
+    func mistakesAreRefusedByName(_ yaml: String, _ message: String) {
+        do {
+            _ = try configuration(yaml)
+            Issue.record("accepted \(yaml)")
+        } catch {
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+}
