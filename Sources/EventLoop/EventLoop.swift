@@ -20,6 +20,14 @@ public final class EventLoop {
     /// When the oldest write of the pending batch was queued (the turn it came in).
     private var dirtySince: UInt64 = 0
     private let flushHandle: UnsafeMutablePointer<uv_prepare_t>
+    /// Active while `turnEndWork` has more to do: the loop then polls without blocking.
+    private let spinHandle: UnsafeMutablePointer<uv_idle_t>
+    /// Runs at the end of every turn, before the turn's writes go out (the server hands out
+    /// presence batches here, so a turn's joins and leaves go out together). It returns
+    /// whether work remains: then the next turn comes at once, after whatever I/O is ready,
+    /// instead of the loop blocking — bounded work per turn, the rest on the turns after.
+    public var turnEndWork: (() -> Bool)?
+    private var spinning = false
     /// The one part of the loop other threads may hold: it queues closures for the loop.
     public let executor: LoopExecutor
     private var sweepTimer: LoopTimer?
@@ -51,6 +59,7 @@ public final class EventLoop {
         }
         readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
         flushHandle = .allocate(capacity: 1)
+        spinHandle = .allocate(capacity: 1)
         executor = LoopExecutor()
         raw.pointee.data = Unmanaged.passUnretained(self).toOpaque()
 
@@ -62,6 +71,8 @@ public final class EventLoop {
             EventLoop.from(handle!.pointee.loop).flushAtTurnEnd()
         }
         uv_unref(wd_handle(flushHandle))
+        uv_idle_init(raw, spinHandle)
+        uv_unref(wd_handle(spinHandle))
 
         uv_async_init(raw, executor.wakeHandle) { handle in
             let loop = EventLoop.from(handle!.pointee.loop)
@@ -107,6 +118,7 @@ public final class EventLoop {
         while uv_run(raw, UV_RUN_NOWAIT) != 0 {}
         uv_loop_close(raw)
         flushHandle.deallocate()
+        spinHandle.deallocate()
         executor.wakeHandle.deallocate()
         raw.deallocate()
     }
@@ -127,6 +139,13 @@ public final class EventLoop {
     private var flushTimer: LoopTimer?
 
     private func flushAtTurnEnd() {
+        if let work = turnEndWork {
+            let more = work()
+            if more != spinning {
+                spinning = more
+                if more { uv_idle_start(spinHandle) { _ in } } else { uv_idle_stop(spinHandle) }
+            }
+        }
         flushDirty()
         guard !deferred.isEmpty else { return }
         let now = SystemClock.monotonicNanoseconds

@@ -138,7 +138,9 @@ extension Room {
             openedTopics += 1
             sender?.topicsOpened &+= 1
         }
-        return recipients.isEmpty ? [] : [.broadcast(frame, to: Recipients(recipients, excluding: sender), lossy: !reliable)]
+        guard !recipients.isEmpty else { return [] }
+        let broadcast = RoomAction.broadcast(frame, to: Recipients(recipients, excluding: sender), lossy: !reliable)
+        return presence.isIdle ? [broadcast] : finishPresence() + [broadcast]
     }
 
     /// Drops the room's oldest replayable messages, whatever their topic, until the room
@@ -208,7 +210,7 @@ extension Room {
         let frame = ServerMessage.participantUpdated(participant.info.json)
         // The participant hears its own update too, so it learns the merged state.
         let recipients = participant.isHidden ? [participant] : activeParticipants
-        return [.broadcast(frame, to: Recipients(recipients.filter(\.isActive)), lossy: false)]
+        return finishPresence() + [.broadcast(frame, to: Recipients(recipients.filter(\.isActive)), lossy: false)]
     }
 
     /// Replaces a participant's permissions (the admin API's UpdateParticipant). Becoming
@@ -222,7 +224,7 @@ extension Room {
         let frame = permissions.hidden
             ? ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: LeaveReason.hidden.rawValue)
             : ServerMessage.participantJoined(participant.info.json)
-        return [.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false)]
+        return finishPresence() + [.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false)]
     }
 
     /// Changes the room's metadata; everyone hears `room_updated`.
@@ -231,6 +233,6 @@ extension Room {
         let frame = ServerMessage.typed("room_updated") { w in
             w.key("room"); writeInfo(to: &w)
         }
-        return [.broadcast(frame, to: Recipients(activeParticipants), lossy: false)]
+        return finishPresence() + [.broadcast(frame, to: Recipients(activeParticipants), lossy: false)]
     }
 }

@@ -38,9 +38,9 @@ extension Room {
         actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
         for frame in history(for: participant) { actions.append(.send(frame, to: participant)) }
         if !participant.isHidden {
-            let frame = ServerMessage.participantJoined(participant.info.json)
-            actions.append(.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false))
+            actions += queuePresence(ServerMessage.participantJoined(participant.info.json))
         }
+        presenceJoiner(participant)
         actions.append(webhook(.participantJoined, participant, now: now))
         return actions
     }
@@ -49,7 +49,8 @@ extension Room {
     /// the new connection takes over silently and receives every reliable message after
     /// `lastSeq` that it would have received, or is told which topics have a gap.
     public func resume(_ participant: Participant, lastSeq: UInt64, endpoint: RoomEndpoint, now: RoomInstant) -> [RoomAction] {
-        var actions: [RoomAction] = []
+        // Its `joined` lists everyone as of now: what is still queued goes out first.
+        var actions = finishPresence()
         if let oldEndpoint = participant.endpoint, oldEndpoint !== endpoint {
             actions.append(.disconnect(oldEndpoint, code: RoomCloseCode.resumedElsewhere, reason: "resumed on a new connection"))
         }
@@ -114,8 +115,7 @@ extension Room {
         remove(participant, now: now)
         var actions: [RoomAction] = []
         if !participant.isHidden {
-            let frame = ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: reason.rawValue)
-            actions.append(.broadcast(frame, to: Recipients(activeParticipants), lossy: false))
+            actions += queuePresence(ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: reason.rawValue))
         }
         actions.append(webhook(.participantLeft, participant, now: now))
         return actions
@@ -164,6 +164,7 @@ extension Room {
     /// left to hear presence, so only webhooks report the departures.
     public func close(code: UInt16 = RoomCloseCode.roomClosed, reason: String, now: RoomInstant) -> [RoomAction] {
         guard !isClosed else { return [] }
+        presence.removeAll()  // everyone is disconnected: nobody is left to hear it
         var actions: [RoomAction] = []
         for p in participants {
             if let endpoint = p.endpoint { actions.append(.disconnect(endpoint, code: code, reason: reason)) }

@@ -33,6 +33,8 @@ public final class Room {
     public internal(set) var topicStats: [String: TopicCounters] = [:]
     /// Topics in `topicStats` the room's definition does not name: what `maxTopicsPerRoom` counts.
     public internal(set) var openedTopics = 0
+    /// Joins and leaves waiting for the end of the loop turn (`Room+Presence.swift`).
+    var presence = PresenceQueue()
 
     public struct TopicCounters: Sendable, Equatable {
         public var messages = 0

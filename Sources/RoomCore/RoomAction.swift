@@ -10,6 +10,9 @@ public enum RoomAction {
     /// Close a connection (a participant's endpoint) with a WebSocket close code.
     case disconnect(RoomEndpoint, code: UInt16, reason: String)
     case webhook(WebhookEvent)
+    /// The room queued presence: at the end of the loop turn call `room.sendPresence(budget:)`
+    /// (again on later turns while it reports more). Sent once until the room is found done.
+    case presencePending(Room)
 }
 
 /// Close codes the room decides on (documented in docs/protocol.md).

@@ -10,7 +10,7 @@ extension ServerConfiguration {
     static let limitFields: Set<String> = [
         "max_frame_bytes", "max_message_bytes", "max_request_line_bytes", "max_head_bytes", "max_header_count", "max_body_bytes",
         "header_timeout", "keepalive_timeout", "ping_interval", "idle_timeout", "close_timeout", "max_payload_bytes",
-        "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_queued_output_bytes", "max_partial_message_bytes", "max_connections", "max_connections_per_ip", "handshakes_per_second_per_ip", "requests_per_second_per_ip", "token_leeway", "flush_interval_ms",
+        "max_destinations", "max_buffered_bytes", "lossy_drop_bytes", "max_queued_output_bytes", "max_partial_message_bytes", "max_connections", "max_connections_per_ip", "handshakes_per_second_per_ip", "requests_per_second_per_ip", "token_leeway", "flush_interval_ms", "presence_deliveries_per_turn",
         "max_topics_per_room", "max_topics_per_participant", "max_replay_bytes_per_room", "max_name_bytes", "max_metadata_bytes", "max_attributes_bytes",
         "max_catalog_results", "max_search_query_bytes",
         "max_dispatches_per_room", "max_dispatch_pending_rooms",
@@ -96,6 +96,7 @@ extension ServerConfiguration {
         if let v = l["requests_per_second_per_ip"] { limits.requestsPerSecondPerIP = try v.seconds() }
         if let v = l["token_leeway"] { limits.tokenLeeway = try v.seconds() }
         if let v = l["flush_interval_ms"] { limits.flushIntervalMilliseconds = try v.seconds() }
+        if let v = l["presence_deliveries_per_turn"] { limits.presenceDeliveriesPerTurn = try v.int(min: 1) }
         if let v = l["max_catalog_results"] { limits.maxCatalogResults = try v.int(min: 1) }
         if let v = l["max_search_query_bytes"] { limits.maxSearchQueryBytes = try v.int(min: 1) }
         if let v = l["max_topics_per_room"] { limits.data.maxTopicsPerRoom = try v.int(min: 1) }
@@ -174,6 +175,7 @@ extension ServerConfiguration {
             ("limits.max_connections_per_ip", limits.maxConnectionsPerIP ?? 0, 0...10_000_000),
             ("limits.max_dispatches_per_room", limits.maxDispatchesPerRoom, 0...100_000),
             ("limits.max_dispatch_pending_rooms", limits.maxDispatchPendingRooms, 0...10_000_000),
+            ("limits.presence_deliveries_per_turn", limits.presenceDeliveriesPerTurn, 1...10_000_000),
             ("room_defaults.max_participants", roomDefaults.maxParticipants, 0...10_000_000),
             ("room_defaults.replay_buffer", roomDefaults.replayBufferSize, 0...10_000_000),
         ]

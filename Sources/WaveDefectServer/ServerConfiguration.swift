@@ -84,6 +84,10 @@ public struct ServerConfiguration: Sendable {
         /// Milliseconds between write flushes (0: at the end of every loop turn). A window
         /// batches more messages per `writev`, trading latency for CPU.
         public var flushIntervalMilliseconds: Double = 0
+        /// Presence deliveries (a batch of joins and leaves to one member) per loop turn,
+        /// over all rooms; the rest goes out on the next turns, so a room of thousands
+        /// filling up does not hold back the other rooms' turns.
+        public var presenceDeliveriesPerTurn = 1024
         /// Seconds of clock skew tolerated on token `exp`/`nbf`.
         public var tokenLeeway: Double = 60
         /// Most tracks in one `/api/tracks` answer, and the longest search query.

@@ -55,6 +55,10 @@ public final class WaveDefectServer {
     private(set) var isShuttingDown = false
     private var shutdownDeadline: UInt64 = 0
     private var pendingActions: [RoomAction] = []
+    /// Rooms that queued presence this turn, and rooms still handing out a batch
+    /// (`WaveDefectServer+Presence`).
+    var presenceRooms: [Room] = []
+    var presenceContinuing: [Room] = []
     private var performing = false
     /// Agents: who runs where (in-process or on workers), and their counters.
     var agentDispatcher: AgentDispatcher!
@@ -132,6 +136,7 @@ public final class WaveDefectServer {
             })
         }
         loop.addSweeper { [unowned self] now in self.sweep(now: now) }
+        loop.turnEndWork = { [unowned self] in self.sendPresence() }
         logger.notice("listening", metadata: [
             "url": "\(configuration.browserURL(port: listener.port))", "dev": "\(configuration.dev)", "open_files": "\(limit)",
             "tls": "\(tlsContext?.certificate.map { "\($0.subject), valid until \($0.notAfter)" } ?? "off")",
@@ -225,6 +230,8 @@ public final class WaveDefectServer {
                 recipients.forEach { $0.endpoint?.deliver(frame, lossy: lossy, broadcast: true) }
             case .disconnect(let endpoint, let code, let reason):
                 endpoint.disconnect(code: code, reason: reason)
+            case .presencePending(let room):
+                presenceRooms.append(room)
             case .webhook(let event):
                 // Room lifecycle drives dispatch: every way a room starts (a join, the admin
                 // API, a dispatch) and ends (timeout, deletion) passes through here. Every way

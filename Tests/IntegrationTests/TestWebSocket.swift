@@ -30,9 +30,30 @@ final class TestWebSocket {
 
     /// Opens `/rtc` (or `path`) and performs the handshake; throws `UpgradeRefused` with the
     /// HTTP response when the server says no.
-    init(port: Int, path: String, extraHeaders: String = "", key: String = TestWebSocket.sampleKey, tls: TestTLS? = nil, source: String? = nil) throws {
-        socket = try TestSocket(port: port, tls: tls, source: source)
+    convenience init(port: Int, path: String, extraHeaders: String = "", key: String = TestWebSocket.sampleKey, tls: TestTLS? = nil, source: String? = nil) throws {
+        let socket = try TestSocket(port: port, tls: tls, source: source)
+        try Self.sendUpgrade(on: socket, port: port, path: path, extraHeaders: extraHeaders, key: key)
+        try self.init(upgradeSentOn: socket, key: key)
+    }
+
+    static func sendUpgrade(on socket: TestSocket, port: Int, path: String, extraHeaders: String = "", key: String = TestWebSocket.sampleKey) throws {
         try socket.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\(extraHeaders)\r\n")
+    }
+
+    /// Opens several WebSockets at once: every upgrade request is sent before any answer is
+    /// read, so the server takes many handshakes (and joins) in one loop turn.
+    static func openTogether(port: Int, paths: [String]) throws -> [TestWebSocket] {
+        let sockets = try paths.map { path in
+            let socket = try TestSocket(port: port)
+            try sendUpgrade(on: socket, port: port, path: path)
+            return socket
+        }
+        return try sockets.map { try TestWebSocket(upgradeSentOn: $0, key: sampleKey) }
+    }
+
+    /// Reads the answer to an upgrade request already sent on `socket`.
+    init(upgradeSentOn socket: TestSocket, key: String) throws {
+        self.socket = socket
         let (response, rest) = try socket.readResponse()
         guard response.status == 101 else { throw UpgradeRefused(response: response) }
         #expect(response.header("Sec-WebSocket-Accept") == WebSocketHandshake.acceptValue(forKey: key))

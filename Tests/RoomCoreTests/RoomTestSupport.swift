@@ -51,6 +51,23 @@ func decodeFrame(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLoca
     return DecodedFrame(opcode: bytes[0] & 0x0F, payload: Array(bytes[headerLength...]))
 }
 
+/// The frames of a buffer that holds one or more complete server frames back to back.
+func splitFrames(_ bytes: [UInt8]) -> [[UInt8]] {
+    var frames: [[UInt8]] = []
+    var i = 0
+    while bytes.count - i >= 2 {
+        let length7 = Int(bytes[i + 1] & 0x7F)
+        let header = length7 < 126 ? 2 : (length7 == 126 ? 4 : 10)
+        guard bytes.count - i >= header else { break }
+        let length = length7 < 126 ? length7 : bytes[(i + 2)..<(i + header)].reduce(0) { $0 << 8 | Int($1) }
+        let end = min(bytes.count, i + header + length)
+        frames.append(Array(bytes[i..<end]))
+        i = end
+    }
+    if i < bytes.count || frames.isEmpty { frames.append(Array(bytes[i...])) }  // decodeFrame reports it
+    return frames
+}
+
 /// The JSON of a text frame held in a `SharedBytes`.
 func json(of frame: SharedBytes, sourceLocation: SourceLocation = #_sourceLocation) -> JSONValue? {
     decodeFrame(Array(frame.bytes), sourceLocation: sourceLocation).json
@@ -73,8 +90,13 @@ final class RecordingEndpoint: RoomEndpoint {
         self.label = label
     }
 
+    /// Deliveries: one per `deliver` call, however many frames its buffer holds.
+    private(set) var deliveries = 0
+
+    /// A buffer may hold several frames back to back (a presence batch): each is recorded.
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
-        frames.append((decodeFrame(Array(frame.bytes)), lossy))
+        deliveries += 1
+        for f in splitFrames(Array(frame.bytes)) { frames.append((decodeFrame(f), lossy)) }
     }
 
     func disconnect(code: UInt16, reason: String) {
@@ -84,6 +106,7 @@ final class RecordingEndpoint: RoomEndpoint {
     func clear() {
         frames.removeAll()
         disconnects.removeAll()
+        deliveries = 0
     }
 
     /// Parsed text messages, in delivery order.
@@ -136,13 +159,40 @@ final class RoomHarness {
         now = now.plus(seconds)
     }
 
+    /// While true, `apply` leaves presence queued, as several events of one loop turn do
+    /// (`inOneTurn`); otherwise every call ends the turn.
+    private var turnOpen = false
+    /// `sendPresence` budget per turn end, as the server's `presence_deliveries_per_turn`.
+    var presenceBudget = Int.max
+
     @discardableResult
     func apply(_ actions: [RoomAction]) -> [RoomAction] {
-        RoomHarness.perform(actions) { webhooks.append($0) }
+        RoomHarness.perform(actions, endingTurn: false) { webhooks.append($0) }
+        if !turnOpen { endTurn() }
         return actions
     }
 
-    static func perform(_ actions: [RoomAction], webhook: (WebhookEvent) -> Void) {
+    /// Runs `body` as one loop turn: presence its events queue goes out once, at its end.
+    func inOneTurn(_ body: () -> Void) {
+        turnOpen = true
+        body()
+        turnOpen = false
+        endTurn()
+    }
+
+    /// The end of a loop turn as the server carries it out: presence handed out within the
+    /// budget. Returns whether some remains for the next turn.
+    @discardableResult
+    func endTurn() -> Bool {
+        let (actions, _, more) = room.sendPresence(budget: presenceBudget)
+        RoomHarness.perform(actions, endingTurn: false) { webhooks.append($0) }
+        return more
+    }
+
+    /// Carries out `actions`; `endingTurn`: then, as at the end of a loop turn, the presence
+    /// rooms queued is handed out in full.
+    static func perform(_ actions: [RoomAction], endingTurn: Bool = true, webhook: (WebhookEvent) -> Void) {
+        var pending: [Room] = []
         for action in actions {
             switch action {
             case .send(let frame, let participant):
@@ -155,7 +205,13 @@ final class RoomHarness {
                 endpoint.disconnect(code: code, reason: reason)
             case .webhook(let event):
                 webhook(event)
+            case .presencePending(let room):
+                pending.append(room)
             }
+        }
+        guard endingTurn else { return }
+        for room in pending {
+            perform(room.sendPresence(budget: .max).actions, webhook: webhook)
         }
     }
 

@@ -32,11 +32,17 @@ final class InProcessAgent: RoomEndpoint {
 
     // MARK: RoomEndpoint
 
+    /// A buffer may hold several frames back to back (a presence batch).
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
-        guard !stopped, let (opcode, body) = Self.payload(of: frame) else { return }
-        if opcode == 0x2 { return host.receive(binaryFrame: body) }
-        guard let message = try? JSONParser.parse(body) else { return }
-        host.receive(message)
+        var rest = frame.bytes
+        while !stopped, let (opcode, body, next) = Self.firstFrame(in: rest) {
+            rest = next
+            if opcode == 0x2 {
+                host.receive(binaryFrame: body)
+            } else if let message = try? JSONParser.parse(body) {
+                host.receive(message)
+            }
+        }
     }
 
     func disconnect(code: UInt16, reason: String) {
@@ -74,15 +80,22 @@ final class InProcessAgent: RoomEndpoint {
         }
     }
 
-    /// The opcode (1 text: JSON, 2 binary: audio) and payload of an unmasked server frame.
-    static func payload(of frame: SharedBytes) -> (opcode: UInt8, body: UnsafeRawBufferPointer)? {
-        let b = frame.bytes
+    /// The opcode (1 text: JSON, 2 binary: audio) and payload of the first unmasked server
+    /// frame in `b`, and what follows it.
+    static func firstFrame(in b: UnsafeRawBufferPointer) -> (opcode: UInt8, body: UnsafeRawBufferPointer, rest: UnsafeRawBufferPointer)? {
         guard b.count >= 2 else { return nil }
         let opcode = b[0] & 0x0F
         guard opcode == 0x1 || opcode == 0x2 else { return nil }
         let length7 = Int(b[1] & 0x7F)
         let header = length7 < 126 ? 2 : (length7 == 126 ? 4 : 10)
         guard b.count >= header else { return nil }
-        return (opcode, UnsafeRawBufferPointer(rebasing: b[header...]))
+        var length = length7
+        if length7 >= 126 {
+            length = 0
+            for i in 2..<header { length = length << 8 | Int(b[i]) }
+        }
+        guard length <= b.count - header else { return nil }
+        let end = header + length
+        return (opcode, UnsafeRawBufferPointer(rebasing: b[header..<end]), UnsafeRawBufferPointer(rebasing: b[end...]))
     }
 }

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import WireJSON
+
+extension RoomIntegrationTests {
+    /// Presence batched per loop turn (issue 12): 300 participants join one room in groups
+    /// whose handshakes arrive together, while some of the earlier ones leave. Every client
+    /// that stays must end with exactly the room's participant set — its `joined` list plus
+    /// the `participant_joined` / `participant_left` it got, nobody announced twice, nobody
+    /// lost — which a last data message (sent only after all queued presence) marks the end of.
+    @Test func aFastFillingRoomLeavesEveryClientWithTheRightParticipantSet() throws {
+        let total = 300
+        let group = 25
+        var open: [(identity: String, ws: TestWebSocket)] = []
+        var leaving: [TestWebSocket] = []  // kept open until the server closes them
+        for start in stride(from: 0, to: total, by: group) {
+            let identities = (start..<min(start + group, total)).map { "p\($0)" }
+            let paths = identities.map { "/rtc?access_token=\(server.token($0, room: room))" }
+            open += zip(identities, try TestWebSocket.openTogether(port: server.port, paths: paths)).map { ($0, $1) }
+            // Three of the earliest still in leave (a close frame) while the next group comes.
+            for _ in 0..<3 where open.count > group {
+                let ws = open.removeFirst().ws
+                try ws.close()
+                leaving.append(ws)
+            }
+        }
+        let everyone = Set(open.map(\.identity))
+        #expect(everyone.count == total - leaving.count)
+        // The leaves are the server's once it has closed those sockets: the last client waits
+        // until its view holds everyone, then marks the end with a message that goes out only
+        // after all presence the server queued before it.
+        let last = try #require(open.last)
+        var view = try PresenceView(last.ws)
+        while view.present != everyone.subtracting([last.identity]) && view.problems.isEmpty {
+            _ = try view.apply(last.ws.nextJSON())
+        }
+        #expect(view.problems.isEmpty, "\(last.identity): \(view.problems.prefix(5))")
+        try last.ws.send(json: ["type": "publish", "topic": "marker", "payload": "end", "reliable": true, "id": 1])
+        #expect(try last.ws.next(type: "ack")["id"] == 1)
+
+        for (identity, ws) in open where identity != last.identity {
+            var view = try PresenceView(ws)
+            while try view.apply(ws.nextJSON()) {}
+            let expected = everyone.subtracting([identity])
+            #expect(view.problems.isEmpty, "\(identity): \(view.problems.prefix(5))")
+            #expect(
+                view.present == expected,
+                "\(identity): missing \(expected.subtracting(view.present).sorted().prefix(5)), extra \(view.present.subtracting(expected).sorted().prefix(5))")
+        }
+        for (_, ws) in open { try ws.close() }
+        for ws in leaving { #expect(try ws.expectClose() == 1000) }
+    }
+}
+
+/// A client's idea of who is in the room: its `joined` list, then every presence change.
+struct PresenceView {
+    var present = Set<String>()
+    /// Announcements that contradict the view (someone arriving twice, leaving unseen).
+    var problems: [String] = []
+
+    init(_ ws: TestWebSocket) throws {
+        let joined = try ws.nextJSON()
+        if joined["type"] != "joined" { problems.append("first message \(joined["type"]?.stringValue ?? "?")") }
+        for p in joined["participants"]?.arrayValue ?? [] {
+            if let id = p["identity"]?.stringValue { present.insert(id) }
+        }
+    }
+
+    /// Applies one message; false at a `data` message (the end marker).
+    mutating func apply(_ m: JSONValue) -> Bool {
+        let id = m["participant"]?["identity"]?.stringValue ?? ""
+        switch m["type"]?.stringValue {
+        case "participant_joined":
+            if !present.insert(id).inserted { problems.append("+\(id) twice") }
+        case "participant_left":
+            if present.remove(id) == nil { problems.append("-\(id) not present") }
+        case "data":
+            return false
+        default:
+            break
+        }
+        return true
+    }
+}
