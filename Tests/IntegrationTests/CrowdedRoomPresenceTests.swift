@@ -2,15 +2,30 @@ import Foundation
 import Testing
 import WireJSON
 
-extension RoomIntegrationTests {
-    /// Presence batched per loop turn (issue 12): 300 participants join one room in groups
-    /// whose handshakes arrive together, while some of the earlier ones leave. Every client
-    /// that stays must end with exactly the room's participant set — its `joined` list plus
-    /// the `participant_joined` / `participant_left` it got, nobody announced twice, nobody
-    /// lost — which a last data message (sent only after all queued presence) marks the end of.
+/// Presence batched per loop turn (issue 12) over real sockets. Its own server: the clients
+/// read nothing until the end, so on a slow machine they must not be taken for idle ones
+/// (which the server pings, then drops).
+@Suite(.sharedServer(config: """
+    limits:
+      ping_interval: 600
+      idle_timeout: 1200
+    """))
+struct CrowdedRoomPresenceTests {
+    let server: ServerProcess
+    let room = ServerProcess.uniqueRoom()
+
+    init() throws {
+        server = try .shared
+    }
+
+    /// 240 participants join one room in groups whose handshakes arrive together, while some
+    /// of the earlier ones leave. Every client that stays must end with exactly the room's
+    /// participant set — its `joined` list plus the `participant_joined` / `participant_left`
+    /// it got, nobody announced twice, nobody lost — which a last data message (sent only
+    /// after all queued presence) marks the end of.
     @Test func aFastFillingRoomLeavesEveryClientWithTheRightParticipantSet() throws {
-        let total = 300
-        let group = 25
+        let total = 240
+        let group = 20
         var open: [(identity: String, ws: TestWebSocket)] = []
         var leaving: [TestWebSocket] = []  // kept open until the server closes them
         for start in stride(from: 0, to: total, by: group) {
@@ -47,8 +62,8 @@ extension RoomIntegrationTests {
                 view.present == expected,
                 "\(identity): missing \(expected.subtracting(view.present).sorted().prefix(5)), extra \(view.present.subtracting(expected).sorted().prefix(5))")
         }
-        for (_, ws) in open { try ws.close() }
-        for ws in leaving { #expect(try ws.expectClose() == 1000) }
+        for (_, ws) in open { try? ws.close() }
+        for ws in leaving { #expect(try ws.expectClose() == 1000, "a leave is a clean close") }
     }
 }
 
