@@ -23,9 +23,16 @@ public final class AudioStreamDecoder {
         /// The container a stream's first bytes announce: EBML (WebM, Matroska) or `OggS`.
         public static func sniff(_ head: some Collection<UInt8>) -> Format? {
             let b = Array(head.prefix(4))
-            if b == [0x1A, 0x45, 0xDF, 0xA3] { return .webm }
-            if b == Array("OggS".utf8) { return .ogg }
-            return nil
+            return [Format.webm, .ogg].first { $0.magic == b }
+        }
+
+        /// The bytes every stream of the container starts with (nil for raw PCM).
+        public var magic: [UInt8]? {
+            switch self {
+            case .webm: [0x1A, 0x45, 0xDF, 0xA3]
+            case .ogg: Array("OggS".utf8)
+            case .s16le: nil
+            }
         }
     }
 
@@ -41,6 +48,13 @@ public final class AudioStreamDecoder {
     public var maxPendingBytes = 4 << 20
     private var pcm: PCMStream?
     private var pipe: StreamPipe?
+    /// Bytes of the container's `magic` seen so far. A stream is refused at its first bytes
+    /// when they are not the container's: the demuxer would otherwise read garbage that
+    /// happens to look like the length of an unknown element (about 1 stream in 20 of random
+    /// bytes) as a promise of more data, and wait for it without ever failing.
+    private var magicSeen = 0
+    /// Set when the first bytes were not the container's: every later call fails with it.
+    private var refusal: AudioDecodingError?
     /// Output samples produced so far.
     public private(set) var samplesOut = 0
 
@@ -70,6 +84,7 @@ public final class AudioStreamDecoder {
         if let pcm {
             out = try pcm.push(bytes)
         } else {
+            try checkMagic(bytes)
             out = try pipe!.write(bytes, timeout: pushTimeout, maxPending: maxPendingBytes)
         }
         samplesOut += out.count
@@ -80,10 +95,31 @@ public final class AudioStreamDecoder {
         try bytes.withUnsafeBytes { b in Result { () throws(AudioDecodingError) in try push(b) } }.get()
     }
 
+    /// Checks the stream's first bytes, however they are cut, against the container's magic.
+    private func checkMagic(_ bytes: UnsafeRawBufferPointer) throws(AudioDecodingError) {
+        if let refusal { throw refusal }
+        guard let magic = format.magic, magicSeen < magic.count else { return }
+        for byte in bytes.prefix(magic.count - magicSeen) {
+            guard byte == magic[magicSeen] else {
+                let refusal = AudioDecodingError.cannotOpen(
+                    format == .webm ? "not a WebM stream: it does not start with the EBML header" : "not an Ogg stream: it does not start with OggS"
+                )
+                self.refusal = refusal
+                throw refusal
+            }
+            magicSeen += 1
+        }
+    }
+
     /// The end of the stream: the decoder's and resampler's last samples.
     public func finish() throws(AudioDecodingError) -> [Float] {
         let out: [Float]
-        if let pcm { out = try pcm.finish() } else { out = try pipe!.end(timeout: pushTimeout) }
+        if let pcm {
+            out = try pcm.finish()
+        } else {
+            if let refusal { throw refusal }
+            out = try pipe!.end(timeout: pushTimeout)
+        }
         samplesOut += out.count
         return out
     }

@@ -162,12 +162,16 @@ import WireJSON
     /// Joins `room` hearing only `recognition`, and waits until the recognizer is present.
     func join(_ server: ServerProcess, _ identity: String, room: String, metadata: String = RecognizerIntegrationTests.settings) throws -> TestWebSocket {
         let ws = try TestWebSocket(port: server.port, token: token(server, identity, room: room, metadata: metadata))
-        let joined = try ws.next(type: "joined")
-        try ws.send(json: ["type": "subscribe", "topics": ["recognition"]])
-        var present = (joined["participants"]?.arrayValue ?? []).contains { $0["identity"]?.stringValue == "agent-recognizer" }
-        while !present {
-            let m = try ws.next(type: "participant_joined", timeout: 60)
-            present = m["participant"]?["identity"]?.stringValue == "agent-recognizer"
+        do {
+            let joined = try ws.next(type: "joined")
+            try ws.send(json: ["type": "subscribe", "topics": ["recognition"]])
+            var present = (joined["participants"]?.arrayValue ?? []).contains { $0["identity"]?.stringValue == "agent-recognizer" }
+            while !present {
+                let m = try ws.next(type: "participant_joined", timeout: 60)
+                present = m["participant"]?["identity"]?.stringValue == "agent-recognizer"
+            }
+        } catch is TestSocket.Timeout {
+            throw NoAnswer(step: "\(identity): joined with the recognizer present", seconds: 60, agentLog: Self.agentLines(server.log))
         }
         return ws
     }
@@ -197,12 +201,28 @@ import WireJSON
 
     /// Waits for the next answer. The deadline is generous: a passing run answers within
     /// seconds, but in a fresh-clone CI run (every suite at once on 2 cores) one wait passed 20 s.
-    func nextRecognition(_ ws: TestWebSocket, timeout: Double = 60) throws -> JSONValue {
+    func nextRecognition(_ ws: TestWebSocket, _ step: String, timeout: Double = 60) throws -> JSONValue {
         let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let m = try ws.next(type: "data", timeout: max(0.01, deadline.timeIntervalSinceNow))
-            if m["topic"]?.stringValue == "recognition", let payload = m["payload"] { return payload }
+        do {
+            while true {
+                let m = try ws.next(type: "data", timeout: max(0.01, deadline.timeIntervalSinceNow))
+                if m["topic"]?.stringValue == "recognition", let payload = m["payload"] { return payload }
+            }
+        } catch is TestSocket.Timeout {
+            throw NoAnswer(step: step, seconds: timeout, agentLog: Self.agentLines(try? ServerProcess.shared.log))
         }
+    }
+
+    /// Which wait ran out, and what the server logged about its agents meanwhile.
+    struct NoAnswer: Error, CustomStringConvertible {
+        let step: String
+        let seconds: Double
+        let agentLog: String
+        var description: String { "no recognition answer within \(seconds) s at '\(step)'; the server's agent lines:\n\(agentLog)" }
+    }
+
+    static func agentLines(_ log: String?) -> String {
+        (log ?? "").split(separator: "\n").filter { $0.contains("agent") }.suffix(40).joined(separator: "\n")
     }
 
     static let pcm16k: JSONValue = ["format": "s16le", "sample_rate": 16_000]
@@ -216,10 +236,10 @@ import WireJSON
         for (identity, sample) in [("quiet", { Int16(0) }), ("hiss", { Int16.random(in: -8_000...8_000, using: &random) })] as [(String, () -> Int16)] {
             let ws = try join(server, identity, room: room)
             try announce(ws, Self.pcm16k)
-            let listening = try nextRecognition(ws)
+            let listening = try nextRecognition(ws, "\(identity): listening")
             #expect(listening["state"]?.stringValue == "listening" && listening["for"]?.stringValue == identity)
             try sendPCM(ws, seconds: 4.5, sample: sample)
-            let miss = try nextRecognition(ws)
+            let miss = try nextRecognition(ws, "\(identity): no_match after 4.5 s of PCM")
             #expect(miss["state"]?.stringValue == "no_match", "\(identity): \(miss.serializedString)")
             #expect(miss["match"] == nil && miss["error"] == nil)
             let heard = try #require(miss["elapsed_s"]?.doubleValue)
@@ -230,27 +250,27 @@ import WireJSON
         // Bytes that are no audio format: no_match with the reason, at once.
         let junk = try join(server, "junk", room: room)
         try sendAudio(junk, (0..<4_000).map { _ in UInt8.random(in: 0...255, using: &random) })
-        #expect(try nextRecognition(junk)["state"]?.stringValue == "listening")
-        let refused = try nextRecognition(junk)
+        #expect(try nextRecognition(junk, "junk: listening")["state"]?.stringValue == "listening")
+        let refused = try nextRecognition(junk, "junk: no_match")
         #expect(refused["state"]?.stringValue == "no_match")
         #expect(refused["error"]?.stringValue?.contains("announce it on audio.control") == true, "\(refused.serializedString)")
 
         // An announcement that cannot be read, then garbage announced as WebM.
         let liar = try join(server, "liar", room: room)
         try announce(liar, ["format": "mp3"])
-        #expect(try nextRecognition(liar)["state"]?.stringValue == "listening")
-        #expect(try nextRecognition(liar)["error"]?.stringValue?.contains("unknown format") == true)
+        #expect(try nextRecognition(liar, "liar: listening (mp3)")["state"]?.stringValue == "listening")
+        #expect(try nextRecognition(liar, "liar: unknown format")["error"]?.stringValue?.contains("unknown format") == true)
         try announce(liar, ["format": "webm"])
-        #expect(try nextRecognition(liar)["state"]?.stringValue == "listening")
+        #expect(try nextRecognition(liar, "liar: listening (webm)")["state"]?.stringValue == "listening")
         let garbage = (0..<64_000).map { _ in UInt8.random(in: 0...255, using: &random) }
         var failed: JSONValue?
         for start in stride(from: 0, to: garbage.count, by: 4_000) where failed == nil {
             try sendAudio(liar, Array(garbage[start..<start + 4_000]))
-            if let r = try? nextRecognition(liar, timeout: 0.2) { failed = r }
+            if let r = try? nextRecognition(liar, "liar: garbage", timeout: 0.2) { failed = r }
         }
-        if failed == nil { failed = try nextRecognition(liar, timeout: 10) }
+        if failed == nil { failed = try nextRecognition(liar, "liar: no_match after the garbage", timeout: 10) }
         #expect(failed?["state"]?.stringValue == "no_match")
-        #expect(failed?["error"] != nil, "\(failed?.serializedString ?? "")")
+        #expect(failed?["error"]?.stringValue?.contains("not a WebM stream") == true, "refused at its first bytes: \(failed?.serializedString ?? "")")
 
         // The recognizer (and the server) still work: a real stream in the same room is named.
         let run = try StreamProcess(
@@ -265,12 +285,12 @@ import WireJSON
         let limit = #"{"no_match_after_s":3,"max_streams":1}"#
         let first = try join(server, "first", room: room, metadata: limit)
         try announce(first, Self.pcm16k)
-        #expect(try nextRecognition(first)["state"]?.stringValue == "listening")
+        #expect(try nextRecognition(first, "first: listening")["state"]?.stringValue == "listening")
 
         let second = try join(server, "second", room: room, metadata: limit)
         try announce(second, Self.pcm16k)
-        #expect(try nextRecognition(second)["state"]?.stringValue == "listening")
-        let refused = try nextRecognition(second)
+        #expect(try nextRecognition(second, "second: listening")["state"]?.stringValue == "listening")
+        let refused = try nextRecognition(second, "second: too many streams")
         #expect(refused["state"]?.stringValue == "no_match")
         #expect(refused["error"]?.stringValue?.contains("too many streams") == true, "\(refused.serializedString)")
 
@@ -279,9 +299,9 @@ import WireJSON
         var left = false
         while !left { left = try second.next(type: "participant_left")["participant"]?["identity"]?.stringValue == "first" }
         try announce(second, Self.pcm16k)
-        #expect(try nextRecognition(second)["state"]?.stringValue == "listening")
+        #expect(try nextRecognition(second, "second: listening again")["state"]?.stringValue == "listening")
         try sendPCM(second, seconds: 4) { 0 }
-        let next = try nextRecognition(second)
+        let next = try nextRecognition(second, "second: no_match")
         #expect(next["state"]?.stringValue == "no_match" && next["error"] == nil, "the stream runs now: \(next.serializedString)")
     }
 }

@@ -52,6 +52,7 @@ import Testing
         #expect(firstHalf > whole.count / 4, "half the bytes already gave \(firstHalf) samples: decoded as a stream, not at the end")
     }
 
+    /// Garbage behind the container's magic reaches the demuxer: it must not crash it.
     @Test func garbageInAContainerNeverCrashesAndGivesNoSamples() throws {
         var rng = SystemRandomNumberGenerator()
         let garbage = (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -60,6 +61,7 @@ import Testing
             decoder.pushTimeout = 2
             var produced = 0
             do {
+                produced += try decoder.push(format.magic!).count
                 for start in stride(from: 0, to: garbage.count, by: 1000) { produced += try decoder.push(Array(garbage[start..<(start + 1000)])).count }
                 produced += try decoder.finish().count
             } catch {
@@ -69,6 +71,31 @@ import Testing
         }
         #expect(AudioStreamDecoder.Format.sniff(garbage.prefix(3)) == nil)
         #expect(throws: AudioDecodingError.cannotOpen) { try AudioStreamDecoder(format: .s16le(sampleRate: 10), outputRate: 16_000) }
+    }
+
+    /// Bytes that do not start with the announced container's magic are refused at once. The
+    /// head below is one random stream the Matroska demuxer read as an unknown element
+    /// (ID 0x47E6) 395,501 bytes long and waited for, never failing, whatever followed.
+    @Test(arguments: [AudioStreamDecoder.Format.webm, .ogg])
+    func bytesThatAreNotTheAnnouncedContainerAreRefusedAtTheFirstPush(format: AudioStreamDecoder.Format) throws {
+        let head: [UInt8] = [0x47, 0xE6, 0x26, 0x08, 0xED, 0xFB, 0xE1, 0x25]
+        let decoder = try AudioStreamDecoder(format: format, outputRate: 16_000)
+        #expect(throws: AudioDecodingError.cannotOpen) { try decoder.push(head + [UInt8](repeating: 0, count: 4_000)) }
+        #expect(throws: AudioDecodingError.cannotOpen, "refused for good") { try decoder.push(format.magic! + [0, 0]) }
+        #expect(throws: AudioDecodingError.cannotOpen) { try decoder.finish() }
+
+        // Cut inside the magic: the fourth byte decides.
+        let cut = try AudioStreamDecoder(format: format, outputRate: 16_000)
+        #expect(try cut.push(Array(format.magic!.prefix(1))).isEmpty)
+        #expect(try cut.push(Array(format.magic![1..<3])).isEmpty)
+        let refused = #expect(throws: AudioDecodingError.self) { try cut.push([0x00]) }
+        #expect(refused?.description.contains(format == .webm ? "not a WebM stream" : "not an Ogg stream") == true, "\(String(describing: refused))")
+    }
+
+    @Test(arguments: [("tone.webm", AudioStreamDecoder.Format.webm), ("tone-live.ogg", .ogg)])
+    func aRealStreamCutInsideItsMagicIsDecoded(file: String, format: AudioStreamDecoder.Format) throws {
+        let streamed = try Self.stream(try AudioStreamDecoder(format: format, outputRate: 16_000), try Fixtures.bytes(file), pieces: [1, 2, 1, 4096])
+        #expect(streamed.samples.count > 16_000 / 2)
     }
 
     @Test func aDecoderDroppedMidStreamEndsItsThread() throws {
