@@ -43,7 +43,12 @@ enum HTTPRouter {
                 return CatalogAPI.route(request, on: connection)
             }
             if path.hasPrefix(TwirpRouter.prefix) {
-                connection.respond(TwirpRouter.handle(request, server: server), to: request)
+                let answer = TwirpRouter.handle(request, server: server) { [weak connection] response in
+                    connection?.respond(response, to: request)
+                    connection?.finishResponse()
+                }
+                // No answer yet: later requests on this connection wait for it.
+                answer.map { connection.respond($0, to: request) } ?? connection.beginResponse()
                 return
             }
             // Browsers ask for /favicon.ico whatever the page links; the client's icon is SVG.
@@ -75,6 +80,7 @@ extension WaveDefectServer {
         w.key("participants"); w.int(registry.rooms.values.reduce(0) { $0 + $1.participants.count })
         w.key("connections"); w.int(connections.count)
         w.key("tracks"); w.int(music?.index.count ?? 0)
+        if let cluster { writeClusterHealth(cluster, to: &w) }
         w.endObject()
         return w.bytes
     }

@@ -5,7 +5,8 @@ import WireJSON
 /// of its Twirp JSON API and webhooks: int64 fields are strings, enums are names, maps are
 /// objects.
 enum LiveKitJSON {
-    static func writeRoom(_ r: RoomSnapshot, to w: inout JSONWriter) {
+    /// `nodeID`: in a cluster, the node the room lives on (docs/cluster.md).
+    static func writeRoom(_ r: RoomSnapshot, to w: inout JSONWriter, nodeID: String? = nil) {
         w.beginObject()
         w.key("sid"); w.string(r.sid)
         w.key("name"); w.string(r.name)
@@ -18,6 +19,7 @@ enum LiveKitJSON {
         w.key("num_participants"); w.int(r.numParticipants)
         w.key("num_publishers"); w.int(0)
         w.key("active_recording"); w.bool(false)
+        if let nodeID { w.key("node_id"); w.string(nodeID) }
         w.endObject()
     }
 

@@ -77,6 +77,8 @@ public final class WaveDefectServer {
     var itunes: ITunesPreviewFetcher?
     /// YouTube links for tracks shown in rooms (docs/youtube.md); inert without a key.
     var youtube: YouTubeLinks!
+    /// This node's part of a cluster (`--redis`, docs/cluster.md); nil when it runs alone.
+    var cluster: ClusterNode?
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
@@ -123,6 +125,7 @@ public final class WaveDefectServer {
         let limit = raiseOpenFileLimit()
         try openMusicLibrary()
         try startWebhooks()
+        startCluster()
         let listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port) { [unowned self] tcp in
             self.accept(tcp)
         }
@@ -203,7 +206,7 @@ public final class WaveDefectServer {
         memory.sweep(now: now, connections: connections.count)
         addressLimiter.sweep(now: now)
         if isShuttingDown {
-            if (connections.count == 0 && webhooksIdle) || now >= shutdownDeadline { finishShutdown() }
+            if (connections.count == 0 && webhooksIdle && clusterIdle) || now >= shutdownDeadline { finishShutdown() }
         }
     }
 
@@ -238,8 +241,12 @@ public final class WaveDefectServer {
                 // out of a room (leave, lost connection, removal, room closed) ends in
                 // participantLeft, so the log pairs each "joined" with one "left".
                 switch event.kind {
-                case .roomStarted: agentDispatcher.roomStarted(event.room.name)
-                case .roomFinished: agentDispatcher.roomFinished(event.room.name)
+                case .roomStarted:
+                    cluster?.roomStarted(event.room.name)
+                    agentDispatcher.roomStarted(event.room.name)
+                case .roomFinished:
+                    cluster?.roomFinished(event.room.name)
+                    agentDispatcher.roomFinished(event.room.name)
                 case .participantLeft:
                     if let p = event.participant {
                         logger.info("left", metadata: ["room": "\(event.room.name)", "identity": "\(p.identity)", "sid": "\(p.sid)"])
@@ -271,17 +278,18 @@ public final class WaveDefectServer {
         redirectListener?.close()
         redirectListener = nil
         shutdownDeadline = SystemClock.monotonicNanoseconds + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
+        cluster?.stop()
         perform(registry.closeAll(code: 1001, reason: "server shutting down", now: RoomInstant.current))
         webhooks?.drain()
         connections.forEach { $0.shutdown() }
         loop.flushDirty()
-        if connections.count == 0 && webhooksIdle {
+        if connections.count == 0 && webhooksIdle && clusterIdle {
             finishShutdown()
             return
         }
         // Check again soon rather than waiting for the next sweep.
         let timer = LoopTimer(loop: loop) { [unowned self] in
-            if (self.connections.count == 0 && self.webhooksIdle) || SystemClock.monotonicNanoseconds >= self.shutdownDeadline { self.finishShutdown() }
+            if (self.connections.count == 0 && self.webhooksIdle && self.clusterIdle) || SystemClock.monotonicNanoseconds >= self.shutdownDeadline { self.finishShutdown() }
         }
         timer.start(afterMilliseconds: 20, repeatMilliseconds: 20)
         shutdownTimer = timer
@@ -300,6 +308,7 @@ public final class WaveDefectServer {
         stopSpotify()
         // Last: webhooks and Spotify share it.
         httpClient.close()
+        cluster?.close()
         logger.notice("stopped", metadata: ["connections_served": "\(stats.connectionsAccepted)"])
         onStopped?()
         loop.stop()

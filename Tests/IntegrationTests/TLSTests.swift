@@ -138,7 +138,7 @@ struct TLSTests {
     }
 
     @Test func devTLSMakesACertificateAndTheRedirectPortAnswers308() throws {
-        let redirectPort = try freePort()
+        let redirectPort = TestSocket.freePort()
         let server = try ServerProcess(arguments: ["--dev-tls", "--http-redirect-port", String(redirectPort)])
         let certificate = server.directory.appendingPathComponent("tls/dev-cert.pem").path
         #expect(FileManager.default.fileExists(atPath: certificate))
@@ -160,18 +160,5 @@ struct TLSTests {
         let odd = try TestSocket.request(port: redirectPort, "GET / HTTP/1.1\r\nHost: a/b@c\r\n\r\n")
         #expect(odd.header("Location") == "https://127.0.0.1:\(server.port)/")
         #expect(server.stop() == 0)
-    }
-
-    /// A port nothing listens on right now (bound and released).
-    func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

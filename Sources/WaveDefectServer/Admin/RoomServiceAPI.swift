@@ -10,9 +10,11 @@ enum RoomServiceAPI {
         "CreateRoom": TwirpMethod(grant: .roomCreate, messages: .of(Livekit_CreateRoomRequest.self, Livekit_Room.self)) { c throws(TwirpError) in
             try c.handlers.createRoom(c.body)
         },
-        "ListRooms": TwirpMethod(grant: .roomList, messages: .of(Livekit_ListRoomsRequest.self, Livekit_ListRoomsResponse.self)) { c throws(TwirpError) in
+        "ListRooms": TwirpMethod(grant: .roomList, messages: .of(Livekit_ListRoomsRequest.self, Livekit_ListRoomsResponse.self), handle: { c throws(TwirpError) in
             try c.handlers.listRooms(c.body)
-        },
+        }, later: { c, done throws(TwirpError) in
+            try c.handlers.listRoomsEverywhere(c.body, done)
+        }),
         "DeleteRoom": TwirpMethod(grant: .roomCreate, messages: .of(Livekit_DeleteRoomRequest.self, Livekit_DeleteRoomResponse.self)) { c throws(TwirpError) in
             try c.handlers.deleteRoom(c.body)
         },
@@ -61,8 +63,8 @@ struct RoomServiceHandlers {
 
     static let empty: [UInt8] = Array("{}".utf8)
 
-    static func room(_ room: Room) -> [UInt8] {
-        encode { LiveKitJSON.writeRoom(room.snapshot, to: &$0) }
+    func room(_ room: Room) -> [UInt8] {
+        Self.encode { LiveKitJSON.writeRoom(room.snapshot, to: &$0, nodeID: server.cluster?.holder(of: room.name)) }
     }
 
     func createRoom(_ body: TwirpBody) throws(TwirpError) -> [UInt8] {
@@ -100,7 +102,7 @@ struct RoomServiceHandlers {
                 }
             }
         }
-        return Self.room(made.room)
+        return self.room(made.room)
     }
 
     func listRooms(_ body: TwirpBody) throws(TwirpError) -> [UInt8] {
@@ -110,7 +112,7 @@ struct RoomServiceHandlers {
             w.beginObject()
             w.key("rooms")
             w.beginArray()
-            for r in rooms { LiveKitJSON.writeRoom(r.snapshot, to: &w) }
+            for r in rooms { LiveKitJSON.writeRoom(r.snapshot, to: &w, nodeID: server.cluster?.holder(of: r.name)) }
             w.endArray()
             w.endObject()
         }
@@ -126,7 +128,7 @@ struct RoomServiceHandlers {
     func updateRoomMetadata(_ name: String, _ body: TwirpBody) throws(TwirpError) -> [UInt8] {
         let room = try room(name)
         server.perform(room.updateMetadata(try roomMetadata(body) ?? ""))
-        return Self.room(room)
+        return self.room(room)
     }
 
     /// Room metadata is broadcast to every participant: it has the same size limit as a

@@ -16,13 +16,19 @@ enum TwirpRouter {
         "livekit.AgentDispatchService": AgentDispatchAPI.methods,
     ]
 
-    static func handle(_ request: HTTPRequest, server: WaveDefectServer) -> HTTPResponse {
+    /// The answer, or nil when the method answers later through `later` (a cluster-wide
+    /// `ListRooms` waits for Redis); `later` runs at most once, on the loop thread.
+    static func handle(_ request: HTTPRequest, server: WaveDefectServer, later: @escaping (HTTPResponse) -> Void) -> HTTPResponse? {
         do {
-            return try call(request, server: server)
+            return try call(request, server: server, later: later)
         } catch {
-            server.logger.debug("admin API error", metadata: ["path": "\(request.path)", "code": "\(error.wireCode)", "msg": "\(error.message)"])
-            return error.response
+            return failed(error, request, server)
         }
+    }
+
+    private static func failed(_ error: TwirpError, _ request: HTTPRequest, _ server: WaveDefectServer) -> HTTPResponse {
+        server.logger.debug("admin API error", metadata: ["path": "\(request.path)", "code": "\(error.wireCode)", "msg": "\(error.message)"])
+        return error.response
     }
 
     /// A body the HTTP parser refused (larger than `limits.max_body_bytes`) on a Twirp route
@@ -32,7 +38,7 @@ enum TwirpRouter {
         return TwirpError.malformed("request \(error.message) (limits.max_body_bytes)").response
     }
 
-    private static func call(_ request: HTTPRequest, server: WaveDefectServer) throws(TwirpError) -> HTTPResponse {
+    private static func call(_ request: HTTPRequest, server: WaveDefectServer, later: @escaping (HTTPResponse) -> Void) throws(TwirpError) -> HTTPResponse? {
         let route = request.path.dropFirst(prefix.count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard route.count == 2, let methods = services[String(route[0])] else {
             throw .badRoute("no such service: \(route.first ?? "")")
@@ -62,8 +68,23 @@ enum TwirpRouter {
             guard grant.room == name else { throw .permissionDenied("token's roomAdmin grant is for another room") }
             room = name
         }
-        let answer = try method.handle(TwirpCall(server: server, now: RoomInstant.current, body: body, room: room ?? ""))
-        return encoding.response(encoding == .protobuf ? try method.messages.responseProtobuf(answer) : answer)
+        let twirpCall = TwirpCall(server: server, now: RoomInstant.current, body: body, room: room ?? "")
+        let encode = { (answer: [UInt8]) throws(TwirpError) -> HTTPResponse in
+            encoding.response(encoding == .protobuf ? try method.messages.responseProtobuf(answer) : answer)
+        }
+        if let deferred = method.later, server.cluster != nil {
+            try deferred(twirpCall) { result in
+                let answer = result.flatMap { json -> Result<HTTPResponse, TwirpError> in
+                    do throws(TwirpError) { return .success(try encode(json)) } catch { return .failure(error) }
+                }
+                switch answer {
+                case .success(let response): later(response)
+                case .failure(let error): later(failed(error, request, server))
+                }
+            }
+            return nil
+        }
+        return try encode(method.handle(twirpCall))
     }
 }
 
@@ -80,6 +101,9 @@ struct TwirpMethod: Sendable {
     let grant: Grant
     let messages: TwirpMessages
     let handle: @Sendable (TwirpCall) throws(TwirpError) -> [UInt8]
+    /// The handler in a cluster, when it needs Redis: it checks the request (throwing as
+    /// `handle` does) and answers through its completion.
+    var later: (@Sendable (TwirpCall, @escaping (Result<[UInt8], TwirpError>) -> Void) throws(TwirpError) -> Void)?
 }
 
 /// An authorized request, as a method handler sees it.
