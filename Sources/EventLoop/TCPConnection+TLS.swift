@@ -9,12 +9,12 @@ import TLSCore
 /// Reads are decrypted into the loop's read buffer (the ciphertext was copied into the
 /// session first), so an encrypted connection needs no buffer of its own while idle.
 /// Writes are encrypted once per flush, all plaintext of the turn into one buffer of
-/// records. Plaintext queued during a client's handshake waits in `tlsPending`.
+/// records. Plaintext queued during a client's handshake waits in `TLSLink.pending`.
 extension TCPConnection {
     /// Encrypts the connection from now on: a server's on accept (before reading starts), a
     /// client's right after connecting (its ClientHello goes out with the next flush).
     public func startTLS(_ session: TLSConnection) {
-        tls = session
+        tlsLink = TLSLink(session)
         if !session.isServer {
             session.startHandshake()
             markTLSWritable()
@@ -36,7 +36,8 @@ extension TCPConnection {
     /// the handler stops reading; then schedules what the session wants to send
     /// (handshake messages, session tickets, alerts).
     func deliverTLS() {
-        guard let session = tls else { return }
+        guard let link = tlsLink else { return }
+        let session = link.session
         let buffer = loop.readBuffer
         read: while !isClosing, !isReadingStopped, let handler {
             switch session.read(into: buffer) {
@@ -52,7 +53,7 @@ extension TCPConnection {
             }
         }
         guard !isClosing else { return }
-        if session.pendingOutput > 0 || (session.isHandshakeComplete && !tlsPending.isEmpty) {
+        if session.pendingOutput > 0 || (session.isHandshakeComplete && !link.pending.isEmpty) {
             markTLSWritable()
         }
     }
@@ -68,32 +69,33 @@ extension TCPConnection {
     /// Called from `startReading`: input that arrived before the handler paused is still in
     /// the session, and no socket read may come to deliver it.
     func resumeTLSInput() {
-        guard let tls, tls.hasBufferedInput else { return }
-        if tlsResume == nil {
-            tlsResume = LoopTimer(loop: loop) { [weak self] in self?.deliverTLS() }
+        guard let link = tlsLink, link.session.hasBufferedInput else { return }
+        if link.resume == nil {
+            link.resume = LoopTimer(loop: loop) { [weak self] in self?.deliverTLS() }
         }
-        tlsResume?.start(afterMilliseconds: 0)
+        link.resume?.start(afterMilliseconds: 0)
     }
 
     /// Encrypts the plaintext of this turn and queues the records; at the end of the
     /// connection, `close_notify` goes last. Returns false when there is nothing the flush
     /// may do yet (plaintext waiting for the handshake) or the session failed.
     func sealTLS() -> Bool {
-        guard let session = tls else { return true }
-        if session.isHandshakeComplete && !tlsPending.isEmpty {
-            for plaintext in tlsPending {
+        guard let link = tlsLink else { return true }
+        let session = link.session
+        if session.isHandshakeComplete && !link.pending.isEmpty {
+            for plaintext in link.pending {
                 addBuffered(-plaintext.count)
                 if !session.write(plaintext.bytes) {
-                    tlsPending = []
+                    link.pending = []
                     close()
                     return false
                 }
             }
-            tlsPending.removeAll(keepingCapacity: tlsPending.capacity <= 64)
+            link.pending.removeAll(keepingCapacity: link.pending.capacity <= 64)
         }
-        if (closeWhenFlushed || isWriteShut) && tlsPending.isEmpty { session.close() }
+        if (closeWhenFlushed || isWriteShut) && link.pending.isEmpty { session.close() }
         if let records = session.takeOutput() { enqueueRecords(records) }
-        return head != nil || tlsPending.isEmpty
+        return head != nil || link.pending.isEmpty
     }
 
     private func enqueueRecords(_ records: SharedBytes) {
@@ -106,10 +108,11 @@ extension TCPConnection {
     }
 
     func discardTLSPending() {
+        guard let link = tlsLink else { return }
         var dropped = 0
-        for plaintext in tlsPending { dropped += plaintext.count }
+        for plaintext in link.pending { dropped += plaintext.count }
         if dropped > 0 { addBuffered(-dropped) }
-        tlsPending = []
+        link.pending = []
     }
 
     /// A close or half-close was asked for: the next flush seals what is left and adds
@@ -122,5 +125,19 @@ extension TCPConnection {
         guard !isDirty, !isClosing else { return }
         isDirty = true
         loop.markDirty(self)
+    }
+}
+
+/// What an encrypted connection carries beside its socket: the session, the plaintext
+/// waiting to be encrypted (until the flush, or the end of the handshake), and the timer
+/// that delivers input the session still holds after reading resumes. Plain connections
+/// have none.
+final class TLSLink {
+    let session: TLSConnection
+    var pending: [SharedBytes] = []
+    var resume: LoopTimer?
+
+    init(_ session: TLSConnection) {
+        self.session = session
     }
 }

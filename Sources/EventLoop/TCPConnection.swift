@@ -52,20 +52,21 @@ public final class TCPConnection {
     /// Our write side is shut (or about to be): nothing more is queued.
     public private(set) var isWriteShut = false
     public private(set) var isClosing = false
+    /// The handler asked to stop reading (with TLS, decrypted input waits in the session).
+    var isReadingStopped = false
     /// Bytes queued or in flight, not yet accepted by the kernel.
     public private(set) var bufferedBytes = 0
 
-    /// The TLS session when the connection is encrypted (`startTLS`); nil keeps every path
-    /// below exactly as it is for plain TCP. With TLS, `write` queues plaintext in
-    /// `tlsPending`, the flush encrypts it into one buffer of records for the queue above,
-    /// and reads are decrypted before the handler sees them (TCPConnection+TLS.swift).
-    public internal(set) var tls: TLSConnection?
-    /// Plaintext waiting to be encrypted (until the flush, or the end of the handshake).
-    var tlsPending: [SharedBytes] = []
-    /// The handler asked to stop reading: decrypted input waits in the session.
-    var isReadingStopped = false
-    /// Delivers input the session still holds after reading resumes, from the timer phase.
-    var tlsResume: LoopTimer?
+    /// The TLS session and what goes with it, when the connection is encrypted (`startTLS`);
+    /// nil keeps every path below exactly as it is for plain TCP. One reference rather than
+    /// three fields, so a plain connection carries 8 bytes for TLS (every idle connection
+    /// has one of these: docs/benchmarks.md). With TLS, `write` queues plaintext in
+    /// `tlsLink.pending`, the flush encrypts it into one buffer of records for the queue
+    /// above, and reads are decrypted before the handler sees them (TCPConnection+TLS.swift).
+    var tlsLink: TLSLink?
+
+    /// The TLS session when the connection is encrypted.
+    public var tls: TLSConnection? { tlsLink?.session }
 
     /// Every change of `bufferedBytes` goes through here, so the loop's server-wide sum
     /// (`EventLoop.queuedOutputBytes`) stays exact.
@@ -125,7 +126,7 @@ public final class TCPConnection {
     public func startReading() {
         guard !isClosing else { return }
         isReadingStopped = false
-        if tls != nil { resumeTLSInput() }
+        if tlsLink != nil { resumeTLSInput() }
         uv_read_start(wd_stream(handle), { h, _, buf in
             let loop = EventLoop.from(h!.pointee.loop)
             buf!.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
@@ -135,7 +136,7 @@ public final class TCPConnection {
             if nread > 0 {
                 guard let handler = connection.handler, !connection.isClosing else { return }
                 let bytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(buf!.pointee.base), count: nread)
-                if connection.tls == nil {
+                if connection.tlsLink == nil {
                     handler.connection(connection, didRead: bytes)
                 } else {
                     connection.receiveTLS(bytes)
@@ -155,8 +156,8 @@ public final class TCPConnection {
     @inline(__always)
     public func write(_ bytes: SharedBytes, deferrable: Bool = false) {
         guard !isClosing, !isWriteShut, bytes.count > 0 else { return }
-        if tls != nil {
-            tlsPending.append(bytes)
+        if let link = tlsLink {
+            link.pending.append(bytes)
         } else if head == nil {
             head = bytes
         } else {
@@ -186,7 +187,7 @@ public final class TCPConnection {
     public func discardQueued() {
         // Records already made cannot be dropped (the session's sequence numbers count
         // them); plaintext not yet encrypted can.
-        guard tls == nil else { return discardTLSPending() }
+        guard tlsLink == nil else { return discardTLSPending() }
         var dropped = head?.count ?? 0
         for b in tail { dropped += b.count }
         if dropped > 0 { addBuffered(-dropped) }
@@ -199,7 +200,7 @@ public final class TCPConnection {
     public func closeAfterFlush() {
         guard !isClosing else { return }
         closeWhenFlushed = true
-        if tls != nil {
+        if tlsLink != nil {
             tlsWillEnd()
         } else if head == nil && inFlight == nil {
             close()
@@ -219,7 +220,7 @@ public final class TCPConnection {
         guard !isClosing, !isWriteShut else { return }
         isWriteShut = true
         shutdownWhenFlushed = true
-        if tls != nil {
+        if tlsLink != nil {
             tlsWillEnd()
         } else if head == nil && inFlight == nil {
             drained()
@@ -254,7 +255,7 @@ public final class TCPConnection {
         isDirty = false
         isDeferred = false
         guard !isClosing, inFlight == nil else { return 0 }
-        if tls != nil && !sealTLS() { return 0 }
+        if tlsLink != nil && !sealTLS() { return 0 }
         guard let first = head else {
             drained()
             return 0
@@ -353,7 +354,7 @@ public final class TCPConnection {
             close()
             return
         }
-        if head != nil || closeWhenFlushed || shutdownWhenFlushed || notifyDrain || !tlsPending.isEmpty {
+        if head != nil || closeWhenFlushed || shutdownWhenFlushed || notifyDrain || tlsLink?.pending.isEmpty == false {
             flush()
         }
     }
@@ -383,12 +384,14 @@ public final class TCPConnection {
         // cancels their write), from the loop's server-wide count too.
         var dropped = head?.count ?? 0
         for b in tail { dropped += b.count }
-        for p in tlsPending { dropped += p.count }
+        if let link = tlsLink {
+            for p in link.pending { dropped += p.count }
+            link.pending = []
+            link.resume = nil
+        }
         if dropped > 0 { addBuffered(-dropped) }
         head = nil
         tail = []
-        tlsPending = []
-        tlsResume = nil
         guard uv_is_closing(wd_handle(handle)) == 0 else { return }
         uv_close(wd_handle(handle)) { h in
             let unmanaged = Unmanaged<TCPConnection>.fromOpaque(h!.pointee.data)

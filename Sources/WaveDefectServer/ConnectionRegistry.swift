@@ -18,7 +18,9 @@ protocol ServerConnection: AnyObject {
 struct ConnectionRegistry {
     private var items: [ServerConnection] = []
     private var deadlines: [UInt64] = []
-    /// The client address each connection counts against (per-address limits on), beside it.
+    /// The client address each connection counts against, beside it — only once some
+    /// connection has one (per-address limits on): with the limits off every entry would be
+    /// nil, and 16 bytes a connection (26 with the array's slack) for nothing.
     private var addresses: [String?] = []
 
     var count: Int { items.count }
@@ -28,13 +30,16 @@ struct ConnectionRegistry {
         c.registryIndex = items.count
         items.append(c)
         deadlines.append(0)
-        addresses.append(address)
+        if address != nil && addresses.isEmpty {
+            addresses = Array(repeating: nil, count: items.count - 1)
+        }
+        if !addresses.isEmpty || address != nil { addresses.append(address) }
     }
 
     /// The client address `c` was added with (kept across `replace`).
     func address(of c: ServerConnection) -> String? {
         let i = c.registryIndex
-        guard i >= 0, i < items.count, items[i] === c else { return nil }
+        guard i >= 0, i < addresses.count, items[i] === c else { return nil }
         return addresses[i]
     }
 
@@ -43,14 +48,14 @@ struct ConnectionRegistry {
     mutating func remove(_ c: ServerConnection) -> String? {
         let i = c.registryIndex
         guard i >= 0, i < items.count, items[i] === c else { return nil }
-        let address = addresses[i]
+        let address = addresses.isEmpty ? nil : addresses[i]
         let last = items.removeLast()
         let lastDeadline = deadlines.removeLast()
-        let lastAddress = addresses.removeLast()
+        let lastAddress = addresses.popLast() ?? nil
         if i < items.count {
             items[i] = last
             deadlines[i] = lastDeadline
-            addresses[i] = lastAddress
+            if !addresses.isEmpty { addresses[i] = lastAddress }
             last.registryIndex = i
         }
         c.registryIndex = -1
@@ -78,6 +83,7 @@ struct ConnectionRegistry {
             add(new)
             return
         }
+        // The address stays where it was: it belongs to the socket, not to the handler.
         items[i] = new
         deadlines[i] = 0
         new.registryIndex = i

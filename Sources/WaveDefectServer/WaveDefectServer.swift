@@ -52,6 +52,8 @@ public final class WaveDefectServer {
     /// Connections, handshakes and requests per client address.
     var addressLimiter: ClientAddressLimiter
     var memory = HeapTrimmer()
+    /// The sessions that asked for periodic `metrics` (WebSocketSession.metrics), by session.
+    var metricsSubscriptions: [ObjectIdentifier: MetricsSubscription] = [:]
     private(set) var isShuttingDown = false
     private var shutdownDeadline: UInt64 = 0
     private var pendingActions: [RoomAction] = []
@@ -203,11 +205,21 @@ public final class WaveDefectServer {
             connections.setDeadline(c, next)
         }
         perform(registry.tick(now: RoomInstant.current))
-        memory.sweep(now: now, connections: connections.count)
+        if memory.shouldTrim(now: now, connections: connections.count, rooms: registry.rooms.count) {
+            releaseSpareStorage()
+        }
         addressLimiter.sweep(now: now)
         if isShuttingDown {
             if (connections.count == 0 && webhooksIdle && clusterIdle) || now >= shutdownDeadline { finishShutdown() }
         }
+    }
+
+    /// After a crowd left or rooms closed: lists sized for the crowd give their storage back,
+    /// then the heap's free pages go back to the system.
+    private func releaseSpareStorage() {
+        loop.releaseSpareBatchStorage()
+        if pendingActions.isEmpty && pendingActions.capacity > 1024 { pendingActions = [] }
+        ProcessLimits.trimHeap()
     }
 
     // MARK: Room actions
