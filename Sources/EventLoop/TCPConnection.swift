@@ -230,8 +230,13 @@ public final class TCPConnection {
         }
     }
 
-    /// The queue is empty: carries out a close or half-close that waited for it.
+    /// The queue is empty: carries out a close or half-close that waited for it. Plaintext
+    /// still waiting for a TLS handshake is not written yet — a refusal decided on accept
+    /// (429, 503) is queued before the client's hello arrives — so the close waits for it
+    /// too; otherwise the FIN would follow the server's handshake messages and the answer
+    /// would never be sent.
     func drained() {
+        guard tlsPending.isEmpty else { return }
         if notifyDrain {
             notifyDrain = false
             handler?.connectionDidDrain(self)

@@ -87,14 +87,9 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     /// read) cost one comparison.
     private func settleHeldBytes(from before: Int) {
         let after = decoder.heldBytes
-        guard after != before else { return }
-        if !server.partialMessages.change(from: before, to: after) {
-            server.logger.info("unfinished-message budget exhausted", metadata: [
-                "identity": "\(participant.identity)", "held_total": "\(server.partialMessages.held)",
-            ])
-            let refusal = PartialMessageBudget.refusal
-            fail(refusal.closeCode, reason: refusal.reason)
-        }
+        guard !server.partialMessagesChanged(from: before, to: after, ["identity": "\(participant.identity)"]) else { return }
+        let refusal = PartialMessageBudget.refusal
+        fail(refusal.closeCode, reason: refusal.reason)
         _ = server.partialMessages.change(from: after, to: decoder.heldBytes)
     }
 

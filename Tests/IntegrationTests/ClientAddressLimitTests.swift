@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Testing
 
@@ -125,6 +126,85 @@ struct MaxConnectionsTests {
         #expect(held.count >= 3)
         #expect(refused?.header("Retry-After") == "1")
         #expect(refused?.bodyText.contains("limits.max_connections") == true)
+        held.removeAll()
+    }
+}
+
+/// The per-address 429 and the `max_connections` 503 over TLS: the refusal is decided on
+/// accept, before the handshake, and must still reach a `wss://`/`https://` client as an
+/// HTTP answer inside the TLS session (then `close_notify` and a FIN), not as a connection
+/// that ends after the handshake. The server is the test CA's; the tests run one at a time
+/// because the 503 test fills the whole server.
+@Suite(.serialized, .sharedServer(
+    config: "limits:\n  max_connections: 6\n  max_connections_per_ip: 1\n",
+    arguments: TLSTestFiles.shared.map { ["--tls-cert", $0.firstCertificate, "--tls-key", $0.firstKey] } ?? []))
+struct TLSRefusalTests {
+    let server: ServerProcess
+    let files: TLSTestFiles
+    let tls: TestTLS
+
+    init() throws {
+        server = try .shared
+        files = try #require(TLSTestFiles.shared, "the openssl CLI could not make the test certificates")
+        tls = try TestTLS(caFile: files.ca)
+    }
+
+    /// Reads the unasked-for refusal, then expects the session to end with close_notify.
+    func expectRefusal(_ socket: TestSocket, status: Int, naming limit: String) throws {
+        let (refused, _) = try socket.readResponse()
+        #expect(refused.status == status)
+        #expect(refused.header("Retry-After") != nil)
+        #expect(refused.bodyText.contains(limit))
+        #expect(socket.readUntilClosed(timeout: 10).isEmpty)
+        #expect(!socket.wasReset)
+        #expect(socket.ssl.map { SSL_get_shutdown($0) & Int32(SSL_RECEIVED_SHUTDOWN) != 0 } == true, "no close_notify")
+    }
+
+    @Test func aSecondConnectionFromOneAddressGets429InsideTheTLSSession() throws {
+        let first = try TestSocket(port: server.port, tls: tls, source: "127.0.0.31")
+        try first.send(ClientAddressLimitTests.healthz)
+        #expect(try first.readResponse().0.status == 200)
+        let second = try TestSocket(port: server.port, tls: tls, source: "127.0.0.31")
+        try expectRefusal(second, status: 429, naming: "limits.max_connections_per_ip")
+        // A wss:// client sees the 429 as the answer to its upgrade.
+        do {
+            _ = try TestWebSocket(port: server.port, path: "/rtc?access_token=\(server.token("tls-429"))", tls: tls, source: "127.0.0.31")
+            Issue.record("the upgrade was accepted")
+        } catch let refusal as TestWebSocket.UpgradeRefused {
+            #expect(refusal.response.status == 429)
+        }
+        // curl over https from that address: the 429 is its answer, and the transfer is clean.
+        let (status, output) = try runTool("curl", [
+            "-sS", "--cacert", files.ca, "--interface", "127.0.0.31", "-o", "/dev/null", "-w", "%{http_code}",
+            "https://127.0.0.1:\(server.port)/healthz",
+        ])
+        #expect(status == 0, "\(output)")
+        #expect(output == "429")
+        withExtendedLifetime(first) {}
+    }
+
+    @Test func pastMaxConnectionsAConnectionGets503InsideTheTLSSession() throws {
+        var held: [TestSocket] = []
+        var refusal: TestSocket?
+        // One address per connection, so only the global limit applies.
+        for i in 0..<12 {
+            let s = try TestSocket(port: server.port, tls: tls, source: "127.0.0.\(40 + i)")
+            try s.send(ClientAddressLimitTests.healthz)
+            let (r, _) = try s.readResponse()
+            if r.status == 503 {
+                #expect(r.header("Retry-After") == "1")
+                #expect(r.bodyText.contains("limits.max_connections"))
+                refusal = s
+                break
+            }
+            #expect(r.status == 200)
+            held.append(s)
+        }
+        let refused = try #require(refusal, "never refused")
+        #expect(refused.readUntilClosed(timeout: 10).isEmpty)
+        #expect(!refused.wasReset)
+        #expect(refused.ssl.map { SSL_get_shutdown($0) & Int32(SSL_RECEIVED_SHUTDOWN) != 0 } == true, "no close_notify")
+        #expect(held.count >= 4)
         held.removeAll()
     }
 }

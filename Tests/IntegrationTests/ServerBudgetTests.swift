@@ -64,6 +64,55 @@ import WireJSON
         try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 == 0 }
     }
 
+    /// Agent worker connections (`/agent`) count in the same budget (1.5 MB here): a worker's
+    /// unfinished 900 KB message leaves no room for a participant's, which gets 1009; then a
+    /// participant's leaves no room for a second worker's, which gets 1009 too. What a worker
+    /// holds shows in the gauge, and is given back when its message completes.
+    @Test func agentWorkersCountInTheServerWidePartialMessageBudget() throws {
+        let server = try ServerProcess(config: """
+            limits:
+              max_partial_message_bytes: 1500000
+            """)
+        let head = Array(#"{"type":"ping","id":7,"pad":""#.utf8)
+        let firstFragment = head + [UInt8](repeating: UInt8(ascii: "x"), count: 900_000 - head.count)
+        let end = Array(#""}"#.utf8)
+        func worker() throws -> TestWebSocket {
+            try TestWebSocket(port: server.port, path: "/agent?access_token=\(server.token("worker") { $0.grant.agent = true })")
+        }
+        func refused(_ ws: TestWebSocket) throws {
+            let close = try ws.expectCloseFrame(timeout: 30)
+            guard case .close(let code, let reason) = close else {
+                Issue.record("expected a close frame, got \(close)")
+                return
+            }
+            #expect(code == 1009)
+            #expect(reason.contains("unfinished messages"))
+        }
+        let holdingWorker = try worker()
+        try holdingWorker.send(.text, firstFragment, fin: false)
+        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 >= 900_000 }
+        let participant = try TestWebSocket(port: server.port, token: server.token("p"))
+        _ = try participant.next(type: "joined")
+        try participant.send(.text, firstFragment, fin: false)
+        try refused(participant)
+        // The worker was left alone: its message completes and is answered.
+        try holdingWorker.send(.continuation, end, fin: true)
+        #expect(try holdingWorker.next(type: "pong")["type"] == "pong")
+        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 == 0 }
+
+        let holder = try TestWebSocket(port: server.port, token: server.token("q"))
+        _ = try holder.next(type: "joined")
+        try holder.send(.text, firstFragment, fin: false)
+        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 >= 900_000 }
+        let secondWorker = try worker()
+        try secondWorker.send(.text, firstFragment, fin: false)
+        try refused(secondWorker)
+        #expect(try Self.metric("wavedefect_partial_message_refusals_total", port: server.port) == 2)
+        try holder.send(.continuation, end, fin: true)
+        #expect(try holder.next(type: "pong")["id"] == 7)
+        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 == 0 }
+    }
+
     /// Three participants that never read, each far within its own 64 MiB backlog limit,
     /// are cut off (4003) once everything queued on the server passes the 2 MiB budget,
     /// while a subscriber that reads keeps receiving every message. Their silence must not

@@ -40,6 +40,8 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
         // close deadline passes (WebSocketSession does the same).
         guard !discardingInput else { return }
         let now = SystemClock.monotonicNanoseconds
+        let heldBefore = decoder.heldBytes
+        defer { settleHeldBytes(from: heldBefore, now: now) }
         do {
             try decoder.decode(bytes) { event in
                 guard !tcp.isClosing else { return }
@@ -58,9 +60,27 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
                 }
             }
         } catch {
-            discardingInput = true
-            perform(machine.close(error.closeCode, reason: error.reason, now: now))
+            fail(error.closeCode, reason: error.reason, now: now)
         }
+    }
+
+    /// Counts what the decoder keeps for unfinished messages in the server-wide budget, as a
+    /// participant's connection does; a worker that grows it while it is exhausted gets 1009.
+    private func settleHeldBytes(from before: Int, now: UInt64) {
+        let after = decoder.heldBytes
+        guard !server.partialMessagesChanged(from: before, to: after, ["worker": "\(id)"]) else { return }
+        let refusal = PartialMessageBudget.refusal
+        fail(refusal.closeCode, reason: refusal.reason, now: now)
+        _ = server.partialMessages.change(from: after, to: decoder.heldBytes)
+    }
+
+    /// Our close frame, then the rest of the input is dropped until the peer closes or the
+    /// close deadline passes; what the decoder held is let go (and given back to the budget
+    /// by the caller's settling).
+    private func fail(_ code: WebSocketCloseCode, reason: String, now: UInt64) {
+        discardingInput = true
+        decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
+        perform(machine.close(code, reason: reason, now: now))
     }
 
     private func handle(_ bytes: UnsafeRawBufferPointer) {
@@ -165,6 +185,8 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
     }
 
     func connectionDidClose(_ connection: TCPConnection) {
+        _ = server.partialMessages.change(from: decoder.heldBytes, to: 0)
+        decoder = WebSocketDecoder(role: .server, limits: server.configuration.limits.webSocket)
         machine.connectionClosed()
         server.removeConnection(self)
         server.workers.disconnected(self)
