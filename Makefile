@@ -49,7 +49,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= websocket http json client-message access-token access-token-signed room-yaml npy jsonl audio
 FUZZ_BIN = .build/fuzz/debug/wavedefect-fuzz
 # One instrumented build (address sanitizer + libFuzzer coverage) serves the fuzzers and `make asan`.
-SAN_BUILD = WAVEDEFECT_FUZZ=1 $(SWIFT) build --build-path .build/fuzz --sanitize=address -Xswiftc -sanitize=fuzzer
+# The coverage is what -sanitize=fuzzer would add; libFuzzer itself (with its own `main`) is linked
+# into wavedefect-fuzz alone (Package.swift), so the test runner links too.
+SANCOV = edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table
+SAN_BUILD = WAVEDEFECT_FUZZ=1 $(SWIFT) build --build-path .build/fuzz --sanitize=address -Xswiftc -sanitize-coverage=$(SANCOV)
 
 fuzz-build:
 	$(SAN_BUILD) --product wavedefect-fuzz

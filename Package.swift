@@ -219,8 +219,12 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// `make fuzz` builds the libFuzzer driver (WAVEDEFECT_FUZZ=1, -sanitize=fuzzer,address, its own
-// build path); an ordinary build has no libFuzzer to link it against.
+// `make fuzz` builds the libFuzzer driver (WAVEDEFECT_FUZZ=1, its own build path); an ordinary
+// build has no libFuzzer to link it against. The whole build has the address sanitizer and
+// libFuzzer's coverage (`-sanitize-coverage`, Makefile); only this executable links libFuzzer
+// (`-sanitize=fuzzer`), whose `main` would clash with the test runner's in `make asan`.
 if Context.environment["WAVEDEFECT_FUZZ"] != nil {
-    package.targets.append(.executableTarget(name: "wavedefect-fuzz", dependencies: ["FuzzTargets"]))
+    package.targets.append(.executableTarget(
+        name: "wavedefect-fuzz", dependencies: ["FuzzTargets"],
+        swiftSettings: [.unsafeFlags(["-sanitize=fuzzer"])], linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]))
 }
