@@ -236,7 +236,7 @@ public final class TCPConnection {
     /// too; otherwise the FIN would follow the server's handshake messages and the answer
     /// would never be sent.
     func drained() {
-        guard tlsPending.isEmpty else { return }
+        guard tlsLink?.pending.isEmpty ?? true else { return }
         if notifyDrain {
             notifyDrain = false
             handler?.connectionDidDrain(self)
