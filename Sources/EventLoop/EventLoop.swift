@@ -14,9 +14,13 @@ public final class EventLoop {
     /// callback, so no connection needs a buffer of its own while idle.
     let readBuffer: UnsafeMutableRawBufferPointer
 
-    private var dirty: [TCPConnection] = []
+    /// Connections with writes queued this turn. Unretained: a listed connection is kept
+    /// alive by its libuv handle, and one closed while listed keeps that reference until the
+    /// walk that unlists it (`TCPConnection.listings`) — so marking and flushing a recipient
+    /// retains and releases nothing.
+    private var dirty: [Unmanaged<TCPConnection>] = []
     /// The other half of `dirty`'s double buffer: a flush walks one while new writes mark the other.
-    private var flushing: [TCPConnection] = []
+    private var flushing: [Unmanaged<TCPConnection>] = []
     /// When the oldest write of the pending batch was queued (the turn it came in).
     private var dirtySince: UInt64 = 0
     private let flushHandle: UnsafeMutablePointer<uv_prepare_t>
@@ -134,7 +138,7 @@ public final class EventLoop {
     public var flushInterval: UInt64 = 0 {
         didSet { if flushInterval == 0 { flushTimer = nil } }
     }
-    private var deferred: [TCPConnection] = []
+    private var deferred: [Unmanaged<TCPConnection>] = []
     private var lastDeferredFlush: UInt64 = 0
     private var flushTimer: LoopTimer?
 
@@ -164,16 +168,18 @@ public final class EventLoop {
 
     func markDirty(_ connection: TCPConnection) {
         if dirty.isEmpty { dirtySince = turnStart }
-        dirty.append(connection)
+        connection.listings &+= 1
+        dirty.append(Unmanaged.passUnretained(connection))
     }
 
     func markDeferred(_ connection: TCPConnection) {
         if deferred.isEmpty { deferredSince = turnStart }
-        deferred.append(connection)
+        connection.listings &+= 1
+        deferred.append(Unmanaged.passUnretained(connection))
     }
 
     private var deferredSince: UInt64 = 0
-    private var flushingDeferred: [TCPConnection] = []
+    private var flushingDeferred: [Unmanaged<TCPConnection>] = []
 
     private func flushDeferred() {
         lastDeferredFlush = SystemClock.monotonicNanoseconds
@@ -199,7 +205,7 @@ public final class EventLoop {
     /// Empties a flushed batch, keeping its storage for the next turn unless it is far
     /// larger than this batch needed (a crowd that has left): then it goes back to the heap.
     @inline(__always)
-    private static func clear(_ batch: inout [TCPConnection]) {
+    private static func clear(_ batch: inout [Unmanaged<TCPConnection>]) {
         batch.removeAll(keepingCapacity: batch.capacity <= 4096 || batch.count * 8 >= batch.capacity)
     }
 
@@ -215,21 +221,23 @@ public final class EventLoop {
         Self.releaseIfEmpty(&flushingDeferred)
     }
 
-    private static func releaseIfEmpty(_ batch: inout [TCPConnection]) {
+    private static func releaseIfEmpty<T>(_ batch: inout [T]) {
         if batch.isEmpty && batch.capacity > 4096 { batch = [] }
     }
 
-    /// Flushes each connection of a batch; returns the buffers written. The batch holds every
-    /// connection for the walk, so the walk itself retains none of them (nor copies the list,
-    /// which then keeps its storage for the next turn).
-    private static func flush(_ batch: [TCPConnection]) -> Int {
+    /// Flushes each connection of a batch; returns the buffers written. Each entry is
+    /// unlisted as it is walked; a connection whose handle closed while it was listed gets
+    /// its last reference released here, once no list holds it any more.
+    private static func flush(_ batch: [Unmanaged<TCPConnection>]) -> Int {
         var written = 0
-        batch.withUnsafeBufferPointer { strong in
-            strong.withMemoryRebound(to: Unmanaged<TCPConnection>.self) { list in
-                for c in list {
-                    written += c._withUnsafeGuaranteedRef { $0.flush() }
-                }
+        for entry in batch {
+            var release = false
+            written += entry._withUnsafeGuaranteedRef { c in
+                c.listings &-= 1
+                release = c.listings == 0 && c.closedWhileListed
+                return c.flush()
             }
+            if release { entry.release() }
         }
         return written
     }

@@ -44,6 +44,12 @@ public final class TCPConnection {
     var inFlight: WriteRequest?
     var isDirty = false
     private var isDeferred = false
+    /// How many of the loop's flush lists hold this connection (dirty, deferred: at most 2).
+    /// The lists do not retain it; see `closedWhileListed`.
+    var listings: UInt8 = 0
+    /// The handle closed while a flush list still held this connection: the handle's
+    /// reference is released by the walk that unlists it, not by the close callback.
+    var closedWhileListed = false
     var closeWhenFlushed = false
     /// Half-close once the queue drains: FIN after the last byte, reading goes on.
     private var shutdownWhenFlushed = false
@@ -261,7 +267,8 @@ public final class TCPConnection {
         isDeferred = false
         guard !isClosing, inFlight == nil else { return 0 }
         if tlsLink != nil && !sealTLS() { return 0 }
-        guard let first = head else {
+        // Moved out, not copied: the queue's reference becomes ours (no retain/release pair).
+        guard let first = head.take() else {
             drained()
             return 0
         }
@@ -270,26 +277,25 @@ public final class TCPConnection {
             var buf = uv_buf_init(first.base.assumingMemoryBound(to: CChar.self), UInt32(first.count))
             let written = uv_try_write(wd_stream(handle), &buf, 1)
             if written == Int32(first.count) {
-                head = nil
                 addBuffered(-first.count)
                 drained()
                 return 1
             }
             if written < 0 && written != UV_EAGAIN.rawValue && written != UV_ENOSYS.rawValue {
+                head = first  // counted off by close() with the rest
                 close()
                 return 0
             }
             let taken = max(Int(written), 0)
             addBuffered(-taken)
-            head = nil
             submit([first], firstOffset: taken)
             return 0
         }
         return flushQueue(first)
     }
 
-    /// `flush` for two or more buffers: `writev`s of up to 256 until the kernel stops taking
-    /// them, then the rest to `uv_write`.
+    /// `flush` for two or more buffers (`first`, taken out of `head`, then `tail`): `writev`s
+    /// of up to 256 until the kernel stops taking them, then the rest to `uv_write`.
     private func flushQueue(_ first: SharedBytes) -> Int {
         let total = 1 + tail.count
         var done = 0
@@ -307,6 +313,7 @@ public final class TCPConnection {
             }
             if written == UV_EAGAIN.rawValue || written == UV_ENOSYS.rawValue { break }
             if written < 0 {
+                head = first  // counted off by close() with the rest
                 close()
                 return 0
             }
@@ -403,7 +410,11 @@ public final class TCPConnection {
             let connection = unmanaged.takeUnretainedValue()
             connection.handler?.connectionDidClose(connection)
             connection.handler = nil
-            unmanaged.release()
+            if connection.listings > 0 {
+                connection.closedWhileListed = true
+            } else {
+                unmanaged.release()
+            }
         }
     }
 }

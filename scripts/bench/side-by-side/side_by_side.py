@@ -62,7 +62,7 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30) -> No
 
 
 class Server:
-    def __init__(self, kind: str, args, workdir: str):
+    def __init__(self, kind: str, args, workdir: str, wrapper=(), start_timeout: float = 30):
         self.kind = kind
         self.port = free_port()
         self.log = open(os.path.join(workdir, f"{kind}.log"), "ab")
@@ -72,8 +72,8 @@ class Server:
                    "--max-participants", "0"]  # one room of 1,000+ subscribers: no seat limit
         else:
             cmd = [args.uws, str(self.port)]
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
-        wait_listening(self.port, self.proc)
+        self.proc = subprocess.Popen(list(wrapper) + cmd, stdout=self.log, stderr=self.log)
+        wait_listening(self.port, self.proc, start_timeout)
         # The connection probe above is the only one; give the server a moment to be idle.
         time.sleep(0.3)
 
@@ -177,6 +177,85 @@ def fanout(args, workdir: str) -> None:
                 print(f"{subs}x{rate} perf user-space share of {kind}: {share}%", flush=True)
 
 
+def callgrind_cost(path: str, keep: str = "") -> int:
+    """Self cost (Ir) of every function in a callgrind dump, summed: the file's `summary`
+    stays 0 when instrumentation was switched on during the run, so the cost lines are added
+    up here (each `calls=` line is followed by an inclusive cost, which is skipped)."""
+    total = 0
+    skip = False
+    with open(path) as f:
+        for line in f:
+            if skip:
+                skip = False
+            elif line.startswith("calls="):
+                skip = True
+            elif line[:1].isdigit() or line[:1] in "+-*":
+                total += int(line.split()[-1])
+    if keep:  # for callgrind_annotate: where the instructions went
+        os.makedirs(keep, exist_ok=True)
+        os.replace(path, os.path.join(keep, os.path.basename(path)))
+    else:
+        os.remove(path)
+    return total
+
+
+def callgrind_ir(args, workdir: str) -> None:
+    """User-space instructions per delivered message, counted by callgrind (valgrind).
+
+    Both servers run under `valgrind --tool=callgrind` with instrumentation off; once every
+    subscriber has joined and the publisher has run for the warm-up, collection is switched
+    on (`callgrind_control -i on`) for a fixed number of seconds, then off. The instructions
+    executed in user space (Ir: our code, the Swift runtime, libc, libuv — the kernel is not
+    counted) are divided by the deliveries of that stretch, rate × subscribers × seconds
+    (the run counts only if every message reached every subscriber). Unlike CPU time this
+    does not move with the machine's load: it is the load-robust figure for user-space work.
+    The rate is low so that each message goes out in its own loop turn even under valgrind's
+    slowdown — the one-write-per-message regime of a quiet machine.
+    """
+    print(f"\n## User-space instructions per delivery (callgrind), {args.callgrind_seconds:g} s collected per run")
+    print("load | run | server | delivered/expected | Ir collected | deliveries collected | Ir per delivery")
+    for load in args.callgrind.split(","):
+        subs, rate = (int(x) for x in load.split("x"))
+        paths = os.path.join(workdir, f"paths-{subs}.txt")
+        write_paths(paths, subs + 1, lambda i: "bench-fanout", hidden=True)
+        for run in range(1, args.runs + 1):
+            order = ["ours", "uws"] if run % 2 else ["uws", "ours"]
+            for kind in (k for k in order if k in args.servers):
+                out = os.path.join(workdir, f"callgrind-{kind}-{run}.out")
+                s = Server(kind, args, workdir, wrapper=["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                                                         f"--callgrind-out-file={out}"], start_timeout=120)
+                warmup = 4.0
+                try:
+                    proc = subprocess.Popen([args.wsload, "fanout", "--paths", paths, "--subscribers", str(subs), "--rate", str(rate),
+                                             "--duration", str(args.callgrind_seconds + 2), "--warmup", str(warmup), "--payload", str(args.payload),
+                                             "--port", str(s.port), "--pid", str(s.proc.pid)], stdout=subprocess.PIPE, text=True)
+                    # wsload prints "joined" once every connection is open; the window starts after its warm-up.
+                    joined_at = None
+                    while joined_at is None:
+                        line = proc.stdout.readline()
+                        if not line:
+                            raise RuntimeError("wsload ended before every subscriber joined")
+                        if line.startswith("joined "):
+                            joined_at = time.time()
+                    time.sleep(warmup + 1)
+                    subprocess.run(["callgrind_control", "-i", "on", str(s.proc.pid)], capture_output=True, check=True)
+                    time.sleep(args.callgrind_seconds)
+                    subprocess.run(["callgrind_control", "-i", "off", str(s.proc.pid)], capture_output=True, check=True)
+                    # Written now: a server killed at the end (uWebSockets) would write nothing.
+                    subprocess.run(["callgrind_control", "-d", str(s.proc.pid)], capture_output=True, check=True)
+                    rest, _ = proc.communicate(timeout=600)
+                finally:
+                    s.stop()
+                r = {}
+                for l in rest.splitlines():
+                    k, _, v = l.partition(" ")
+                    r[k] = v
+                ir = sum(callgrind_cost(os.path.join(workdir, f), args.callgrind_keep) for f in os.listdir(workdir) if f.startswith(os.path.basename(out)))
+                deliveries = subs * rate * args.callgrind_seconds
+                print(f"{subs}x{rate} | {run} | {kind} | {r.get('delivered', '?')}/{r.get('expected', '?')} | {ir} | {deliveries:.0f} | "
+                      f"{ir / deliveries:.0f}", flush=True)
+
+
 def idle(args, workdir: str) -> None:
     print(f"\n## Idle joined connections: rooms of {args.room_size}, fresh server, no warm-up; "
           f"pings {args.ping_rate:g}/s round robin for {args.ping_seconds:g} s")
@@ -210,6 +289,9 @@ def main() -> None:
     p.add_argument("--warmup", type=float, default=2)
     p.add_argument("--payload", type=int, default=64)
     p.add_argument("--perf", action="store_true", help="also sample each server with perf for the user-space share")
+    p.add_argument("--callgrind", default="", help="loads to count user-space instructions per delivery under callgrind (e.g. 500x20)")
+    p.add_argument("--callgrind-seconds", type=float, default=5)
+    p.add_argument("--callgrind-keep", default="", help="keep the callgrind dumps in this folder (for callgrind_annotate)")
     p.add_argument("--idle", default="", help="comma-separated connection counts for the idle test (e.g. 10000,19000)")
     p.add_argument("--idle-runs", type=int, default=1)
     p.add_argument("--room-size", type=int, default=100)
@@ -220,6 +302,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="side-by-side-") as workdir:
         if args.loads:
             fanout(args, workdir)
+        if args.callgrind:
+            callgrind_ir(args, workdir)
         if args.idle:
             idle(args, workdir)
 

@@ -434,6 +434,7 @@ int main(int argc, char **argv) {
     connectAll(300);
     double joinSeconds = (nowNs() - t0) / 1e9;
     printf("joined %d\njoin_seconds %.3f\n", joined, joinSeconds);
+    fflush(stdout);  // side_by_side.py --callgrind starts counting from this line
 
     if (isFanout) {
         pubStart = nowNs();
