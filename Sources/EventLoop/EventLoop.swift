@@ -18,9 +18,9 @@ public final class EventLoop {
     /// alive by its libuv handle, and one closed while listed keeps that reference until the
     /// walk that unlists it (`TCPConnection.listings`) — so marking and flushing a recipient
     /// retains and releases nothing.
-    private var dirty: [Unmanaged<TCPConnection>] = []
+    private var dirty = FlushList()
     /// The other half of `dirty`'s double buffer: a flush walks one while new writes mark the other.
-    private var flushing: [Unmanaged<TCPConnection>] = []
+    private var flushing = FlushList()
     /// When the oldest write of the pending batch was queued (the turn it came in).
     private var dirtySince: UInt64 = 0
     private let flushHandle: UnsafeMutablePointer<uv_prepare_t>
@@ -89,6 +89,10 @@ public final class EventLoop {
 
     deinit {
         readBuffer.deallocate()
+        dirty.deallocate()
+        flushing.deallocate()
+        deferred.deallocate()
+        flushingDeferred.deallocate()
     }
 
     static func from(_ loop: UnsafeMutablePointer<uv_loop_t>!) -> EventLoop {
@@ -138,7 +142,7 @@ public final class EventLoop {
     public var flushInterval: UInt64 = 0 {
         didSet { if flushInterval == 0 { flushTimer = nil } }
     }
-    private var deferred: [Unmanaged<TCPConnection>] = []
+    private var deferred = FlushList()
     private var lastDeferredFlush: UInt64 = 0
     private var flushTimer: LoopTimer?
 
@@ -169,71 +173,67 @@ public final class EventLoop {
     func markDirty(_ connection: TCPConnection) {
         if dirty.isEmpty { dirtySince = turnStart }
         connection.listings &+= 1
-        dirty.append(Unmanaged.passUnretained(connection))
+        dirty.append(connection)
     }
 
     func markDeferred(_ connection: TCPConnection) {
         if deferred.isEmpty { deferredSince = turnStart }
         connection.listings &+= 1
-        deferred.append(Unmanaged.passUnretained(connection))
+        deferred.append(connection)
     }
 
     private var deferredSince: UInt64 = 0
-    private var flushingDeferred: [Unmanaged<TCPConnection>] = []
+    private var flushingDeferred = FlushList()
+    private var walkingDirty = false
 
     private func flushDeferred() {
         lastDeferredFlush = SystemClock.monotonicNanoseconds
         flushTimer?.stop()
         guard !deferred.isEmpty else { return }
         swap(&deferred, &flushingDeferred)
-        let written = Self.flush(flushingDeferred)
-        Self.clear(&flushingDeferred)
+        let written = Self.flush(flushingDeferred, deferred: true)
+        flushingDeferred.clear()
         writeLatency.record(lastDeferredFlush &- deferredSince, count: UInt64(written))
     }
 
     /// Writes everything queued this turn. Also called directly when a caller needs bytes on
     /// the wire before it returns to the loop.
     public func flushDirty() {
-        guard !dirty.isEmpty else { return }
+        // Not from inside a walk (a drain callback): the list being walked must not be
+        // swapped back and grown under it; what is dirty then goes at the turn's end.
+        guard !dirty.isEmpty, !walkingDirty else { return }
+        walkingDirty = true
+        defer { walkingDirty = false }
         // Double-buffered: no copy of the list and no allocation per turn.
         swap(&dirty, &flushing)
-        let written = Self.flush(flushing)
-        Self.clear(&flushing)
+        let written = Self.flush(flushing, deferred: false)
+        flushing.clear()
         writeLatency.record(SystemClock.monotonicNanoseconds &- dirtySince, count: UInt64(written))
     }
 
-    /// Empties a flushed batch, keeping its storage for the next turn unless it is far
-    /// larger than this batch needed (a crowd that has left): then it goes back to the heap.
-    @inline(__always)
-    private static func clear(_ batch: inout [Unmanaged<TCPConnection>]) {
-        batch.removeAll(keepingCapacity: batch.capacity <= 4096 || batch.count * 8 >= batch.capacity)
-    }
-
-    /// Gives back write-batch storage sized for a crowd that has gone: `clear` keeps a batch's
+    /// Gives back write-batch storage sized for a crowd that has gone: `clear` keeps a list's
     /// storage while the batch used an eighth of it, so the turn in which 10,000 leaving
     /// connections wrote their close frames leaves two lists of 16,384 slots (128 KiB each)
     /// that no later turn shrinks if no writes follow. The server calls this when it trims
     /// the heap after a crowd left; the lists are empty between turns.
     public func releaseSpareBatchStorage() {
-        Self.releaseIfEmpty(&dirty)
-        Self.releaseIfEmpty(&flushing)
-        Self.releaseIfEmpty(&deferred)
-        Self.releaseIfEmpty(&flushingDeferred)
-    }
-
-    private static func releaseIfEmpty<T>(_ batch: inout [T]) {
-        if batch.isEmpty && batch.capacity > 4096 { batch = [] }
+        dirty.releaseSpareStorage()
+        flushing.releaseSpareStorage()
+        deferred.releaseSpareStorage()
+        flushingDeferred.releaseSpareStorage()
     }
 
     /// Flushes each connection of a batch; returns the buffers written. Each entry is
     /// unlisted as it is walked; a connection whose handle closed while it was listed gets
     /// its last reference released here, once no list holds it any more.
-    private static func flush(_ batch: [Unmanaged<TCPConnection>]) -> Int {
+    private static func flush(_ batch: FlushList, deferred: Bool) -> Int {
         var written = 0
-        for entry in batch {
+        for i in 0..<batch.count {
+            let entry = batch[i]
             var release = false
             written += entry._withUnsafeGuaranteedRef { c in
                 c.listings &-= 1
+                if deferred { c.isDeferred = false }
                 release = c.listings == 0 && c.closedWhileListed
                 return c.flush()
             }

@@ -42,8 +42,11 @@ public final class TCPConnection {
     /// Buffers queued behind `head`, oldest first; storage only while two or more wait.
     var tail: [QueuedBuffer] = []
     var inFlight: WriteRequest?
+    /// In the loop's list of connections to flush at the end of this turn.
     var isDirty = false
-    private var isDeferred = false
+    /// In the loop's list of connections whose broadcasts wait for the flush window; cleared
+    /// only by that list's walk, so the connection is never listed there twice.
+    var isDeferred = false
     /// How many of the loop's flush lists hold this connection (dirty, deferred: at most 2).
     /// The lists do not retain it; see `closedWhileListed`.
     var listings: UInt8 = 0
@@ -236,12 +239,19 @@ public final class TCPConnection {
         }
     }
 
-    /// The queue is empty: carries out a close or half-close that waited for it. Plaintext
-    /// still waiting for a TLS handshake is not written yet — a refusal decided on accept
-    /// (429, 503) is queued before the client's hello arrives — so the close waits for it
-    /// too; otherwise the FIN would follow the server's handshake messages and the answer
-    /// would never be sent.
+    /// The queue is empty: carries out a close or half-close that waited for it. Every
+    /// flush ends here, and almost always nothing waited: that check is inlined.
+    @inline(__always)
     func drained() {
+        guard notifyDrain || closeWhenFlushed || shutdownWhenFlushed else { return }
+        carryOutDrained()
+    }
+
+    /// Plaintext still waiting for a TLS handshake is not written yet — a refusal decided on
+    /// accept (429, 503) is queued before the client's hello arrives — so the close waits for
+    /// it too; otherwise the FIN would follow the server's handshake messages and the answer
+    /// would never be sent.
+    private func carryOutDrained() {
         guard tlsLink?.pending.isEmpty ?? true else { return }
         if notifyDrain {
             notifyDrain = false
@@ -264,7 +274,6 @@ public final class TCPConnection {
     @discardableResult
     func flush() -> Int {
         isDirty = false
-        isDeferred = false
         guard !isClosing, inFlight == nil else { return 0 }
         if tlsLink != nil && !sealTLS() { return 0 }
         // Moved out, not copied: the queue's reference becomes ours (no retain/release pair).
