@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "TLSCoreTests", dependencies: ["TLSCore"]),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "ByteStorage", "WireJSON"]),
         .testTarget(name: "WaveDefectServerTests", dependencies: ["ClusterCore", "WaveDefectServer"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),

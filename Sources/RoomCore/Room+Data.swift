@@ -207,7 +207,7 @@ extension Room {
         if let merged { participant.info.attributes = merged.attributes }
         if let name { participant.info.name = name }
         if let metadata { participant.info.metadata = metadata }
-        let frame = ServerMessage.participantUpdated(participant.info.json)
+        let frame = ServerMessage.participantUpdated(participant.info)
         // The participant hears its own update too, so it learns the merged state.
         let recipients = participant.isHidden ? [participant] : activeParticipants
         return finishPresence() + [.broadcast(frame, to: Recipients(recipients.filter(\.isActive)), lossy: false)]
@@ -223,7 +223,7 @@ extension Room {
         guard wasHidden != permissions.hidden, byIdentity[participant.identity] === participant else { return [] }
         let frame = permissions.hidden
             ? ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: LeaveReason.hidden.rawValue)
-            : ServerMessage.participantJoined(participant.info.json)
+            : ServerMessage.participantJoined(participant.info)
         return finishPresence() + [.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false)]
     }
 

@@ -38,7 +38,7 @@ extension Room {
         actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
         for frame in history(for: participant) { actions.append(.send(frame, to: participant)) }
         if !participant.isHidden {
-            actions += queuePresence(ServerMessage.participantJoined(participant.info.json))
+            actions += queuePresence(ServerMessage.participantJoined(participant.info))
         }
         presenceJoiner(participant)
         actions.append(webhook(.participantJoined, participant, now: now))
@@ -183,17 +183,13 @@ extension Room {
     /// `joined`: the room, the participant itself, everyone visible, and what a later resume
     /// needs (the token and the current seq).
     public func joinedMessage(for participant: Participant, resumed: Bool) -> SharedBytes {
-        ServerMessage.typed("joined", capacity: 512 + participants.count * 200) { w in
-            w.key("room"); writeInfo(to: &w)
-            w.key("participant"); participant.info.write(to: &w)
-            w.key("participants")
-            w.beginArray()
-            for p in participants where p !== participant && !p.isHidden { p.info.write(to: &w) }
-            w.endArray()
-            w.key("resume_token"); w.string(participant.resumeToken)
-            w.key("seq"); w.uint(seq)
-            w.key("resumed"); w.bool(resumed)
-        }
+        var room = JSONWriter(reservingCapacity: 256)
+        writeInfo(to: &room)
+        var others: [ParticipantInfo.InPlace] = []
+        others.reserveCapacity(participants.count)
+        for p in participants where p !== participant && !p.isHidden { others.append(ParticipantInfo.InPlace(p.info)) }
+        return ServerMessage.joined(room: room.bytes, participant: ParticipantInfo.InPlace(participant.info), participants: others,
+                                    resumeToken: participant.resumeToken, seq: seq, resumed: resumed)
     }
 
     func resumedMessage(lastSeq: UInt64, replayed: Int, gapTopics: [String]) -> SharedBytes {

@@ -66,36 +66,79 @@ public enum ServerMessage {
         }
     }
 
-    public static func participantJoined(_ participant: [UInt8]) -> SharedBytes {
-        typed("participant_joined", capacity: participant.count + 64) { w in
-            w.key("participant"); w.raw(participant)
+    /// `{"type":"participant_joined","participant":{…}}`, written in place like the presence
+    /// messages below: sized first, then written frame header first into the shared buffer.
+    public static func participantJoined(_ participant: ParticipantInfo) -> SharedBytes {
+        presence(#"{"type":"participant_joined","participant":"#, ParticipantInfo.InPlace(participant))
+    }
+
+    public static func participantUpdated(_ participant: ParticipantInfo) -> SharedBytes {
+        presence(#"{"type":"participant_updated","participant":"#, ParticipantInfo.InPlace(participant))
+    }
+
+    private static func presence(_ head: StaticString, _ participant: ParticipantInfo.InPlace) -> SharedBytes {
+        frame(payloadCount: head.utf8CodeUnitCount + participant.count + 1) { w in
+            w.raw(head)
+            participant.write(to: &w)
+            w.byte(UInt8(ascii: "}"))
         }
     }
 
-    public static func participantUpdated(_ participant: [UInt8]) -> SharedBytes {
-        typed("participant_updated", capacity: participant.count + 64) { w in
-            w.key("participant"); w.raw(participant)
-        }
-    }
-
+    /// `{"type":"participant_left","participant":{"sid":…,"identity":…},"reason":…}`.
     public static func participantLeft(sid: String, identity: String, reason: String) -> SharedBytes {
-        typed("participant_left") { w in
-            w.key("participant")
-            w.beginObject()
-            w.key("sid"); w.string(sid)
-            w.key("identity"); w.string(identity)
-            w.endObject()
-            w.key("reason"); w.string(reason)
+        let head: StaticString = #"{"type":"participant_left","participant":{"sid":"#
+        let count = head.utf8CodeUnitCount + JSONInPlaceWriter.quotedCount(sid)
+            + #","identity":"#.utf8.count + JSONInPlaceWriter.quotedCount(identity)
+            + #"},"reason":"#.utf8.count + JSONInPlaceWriter.quotedCount(reason) + 1
+        return frame(payloadCount: count) { w in
+            w.raw(head); w.quoted(sid)
+            w.raw(#","identity":"#); w.quoted(identity)
+            w.raw(#"},"reason":"#); w.quoted(reason)
+            w.byte(UInt8(ascii: "}"))
         }
     }
 
     /// Acknowledges a request that has no other answer (subscribe, update, …) when the client
-    /// attached an `id`.
+    /// attached an `id`: `{"type":"ack","id":…,"for":…[,"seq":…]}`, written in place (every
+    /// publish with an id gets one).
     public static func ack(_ what: String, id: UnsafeRawBufferPointer, seq: UInt64? = nil) -> SharedBytes {
-        typed("ack") { w in
-            w.key("id"); w.raw(id)
-            w.key("for"); w.string(what)
-            if let seq { w.key("seq"); w.uint(seq) }
+        let head: StaticString = #"{"type":"ack","id":"#
+        var count = head.utf8CodeUnitCount + id.count + #","for":"#.utf8.count + JSONInPlaceWriter.quotedCount(what) + 1
+        if let seq { count += #","seq":"#.utf8.count + JSONInPlaceWriter.unsignedCount(seq) }
+        return frame(payloadCount: count) { w in
+            w.raw(head); w.raw(id)
+            w.raw(#","for":"#); w.quoted(what)
+            if let seq { w.raw(#","seq":"#); w.unsigned(seq) }
+            w.byte(UInt8(ascii: "}"))
+        }
+    }
+
+    /// `joined`: the room (`room`, JSON written by the room), the participant itself, everyone
+    /// visible, and what a later resume needs. Sized, then written in place: a room of a
+    /// thousand makes a message of a few hundred kilobytes, written once, copied never.
+    public static func joined(room: [UInt8], participant: ParticipantInfo.InPlace, participants: [ParticipantInfo.InPlace],
+                              resumeToken: String, seq: UInt64, resumed: Bool) -> SharedBytes {
+        let head: StaticString = #"{"type":"joined","room":"#
+        var count = head.utf8CodeUnitCount + room.count + #","participant":"#.utf8.count + participant.count
+            + #","participants":["#.utf8.count + max(participants.count - 1, 0) + 1
+            + #","resume_token":"#.utf8.count + JSONInPlaceWriter.quotedCount(resumeToken)
+            + #","seq":"#.utf8.count + JSONInPlaceWriter.unsignedCount(seq)
+            + #","resumed":"#.utf8.count + (resumed ? 4 : 5) + 1
+        for p in participants { count += p.count }
+        return frame(payloadCount: count) { w in
+            w.raw(head)
+            room.withUnsafeBytes { w.raw($0) }
+            w.raw(#","participant":"#); participant.write(to: &w)
+            w.raw(#","participants":["#)
+            for (i, p) in participants.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                p.write(to: &w)
+            }
+            w.byte(UInt8(ascii: "]"))
+            w.raw(#","resume_token":"#); w.quoted(resumeToken)
+            w.raw(#","seq":"#); w.unsigned(seq)
+            w.raw(#","resumed":"#); w.bool(resumed)
+            w.byte(UInt8(ascii: "}"))
         }
     }
 }
