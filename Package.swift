@@ -14,7 +14,9 @@ let systemLibraries: [Target] = [
         providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswresample-dev", "libavutil-dev"])]
     ),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-    .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+    // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning on
+    // every build; the headers are under /usr/include/hiredis and the module map links -lhiredis.
+    .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
 ]
 
 /// The numeric cores (MFCC, vector search, sample conversion, the demo synthesizer) are hot
