@@ -180,7 +180,7 @@ let package = Package(
         ),
 
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
-        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "NumericCore"]),
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives", "NumericCore"]),
         .testTarget(name: "AccessTokenTests", dependencies: ["AccessToken", "CryptoPrimitives", "HTTPCore", "WireJSON"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 import Testing
 
 @testable import FingerprintCore
@@ -33,7 +34,7 @@ import Testing
         #expect(fingerprinter.fingerprint([Float](repeating: 0, count: 22_050)).landmarks.isEmpty)
         #expect(fingerprinter.fingerprint([]).frameCount == 0)
         // A melody of 40 notes; the query is 3 s cut 2.5 s in (not on a frame boundary).
-        var rng = SystemRandomNumberGeneratorSeeded(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let notes = (0..<40).map { i in (Double(i) * 0.25, 0.3, 220 * pow(2, Double(rng.next() % 24) / 12)) }
         let song = Self.bursts(notes, seconds: 10.5)
         let print = fingerprinter.fingerprint(song)
@@ -45,18 +46,5 @@ import Testing
         #expect(match.id == 7)
         let expected = Double(cut) / 256
         #expect(abs(match.offsetFrames - expected) < 1.5, "offset \(match.offsetFrames) frames, expected \(expected)")
-    }
-}
-
-/// SplitMix64, for reproducible test data.
-struct SystemRandomNumberGeneratorSeeded: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

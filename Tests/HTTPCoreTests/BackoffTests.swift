@@ -1,4 +1,5 @@
 import HTTPCore
+import NumericCore
 import Testing
 
 struct BackoffTests {
