@@ -49,3 +49,9 @@ public enum ClusterKeys {
         return n
         """
 }
+
+extension ClusterKeys {
+    /// The pub/sub channel a node listens on for relay envelopes (`RelayEnvelope`) addressed
+    /// to it: client messages for its rooms, and frames for its relayed clients.
+    public static func relayChannel(_ nodeID: String) -> String { prefix + "relay:" + nodeID }
+}
