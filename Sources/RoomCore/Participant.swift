@@ -16,9 +16,14 @@ public protocol RoomEndpoint: AnyObject {
 public final class Participant {
     public var info: ParticipantInfo
     public internal(set) var permissions: Permissions
-    public var droppedLossyMessages: UInt32 = 0
+    // The three small counters below sit in the padding after `permissions` (declared in
+    // this order they take 10 bytes of the 16 that follow it): every participant has them.
     /// Topics this participant was the first to publish to (`maxTopicsPerParticipant`).
     public internal(set) var topicsOpened: UInt16 = 0
+    public var droppedLossyMessages: UInt32 = 0
+    /// Its place in the room's join order (1, 2, …; 0 before it joins): the cursor of the
+    /// participant list's pages, stable while others come and go.
+    public internal(set) var joinOrdinal: UInt32 = 0
     public var subscription: TopicSubscription = .everything
     /// 0 while active, else the monotonic deadline of a suspension (kept as one word: every
     /// participant carries it).

@@ -218,13 +218,18 @@ extension Room {
     /// becoming visible like an arrival.
     public func setPermissions(_ participant: Participant, _ permissions: Participant.Permissions, now: RoomInstant) -> [RoomAction] {
         let wasHidden = participant.isHidden
+        let present = byIdentity[participant.identity] === participant
         participant.permissions = permissions
         invalidateSubscribers()
-        guard wasHidden != permissions.hidden, byIdentity[participant.identity] === participant else { return [] }
+        guard wasHidden != permissions.hidden, present else { return [] }
+        hiddenCount += permissions.hidden ? 1 : -1
+        // A crowded room announces no single change: the next `participant_count` carries it.
+        guard !isCrowded else { return [] }
         let frame = permissions.hidden
             ? ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: LeaveReason.hidden.rawValue)
             : ServerMessage.participantJoined(participant.info)
         return finishPresence() + [.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false)]
+            + crowdIfNeeded()
     }
 
     /// Changes the room's metadata; everyone hears `room_updated`.

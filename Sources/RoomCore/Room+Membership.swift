@@ -35,11 +35,13 @@ extension Room {
         }
         participant.reactivate(endpoint: endpoint)
         add(participant)
-        actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
-        for frame in history(for: participant) { actions.append(.send(frame, to: participant)) }
-        if !participant.isHidden {
+        if !participant.isHidden && !isCrowded {
             actions += queuePresence(ServerMessage.participantJoined(participant.info))
         }
+        // The arrival that makes the room crowded is the last one announced by itself.
+        actions += crowdIfNeeded()
+        actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
+        for frame in history(for: participant) { actions.append(.send(frame, to: participant)) }
         presenceJoiner(participant)
         actions.append(webhook(.participantJoined, participant, now: now))
         return actions
@@ -114,7 +116,7 @@ extension Room {
         guard byIdentity[participant.identity] === participant else { return [] }
         remove(participant, now: now)
         var actions: [RoomAction] = []
-        if !participant.isHidden {
+        if !participant.isHidden && !isCrowded {
             actions += queuePresence(ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: reason.rawValue))
         }
         actions.append(webhook(.participantLeft, participant, now: now))
@@ -149,6 +151,7 @@ extension Room {
                 }
             }
         }
+        actions += countsIfChanged()
         let shouldClose: Bool
         if participantCount > 0 {
             shouldClose = false
@@ -186,10 +189,17 @@ extension Room {
         var room = JSONWriter(reservingCapacity: 256)
         writeInfo(to: &room)
         var others: [ParticipantInfo.InPlace] = []
-        others.reserveCapacity(participants.count)
-        for p in participants where p !== participant && !p.isHidden { others.append(ParticipantInfo.InPlace(p.info)) }
+        var page: ServerMessage.ParticipantPage?
+        if isCrowded {
+            let first = self.page(for: participant, after: 0, limit: configuration.participantsPageSize)
+            others = first.participants
+            page = ServerMessage.ParticipantPage(total: visibleCount, next: first.next)
+        } else {
+            others.reserveCapacity(participants.count)
+            for p in participants where p !== participant && !p.isHidden { others.append(ParticipantInfo.InPlace(p.info)) }
+        }
         return ServerMessage.joined(room: room.bytes, participant: ParticipantInfo.InPlace(participant.info), participants: others,
-                                    resumeToken: participant.resumeToken, seq: seq, resumed: resumed)
+                                    page: page, resumeToken: participant.resumeToken, seq: seq, resumed: resumed)
     }
 
     func resumedMessage(lastSeq: UInt64, replayed: Int, gapTopics: [String]) -> SharedBytes {

@@ -35,6 +35,15 @@ public final class Room {
     public internal(set) var openedTopics = 0
     /// Joins and leaves waiting for the end of the loop turn (`Room+Presence.swift`).
     var presence = PresenceQueue()
+    /// Hidden participants among `participants`, so the visible count costs nothing.
+    var hiddenCount = 0
+    /// The last `joinOrdinal` handed out.
+    private var joinsCounted: UInt32 = 0
+    /// Whether the room is crowded: more visible participants than
+    /// `configuration.presenceFullListMax` joined since it was last empty (`Room+Crowd.swift`).
+    public internal(set) var isCrowded = false
+    /// The counts the last `participant_count` carried (nil: none sent since the room became crowded).
+    var countsSent: (participants: Int, visible: Int)?
 
     public struct TopicCounters: Sendable, Equatable {
         public var messages = 0
@@ -107,8 +116,16 @@ public final class Room {
         return list
     }
 
+    /// Participants the others can see (what the participant list's `participants_total` counts).
+    public var visibleCount: Int {
+        participants.count - hiddenCount
+    }
+
     func add(_ participant: Participant) {
+        joinsCounted &+= 1
+        participant.joinOrdinal = joinsCounted
         participants.append(participant)
+        if participant.isHidden { hiddenCount += 1 }
         byIdentity[participant.identity] = participant
         if participant.isAgent {
             agentCount += 1
@@ -123,6 +140,7 @@ public final class Room {
         if let i = participants.firstIndex(where: { $0 === participant }) {
             participants.remove(at: i)
             if participant.isAgent { agentCount -= 1 }
+            if participant.isHidden { hiddenCount -= 1 }
         }
         if byIdentity[participant.identity] === participant { byIdentity[participant.identity] = nil }
         participant.endpoint = nil
@@ -132,6 +150,8 @@ public final class Room {
             // An empty room may wait a while for its timeout: it keeps no storage meanwhile.
             participants = []
             subscriberCache = [:]
+            isCrowded = false
+            countsSent = nil
         }
     }
 

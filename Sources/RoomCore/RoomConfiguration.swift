@@ -21,6 +21,15 @@ public struct RoomConfiguration: Sendable, Equatable {
     /// The host's taste profile as the definition lists it (track ids or "title - artist"),
     /// compared against while the host is offline.
     public var hostProfile: [String] = []
+    /// Visible participants up to which everyone hears every arrival and departure and a
+    /// newcomer's `joined` lists everyone. Past it the room is *crowded* until it empties:
+    /// `joined` carries the first page of the list, the rest is fetched page by page, and
+    /// members hear a `participant_count` at most once a second instead of each change
+    /// (`Room+Crowd.swift`). What N full lists and N² announcements would cost is then N pages.
+    public var presenceFullListMax = 1000
+    /// Participants per page of the list: in a crowded room's `joined`, and the most a
+    /// `participants` request gets.
+    public var participantsPageSize = 100
 
     public init(
         title: String = "", metadata: String = "", emptyTimeout: Double = 300, departureTimeout: Double = 20,

@@ -6,7 +6,7 @@ import RoomCore
 public enum RoomDefinitionLoader {
     static let fields: Set<String> = [
         "name", "title", "metadata", "empty_timeout", "departure_timeout", "max_participants", "replay_buffer",
-        "host", "host_profile", "agents", "topics", "default_topic",
+        "presence_full_list_max", "participants_page_size", "host", "host_profile", "agents", "topics", "default_topic",
     ]
     static let topicFields: Set<String> = ["reliable", "replay", "history", "publishers"]
 
@@ -49,6 +49,11 @@ public enum RoomDefinitionLoader {
         if let n = m["departure_timeout"] { c.departureTimeout = try n.seconds() }
         if let n = m["max_participants"] { c.maxParticipants = try n.int(min: 0) }
         if let n = m["replay_buffer"] { c.replayBufferSize = try n.int(min: 0) }
+        if let n = m["presence_full_list_max"] { c.presenceFullListMax = try n.int(min: 0) }
+        if let n = m["participants_page_size"] {
+            c.participantsPageSize = try n.int(min: 1)
+            guard c.participantsPageSize <= 10_000 else { throw n.error("must be at most 10000") }
+        }
         c.hostIdentity = try m["host"]?.string()
         c.agents = try m["agents"]?.strings() ?? []
         c.hostProfile = try m["host_profile"]?.strings() ?? []

@@ -15,7 +15,9 @@ extension ServerConfiguration {
         "max_catalog_results", "max_search_query_bytes",
         "max_dispatches_per_room", "max_dispatch_pending_rooms",
     ]
-    static let roomDefaultFields: Set<String> = ["empty_timeout", "departure_timeout", "max_participants", "replay_buffer"]
+    static let roomDefaultFields: Set<String> = [
+        "empty_timeout", "departure_timeout", "max_participants", "replay_buffer", "presence_full_list_max", "participants_page_size",
+    ]
     static let webhookFields: Set<String> = ["urls", "api_key", "max_attempts", "initial_backoff", "timeout", "max_queue"]
     static let httpClientFields: Set<String> = ["max_requests_per_host", "max_queued_per_host", "max_connections", "max_response_bytes"]
 
@@ -53,6 +55,8 @@ extension ServerConfiguration {
             if let v = r["departure_timeout"] { roomDefaults.departureTimeout = try v.seconds() }
             if let v = r["max_participants"] { roomDefaults.maxParticipants = try v.int(min: 0) }
             if let v = r["replay_buffer"] { roomDefaults.replayBufferSize = try v.int(min: 0) }
+            if let v = r["presence_full_list_max"] { roomDefaults.presenceFullListMax = try v.int(min: 0) }
+            if let v = r["participants_page_size"] { roomDefaults.participantsPageSize = try v.int(min: 1) }
         }
         if let n = m["webhooks"] {
             let w = try n.members(allowed: Self.webhookFields)
@@ -178,6 +182,8 @@ extension ServerConfiguration {
             ("limits.presence_deliveries_per_turn", limits.presenceDeliveriesPerTurn, 1...10_000_000),
             ("room_defaults.max_participants", roomDefaults.maxParticipants, 0...10_000_000),
             ("room_defaults.replay_buffer", roomDefaults.replayBufferSize, 0...10_000_000),
+            ("room_defaults.presence_full_list_max", roomDefaults.presenceFullListMax, 0...10_000_000),
+            ("room_defaults.participants_page_size", roomDefaults.participantsPageSize, 1...10_000),
         ]
         for (name, value, range) in sizes where !range.contains(value) {
             throw ConfigurationError("\(name): \(value) is not in \(range.lowerBound)...\(range.upperBound)")

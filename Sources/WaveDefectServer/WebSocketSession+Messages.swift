@@ -44,6 +44,8 @@ extension WebSocketSession {
             case .metrics(let enabled, let interval, _):
                 configureMetrics(enabled: enabled, intervalMilliseconds: interval, now: now)
                 if let id { send(ServerMessage.ack("metrics", id: id)) }
+            case .participants(let after, let limit, _):
+                server.perform(try room.participantsPage(for: participant, after: after, limit: limit, id: id))
             case .spotify(let request):
                 guard !participant.isAgent else { return sendError(.forbidden("agents do not poll Spotify"), id: id) }
                 server.receiveSpotifyToken(request, room: room, participant: participant)

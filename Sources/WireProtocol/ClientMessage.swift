@@ -12,6 +12,9 @@ public enum ClientMessage: Sendable, Equatable {
     case metrics(enabled: Bool, intervalMilliseconds: Int?, id: Range<Int>?)
     /// A Spotify access token for the server to poll playback with (docs/spotify.md).
     case spotify(SpotifyTokenRequest)
+    /// A page of the participant list: those that joined after the cursor `after` (nil: from
+    /// the first), at most `limit` (nil: the room's page size).
+    case participants(after: UInt64?, limit: Int?, id: Range<Int>?)
 
     /// The raw `id` the client attached, echoed in answers and errors.
     public var id: Range<Int>? {
@@ -22,6 +25,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .update(let u): u.id
         case .metrics(_, _, let id): id
         case .spotify(let s): s.id
+        case .participants(_, _, let id): id
         }
     }
 }
@@ -83,6 +87,13 @@ extension ClientMessage {
         case "metrics":
             let interval = try reader.int(fields.intervalMilliseconds, "interval_ms")
             return .metrics(enabled: try reader.bool(fields.enabled, "enabled") ?? true, intervalMilliseconds: interval, id: fields.id)
+        case "participants":
+            var after: UInt64?
+            if let v = reader.value(fields.after), !v.isNull {
+                guard let n = v.int64Value, n >= 0 else { throw .badMessage("'after' must be a cursor (a 'next' or 'participants_next' value)") }
+                after = UInt64(n)
+            }
+            return .participants(after: after, limit: try reader.int(fields.limit, "limit"), id: fields.id)
         case "spotify":
             return .spotify(try SpotifyTokenRequest(
                 accessToken: reader.string(fields.accessToken, "access_token"), expiresIn: reader.value(fields.expiresIn), id: fields.id
@@ -96,7 +107,7 @@ extension ClientMessage {
 /// The members a client message may carry, by byte range.
 private struct Fields {
     var type, id, t, topic, payload, reliable, destinations, topics, name, metadata, attributes, enabled, intervalMilliseconds: Range<Int>?
-    var accessToken, expiresIn: Range<Int>?
+    var accessToken, expiresIn, after, limit: Range<Int>?
 
     mutating func set(_ key: String, _ range: Range<Int>) {
         switch key {
@@ -115,6 +126,8 @@ private struct Fields {
         case "interval_ms": intervalMilliseconds = range
         case "access_token": accessToken = range
         case "expires_in": expiresIn = range
+        case "after": after = range
+        case "limit": limit = range
         default: break
         }
     }

@@ -115,12 +115,13 @@ public enum ServerMessage {
 
     /// `joined`: the room (`room`, JSON written by the room), the participant itself, everyone
     /// visible, and what a later resume needs. Sized, then written in place: a room of a
-    /// thousand makes a message of a few hundred kilobytes, written once, copied never.
+    /// thousand makes a message of a few hundred kilobytes, written once, copied never. In a
+    /// crowded room `participants` is the list's first page and `page` says what follows.
     public static func joined(room: [UInt8], participant: ParticipantInfo.InPlace, participants: [ParticipantInfo.InPlace],
-                              resumeToken: String, seq: UInt64, resumed: Bool) -> SharedBytes {
+                              page: ParticipantPage? = nil, resumeToken: String, seq: UInt64, resumed: Bool) -> SharedBytes {
         let head: StaticString = #"{"type":"joined","room":"#
         var count = head.utf8CodeUnitCount + room.count + #","participant":"#.utf8.count + participant.count
-            + #","participants":["#.utf8.count + max(participants.count - 1, 0) + 1
+            + #","participants":["#.utf8.count + max(participants.count - 1, 0) + 1 + (page?.joinedCount ?? 0)
             + #","resume_token":"#.utf8.count + JSONInPlaceWriter.quotedCount(resumeToken)
             + #","seq":"#.utf8.count + JSONInPlaceWriter.unsignedCount(seq)
             + #","resumed":"#.utf8.count + (resumed ? 4 : 5) + 1
@@ -135,6 +136,7 @@ public enum ServerMessage {
                 p.write(to: &w)
             }
             w.byte(UInt8(ascii: "]"))
+            page?.writeJoined(to: &w)
             w.raw(#","resume_token":"#); w.quoted(resumeToken)
             w.raw(#","seq":"#); w.unsigned(seq)
             w.raw(#","resumed":"#); w.bool(resumed)

@@ -9,7 +9,7 @@ import WireJSON
     limits:
       ping_interval: 600
       idle_timeout: 1200
-    """))
+    """, rooms: ["crowd.yaml": "name: crowd-pages\npresence_full_list_max: 20\nparticipants_page_size: 8\n"]))
 struct CrowdedRoomPresenceTests {
     let server: ServerProcess
     let room = ServerProcess.uniqueRoom()
@@ -64,6 +64,70 @@ struct CrowdedRoomPresenceTests {
         }
         for (_, ws) in open { try? ws.close() }
         for ws in leaving { #expect(try ws.expectClose() == 1000, "a leave is a clean close") }
+    }
+}
+
+extension CrowdedRoomPresenceTests {
+    /// A room defined crowded past 20 visible participants, pages of 8: 30 join one after
+    /// another. The first 20 arrivals are announced one by one; the 21st is the last, followed
+    /// by a `participant_count`; after it members hear only counts (on the server's 1 s tick),
+    /// and a newcomer gets the first page and pages through the rest with its cursor.
+    @Test func aCrowdedRoomSendsAPageAndCountsAndPagesThroughTheRest() throws {
+        let identities = (0..<30).map { "c\($0)" }
+        var sockets: [TestWebSocket] = []
+        for identity in identities {
+            let ws = try TestWebSocket(port: server.port, token: server.token(identity, room: "crowd-pages"))
+            let joined = try ws.next(type: "joined")
+            if sockets.count >= 20 {
+                #expect(joined["presence"] == "counts", "\(identity)")
+                #expect(joined["participants_total"]?.int64Value == Int64(sockets.count + 1))
+                #expect(joined["participants"]?.arrayValue?.compactMap { $0["identity"]?.stringValue } == Array(identities.prefix(8)))
+            } else {
+                #expect(joined["presence"] == nil && joined["participants_total"] == nil, "\(identity): a full list")
+                #expect(joined["participants"]?.arrayValue?.count == sockets.count)
+            }
+            sockets.append(ws)
+        }
+
+        // The first member: 20 arrivals one by one, the count at the crossing, then only counts.
+        let first = sockets[0]
+        var announced: [String] = []
+        var counts: [Int64] = []
+        while counts.last != 30 {
+            let m = try first.nextJSON()
+            switch m["type"]?.stringValue {
+            case "participant_joined": announced.append(m["participant"]?["identity"]?.stringValue ?? "?")
+            case "participant_count": counts.append(m["participants_total"]?.int64Value ?? -1)
+            default: Issue.record("unexpected \(m)")
+            }
+            if m == .null { break }
+        }
+        #expect(announced == Array(identities[1...20]))
+        #expect(counts.first == 21, "the crossing is told at once")
+        #expect(counts == counts.sorted() && counts.count <= 11, "counts only, at most one a tick: \(counts)")
+
+        // The last one pages through everyone else, in join order, with an id on each request.
+        let last = try #require(sockets.last)
+        var listed: [String] = []
+        var after: JSONValue = .null
+        var requests = 0
+        repeat {
+            requests += 1
+            try last.send(json: ["type": "participants", "after": after, "id": .number(Double(requests))])
+            let page = try last.next(type: "participants")
+            #expect(page["id"]?.int64Value == Int64(requests))
+            #expect(page["participants_total"] == 30)
+            listed += page["participants"]?.arrayValue?.compactMap { $0["identity"]?.stringValue } ?? []
+            after = page["next"] ?? .null
+        } while after != .null && requests < 10
+        #expect(listed == Array(identities.dropLast()))
+        #expect(requests == 4)
+
+        try last.send(json: ["type": "participants", "limit": 0, "id": "bad"])
+        let error = try last.next(type: "error")
+        #expect(error["code"] == "bad_message")
+        #expect(error["id"] == "bad")
+        for ws in sockets { try? ws.close() }
     }
 }
 

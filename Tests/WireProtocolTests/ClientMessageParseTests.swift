@@ -86,6 +86,21 @@ import WireProtocol
         #expect(off.raw(id) == "3")
     }
 
+    @Test func participantsPagesFromACursorWithAnOptionalLimit() {
+        #expect(Parsed(#"{"type":"participants"}"#).message == .participants(after: nil, limit: nil, id: nil))
+        #expect(Parsed(#"{"type":"participants","after":null,"limit":null}"#).message == .participants(after: nil, limit: nil, id: nil))
+        let p = Parsed(#"{"type":"participants","after":4294967296,"limit":50,"id":"p2"}"#)
+        guard case .participants(let after, let limit, let id) = p.message else { Issue.record("\(p.result)"); return }
+        #expect(after == 4_294_967_296)
+        #expect(limit == 50)
+        #expect(p.raw(id) == #""p2""#)
+        let cursor = ProtocolError.badMessage("'after' must be a cursor (a 'next' or 'participants_next' value)")
+        #expect(Parsed(#"{"type":"participants","after":-1}"#).error == cursor)
+        #expect(Parsed(#"{"type":"participants","after":"12"}"#).error == cursor)
+        #expect(Parsed(#"{"type":"participants","after":1.5}"#).error == cursor)
+        #expect(Parsed(#"{"type":"participants","limit":"9"}"#).error == .badMessage("'limit' must be an integer"))
+    }
+
     @Test func unknownMembersAreIgnoredAndOrderDoesNotMatter() {
         #expect(Parsed(#"{"future":{"deep":[1,{"type":"publish"}]},"type":"ping"}"#).message == .ping(id: nil, t: nil))
         guard case .publish(let r) = Parsed(#"{"payload":2,"topic":"t","type":"publish"}"#).message else { Issue.record("reordered publish"); return }
