@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <pthread.h>
 #include <malloc.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <string.h>
 
 /// libuv's handle types are unions/structs whose casts are macros or implicit in C;
 /// these wrappers keep the Swift side free of pointer juggling.
@@ -33,5 +36,51 @@ static inline void wd_unblock_signal(int signum) {
     sigemptyset(&set);
     sigaddset(&set, signum);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+/// `uv_try_write` for a TCP handle, through send(2) (one buffer) or sendmsg(2) instead of
+/// libuv's write(2)/writev(2): same checks first (connecting, a `uv_write` still queued,
+/// closing, shut for writing) and same results — bytes taken, UV_EAGAIN when the kernel takes
+/// nothing (EAGAIN, ENOBUFS), another negative libuv error otherwise. On Linux a socket write
+/// through the file layer (vfs_write: fd position lock, file-permission and fsnotify hooks,
+/// sock_write_iter) costs the kernel ~0.1-0.2 us more per call than sendto(2), which is the
+/// one write per recipient per message of a fan-out (docs/benchmarks.md, "Kernel time per
+/// delivery"). MSG_NOSIGNAL: a peer gone away is EPIPE, never SIGPIPE.
+static inline int wd_try_send(uv_tcp_t *tcp, const uv_buf_t *bufs, unsigned int nbufs) {
+    uv_stream_t *stream = (uv_stream_t *)tcp;
+    if (stream->connect_req != NULL || stream->write_queue_size != 0) return UV_EAGAIN;
+    uv_os_fd_t fd;
+    int rc = uv_fileno((uv_handle_t *)tcp, &fd);
+    if (rc != 0) return rc;
+    if (!uv_is_writable(stream)) return UV_EPIPE;
+    ssize_t n;
+    do {
+        if (nbufs == 1) {
+            n = send(fd, bufs[0].base, bufs[0].len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } else {
+            /* uv_buf_t is laid out as struct iovec on Unix (libuv passes it to writev as is). */
+            struct msghdr message = {0};
+            message.msg_iov = (struct iovec *)bufs;
+            message.msg_iovlen = nbufs;
+            n = sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+    } while (n == -1 && errno == EINTR);
+    if (n >= 0) return n == 0 && (nbufs > 1 || bufs[0].len > 0) ? UV_EAGAIN : (int)n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return UV_EAGAIN;
+    return -errno;  /* libuv's errors are negated errno values on Unix */
+}
+/// Data segments the kernel has sent on a TCP handle's socket (tcp_info's tcpi_data_segs_out,
+/// Linux 4.6+), or -1. glibc's `struct tcp_info` ends before that field, so it is read at its
+/// place in the kernel's layout (linux/tcp.h: a __u32 at byte 156; the structure only grows
+/// at its end). With TCP_NODELAY every send of a few bytes is one segment: this is how a test
+/// tells one send of a turn's 100 queued buffers from 100 sends.
+static inline long wd_tcp_data_segments_out(uv_tcp_t *tcp) {
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)tcp, &fd) != 0) return -1;
+    unsigned char info[232] = {0};
+    socklen_t length = sizeof info;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &length) != 0 || length < 160) return -1;
+    unsigned int segments;
+    memcpy(&segments, info + 156, sizeof segments);
+    return (long)segments;
 }
 #endif

@@ -70,7 +70,7 @@ public final class EventLoop {
         uv_prepare_init(raw, flushHandle)
         flushHandle.pointee.data = raw.pointee.data
         // Writes queued during a loop turn go out together right before the loop blocks:
-        // one writev per connection per turn however many messages it was sent.
+        // one send per connection per turn however many messages it was sent.
         uv_prepare_start(flushHandle) { handle in
             EventLoop.from(handle!.pointee.loop).flushAtTurnEnd()
         }
@@ -135,7 +135,7 @@ public final class EventLoop {
 
     /// Minimum time between two flushes of *deferrable* writes (broadcasts), in
     /// nanoseconds. 0 flushes everything at the end of every loop turn (lowest latency). A
-    /// window lets several broadcast messages share one `writev` per connection: on loopback
+    /// window lets several broadcast messages share one `sendmsg` per connection: on loopback
     /// a write costs the sender ~6.5 µs of kernel time whatever its size (`bench floor`), so batching is what
     /// brings the CPU per delivered message down, at the price of up to the window in
     /// latency. Direct answers (pongs, acks, errors) are never deferred.

@@ -23,7 +23,9 @@ extension TCPConnectionHandler {
 /// lives exactly as long as its handle.
 ///
 /// Writes are queued as references to shared buffers and flushed once per loop turn with one
-/// `writev` (`uv_try_write`); what the kernel does not take goes out with `uv_write`.
+/// `send` (`sendmsg` for two or more buffers) straight on the socket — `wd_try_send`, which is
+/// `uv_try_write` without the file layer's per-call kernel cost; what the kernel does not take
+/// goes out with `uv_write`.
 /// `bufferedBytes` counts everything not yet handed to the kernel, which is what backpressure
 /// decisions are made on.
 ///
@@ -110,6 +112,13 @@ public final class TCPConnection {
         }
         guard rc == 0 else { return "?" }
         return SocketAddress.describe(&storage)
+    }
+
+    /// Data segments the kernel has sent on this socket (nil when it cannot tell): with
+    /// TCP_NODELAY, one per send of a small batch, so tests count the loop's sends with it.
+    public var dataSegmentsSent: Int? {
+        let n = wd_tcp_data_segments_out(handle)
+        return n < 0 ? nil : n
     }
 
     public func setNoDelay(_ on: Bool) {
@@ -284,7 +293,7 @@ public final class TCPConnection {
         if tail.isEmpty {
             // One buffer, the usual case: no iovec array, no queue to walk.
             var buf = uv_buf_init(first.base.assumingMemoryBound(to: CChar.self), UInt32(first.count))
-            let written = uv_try_write(wd_stream(handle), &buf, 1)
+            let written = wd_try_send(handle, &buf, 1)
             if written == Int32(first.count) {
                 addBuffered(-first.count)
                 drained()
@@ -303,7 +312,7 @@ public final class TCPConnection {
         return flushQueue(first)
     }
 
-    /// `flush` for two or more buffers (`first`, taken out of `head`, then `tail`): `writev`s
+    /// `flush` for two or more buffers (`first`, taken out of `head`, then `tail`): `sendmsg`s
     /// of up to 256 until the kernel stops taking them, then the rest to `uv_write`.
     private func flushQueue(_ first: SharedBytes) -> Int {
         let total = 1 + tail.count
@@ -318,7 +327,7 @@ public final class TCPConnection {
                     let skip = i == 0 ? offset : 0
                     bufs[i] = uv_buf_init((base + skip).assumingMemoryBound(to: CChar.self), UInt32(size - skip))
                 }
-                return uv_try_write(wd_stream(handle), bufs.baseAddress, UInt32(count))
+                return wd_try_send(handle, bufs.baseAddress, UInt32(count))
             }
             if written == UV_EAGAIN.rawValue || written == UV_ENOSYS.rawValue { break }
             if written < 0 {
@@ -380,7 +389,7 @@ public final class TCPConnection {
         }
     }
 
-    /// A queued buffer with its address and size beside it, so building the `writev` list
+    /// A queued buffer with its address and size beside it, so building the `sendmsg` list
     /// reads plain integers rather than going through (and retaining) the buffer object.
     struct QueuedBuffer {
         let storage: SharedBytes

@@ -72,15 +72,26 @@ import Testing
         }
         #expect(runLoop(loop) { client != nil && !accepted.isEmpty })
         let message = SharedBytes(Array("hello ".utf8))
-        // The loop runs on this thread, so this thread's write system calls are the loop's.
-        let writesBefore = try threadWriteCalls()
+        // The loop sends with send/sendmsg, which /proc's write counters do not see; with
+        // TCP_NODELAY each send of a few hundred bytes leaves as one segment, so the
+        // socket's data segments count the sends.
+        client!.setNoDelay(true)
+        let segmentsBefore = try #require(client!.dataSegmentsSent)
         for _ in 0..<100 { client!.write(message) }
         #expect(client!.bufferedBytes == 600, "queued, not yet written: the flush happens at the end of the turn")
-        #expect(try threadWriteCalls() == writesBefore, "nothing written before the turn ends")
+        #expect(client!.dataSegmentsSent == segmentsBefore, "nothing sent before the turn ends")
         #expect(runLoop(loop) { sink.received.count == 600 })
-        #expect(try threadWriteCalls() - writesBefore == 1, "the 100 writes of one turn leave in one writev")
+        #expect(try #require(client!.dataSegmentsSent) - segmentsBefore == 1, "the 100 writes of one turn leave in one sendmsg")
         #expect(client!.bufferedBytes == 0)
         #expect(sink.received == Array(String(repeating: "hello ", count: 100).utf8))
+        // The count can tell: the same writes flushed one by one are (nearly all) segments of their own.
+        let oneByOneBefore = try #require(client!.dataSegmentsSent)
+        for _ in 0..<100 {
+            client!.write(message)
+            loop.flushDirty()
+        }
+        #expect(runLoop(loop) { sink.received.count == 1200 })
+        #expect(try #require(client!.dataSegmentsSent) - oneByOneBefore > 10, "100 flushes, 100 sends")
         client!.close()
         listener.close()
     }
@@ -122,16 +133,6 @@ extension TCPListener {
         close()
         return p
     }
-}
-
-/// Write-family system calls (write, writev, …) made so far by the calling thread, from
-/// `/proc/thread-self/io` (`syscw`): what a test counts to know how many writes the loop made.
-func threadWriteCalls() throws -> Int {
-    let text = try String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8)
-    for line in text.split(separator: "\n") where line.hasPrefix("syscw:") {
-        if let n = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) { return n }
-    }
-    throw CocoaError(.fileReadCorruptFile)
 }
 
 /// Collects what a connection reads.

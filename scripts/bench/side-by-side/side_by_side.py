@@ -277,6 +277,58 @@ def idle(args, workdir: str) -> None:
                       f"{r['join_seconds']:.2f} | {r['ping_p50_ms']:.3f} / {r['ping_p99_ms']:.3f} ({int(r['pongs'])} pongs)", flush=True)
 
 
+SYSCALLS = ("write writev sendto sendmsg read readv recvfrom recvmsg epoll_wait epoll_pwait epoll_ctl "
+            "setsockopt futex brk mmap munmap madvise timerfd_settime").split()
+
+
+def syscalls_per_delivery(args, workdir: str) -> None:
+    """System calls per delivered message, counted by `perf stat` on the syscall tracepoints.
+
+    Counts, unlike CPU time, hardly move with the machine's load as long as both servers keep
+    up (every message delivered) and each message still leaves in its own loop turn; the
+    rate is low for that reason. The window is `--syscalls-seconds` after the subscribers
+    joined and the publisher ran for the warm-up; deliveries in it are rate × subscribers ×
+    seconds. Context switches are listed too: they do move with the load (preemption)."""
+    print(f"\n## System calls per delivery (perf stat), {args.syscalls_seconds:g} s counted per run")
+    events = ["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{n}" for n in SYSCALLS] + ["context-switches", "task-clock"]
+    for load in args.syscalls.split(","):
+        subs, rate = (int(x) for x in load.split("x"))
+        paths = os.path.join(workdir, f"paths-{subs}.txt")
+        write_paths(paths, subs + 1, lambda i: "bench-fanout", hidden=True)
+        deliveries = subs * rate * args.syscalls_seconds
+        for run in range(1, args.runs + 1):
+            order = ["ours", "uws"] if run % 2 else ["uws", "ours"]
+            for kind in (k for k in order if k in args.servers):
+                s = Server(kind, args, workdir)
+                warmup = 3.0
+                try:
+                    proc = subprocess.Popen([args.wsload, "fanout", "--paths", paths, "--subscribers", str(subs), "--rate", str(rate),
+                                             "--duration", str(args.syscalls_seconds + 2), "--warmup", str(warmup), "--payload", str(args.payload),
+                                             "--port", str(s.port), "--pid", str(s.proc.pid)], stdout=subprocess.PIPE, text=True)
+                    while True:
+                        line = proc.stdout.readline()
+                        if not line:
+                            raise RuntimeError("wsload ended before every subscriber joined")
+                        if line.startswith("joined "):
+                            break
+                    time.sleep(warmup + 0.5)
+                    stat = subprocess.run(["perf", "stat", "-x", ",", "-e", ",".join(events), "-p", str(s.proc.pid), "--",
+                                           "sleep", str(args.syscalls_seconds)], capture_output=True, text=True)
+                    rest, _ = proc.communicate(timeout=600)
+                finally:
+                    s.stop()
+                counts = {}
+                for l in stat.stderr.splitlines():
+                    f = l.split(",")
+                    if len(f) > 3 and f[0].replace(".", "", 1).isdigit():
+                        counts[f[2].split(":")[-1].replace("sys_enter_", "").replace("sys_enter", "all")] = float(f[0])
+                r = dict(l.split(" ", 1) for l in rest.splitlines() if " " in l)
+                shown = " ".join(f"{k} {v / deliveries:.4f}" for k, v in counts.items() if v and k != "task-clock")
+                cpu = counts.get("task-clock", 0) * 1000 / deliveries  # msec → µs per delivery
+                print(f"{subs}x{rate} | {run} | {kind} | delivered {r.get('delivered', '?')}/{r.get('expected', '?')} | "
+                      f"per delivery: {shown} | task-clock {cpu:.3f} µs", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--ours", required=True)
@@ -292,6 +344,8 @@ def main() -> None:
     p.add_argument("--callgrind", default="", help="loads to count user-space instructions per delivery under callgrind (e.g. 500x20)")
     p.add_argument("--callgrind-seconds", type=float, default=5)
     p.add_argument("--callgrind-keep", default="", help="keep the callgrind dumps in this folder (for callgrind_annotate)")
+    p.add_argument("--syscalls", default="", help="loads to count system calls per delivery with perf stat (e.g. 200x100)")
+    p.add_argument("--syscalls-seconds", type=float, default=5)
     p.add_argument("--idle", default="", help="comma-separated connection counts for the idle test (e.g. 10000,19000)")
     p.add_argument("--idle-runs", type=int, default=1)
     p.add_argument("--room-size", type=int, default=100)
@@ -304,6 +358,8 @@ def main() -> None:
             fanout(args, workdir)
         if args.callgrind:
             callgrind_ir(args, workdir)
+        if args.syscalls:
+            syscalls_per_delivery(args, workdir)
         if args.idle:
             idle(args, workdir)
 
