@@ -64,6 +64,8 @@ extension WaveDefectServer {
             ("wavedefect_address_limit_refusals_total", "Connections, requests and handshakes answered 429 by a per-address limit.", stats.addressLimitRefusals),
             ("wavedefect_upgrades_total", "WebSocket upgrades accepted.", stats.upgrades),
             ("wavedefect_upgrades_refused_total", "WebSocket upgrades refused (handshake, token, room).", stats.refusedUpgrades),
+            ("wavedefect_broadcasts_total", "Messages handed to several participants at once: each data or room message, and each chunk of a presence batch (presence_deliveries_per_turn members at a time).", stats.broadcasts),
+            ("wavedefect_presence_deliveries_total", "Presence batches delivered, one per member: a loop turn's joins and leaves of a room reach a member as one.", stats.presenceDeliveries),
             ("wavedefect_lossy_dropped_total", "Lossy messages dropped for slow subscribers.", stats.lossyDropped),
             ("wavedefect_slow_consumers_total", "Subscribers disconnected for exceeding the backlog limit.", stats.slowConsumersDisconnected),
             ("wavedefect_protocol_errors_total", "Connections failed for WebSocket protocol errors.", stats.protocolErrors),

@@ -30,6 +30,7 @@ extension WaveDefectServer {
         guard budget > 0 else { return presenceContinuing.append(room) }
         let (actions, deliveries, more) = room.sendPresence(budget: budget)
         budget -= deliveries
+        stats.presenceDeliveries += deliveries
         if more { presenceContinuing.append(room) }
         perform(actions)
     }

@@ -339,7 +339,13 @@ public struct ServerStats: Sendable {
     public var addressLimitRefusals = 0
     public var upgrades = 0
     public var refusedUpgrades = 0
+    /// `.broadcast` actions carried out: one per data or room message handed to several
+    /// participants at once, and one per chunk of a presence batch (a batch to a room of
+    /// thousands goes out `presence_deliveries_per_turn` members at a time, so in chunks).
     public var broadcasts = 0
+    /// Presence batches handed to one member each (what `presence_deliveries_per_turn`
+    /// counts): a turn's joins and leaves of one room reach a member as one delivery.
+    public var presenceDeliveries = 0
     public var lossyDropped = 0
     public var slowConsumersDisconnected = 0
     /// Of those, cut off because the server's queued output was over its budget.

@@ -131,6 +131,27 @@ extension CrowdedRoomPresenceTests {
     }
 }
 
+extension CrowdedRoomPresenceTests {
+    /// `/metrics` says what it counts: each member a presence batch reached is one
+    /// presence delivery (other tests of the suite only add to the counters).
+    @Test func presenceDeliveriesAreCountedPerMember() throws {
+        let room = ServerProcess.uniqueRoom()
+        let before = try #require(try ServerBudgetTests.metric("wavedefect_presence_deliveries_total", port: server.port))
+        let broadcastsBefore = try #require(try ServerBudgetTests.metric("wavedefect_broadcasts_total", port: server.port))
+        var sockets: [TestWebSocket] = []
+        for identity in ["m0", "m1", "m2"] {
+            let ws = try TestWebSocket(port: server.port, token: server.token(identity, room: room))
+            _ = try ws.next(type: "joined")
+            for member in sockets { _ = try member.next(type: "participant_joined") }
+            sockets.append(ws)
+        }
+        // m1's arrival reached m0, m2's reached m0 and m1: three deliveries in two broadcasts.
+        #expect(try #require(try ServerBudgetTests.metric("wavedefect_presence_deliveries_total", port: server.port)) >= before + 3)
+        #expect(try #require(try ServerBudgetTests.metric("wavedefect_broadcasts_total", port: server.port)) >= broadcastsBefore + 2)
+        for ws in sockets { try? ws.close() }
+    }
+}
+
 /// A client's idea of who is in the room: its `joined` list, then every presence change.
 struct PresenceView {
     var present = Set<String>()
