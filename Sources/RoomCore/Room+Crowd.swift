@@ -8,7 +8,9 @@ import WireProtocol
 /// total, the rest is fetched page by page (`participants` requests, in join order, so a
 /// cursor stays valid while others come and go), and members hear one `participant_count`
 /// at most once a second (on the room's tick) instead of each change. Changes to a
-/// participant (`participant_updated`) and data still reach everyone.
+/// participant (`participant_updated`) and data still reach everyone. Agents are the
+/// exception: they act on who is in the room (whose taste to compare, whose song to
+/// recognize), there are few of them, so they keep the whole list and every change.
 extension Room {
     /// Turns the room crowded once its visible participants exceed the threshold, and tells
     /// the members at once (with this turn's presence) that counts replace announcements.
@@ -23,6 +25,14 @@ extension Room {
     func countsIfChanged() -> [RoomAction] {
         guard isCrowded, let sent = countsSent, sent != (participantCount, visibleCount) else { return [] }
         return queueCounts()
+    }
+
+    /// An arrival or departure in a crowded room, for its agents only: at once, after any
+    /// presence still queued (so an agent hears changes in order), one delivery per agent.
+    func toAgents(_ frame: SharedBytes, except participant: Participant) -> [RoomAction] {
+        let listening = agents.filter { $0.isActive && $0 !== participant }
+        guard !listening.isEmpty else { return [] }
+        return finishPresence() + [.broadcast(frame, to: Recipients(listening), lossy: false)]
     }
 
     private func queueCounts() -> [RoomAction] {

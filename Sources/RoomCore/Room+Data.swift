@@ -223,11 +223,11 @@ extension Room {
         invalidateSubscribers()
         guard wasHidden != permissions.hidden, present else { return [] }
         hiddenCount += permissions.hidden ? 1 : -1
-        // A crowded room announces no single change: the next `participant_count` carries it.
-        guard !isCrowded else { return [] }
         let frame = permissions.hidden
             ? ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: LeaveReason.hidden.rawValue)
             : ServerMessage.participantJoined(participant.info)
+        // A crowded room tells only its agents: the next `participant_count` carries it to the rest.
+        guard !isCrowded else { return toAgents(frame, except: participant) }
         return finishPresence() + [.broadcast(frame, to: Recipients(activeParticipants, excluding: participant), lossy: false)]
             + crowdIfNeeded()
     }

@@ -35,8 +35,9 @@ extension Room {
         }
         participant.reactivate(endpoint: endpoint)
         add(participant)
-        if !participant.isHidden && !isCrowded {
-            actions += queuePresence(ServerMessage.participantJoined(participant.info))
+        if !participant.isHidden {
+            let frame = ServerMessage.participantJoined(participant.info)
+            actions += isCrowded ? toAgents(frame, except: participant) : queuePresence(frame)
         }
         // The arrival that makes the room crowded is the last one announced by itself.
         actions += crowdIfNeeded()
@@ -116,8 +117,9 @@ extension Room {
         guard byIdentity[participant.identity] === participant else { return [] }
         remove(participant, now: now)
         var actions: [RoomAction] = []
-        if !participant.isHidden && !isCrowded {
-            actions += queuePresence(ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: reason.rawValue))
+        if !participant.isHidden {
+            let frame = ServerMessage.participantLeft(sid: participant.sid, identity: participant.identity, reason: reason.rawValue)
+            actions += isCrowded ? toAgents(frame, except: participant) : queuePresence(frame)
         }
         actions.append(webhook(.participantLeft, participant, now: now))
         return actions
@@ -190,7 +192,7 @@ extension Room {
         writeInfo(to: &room)
         var others: [ParticipantInfo.InPlace] = []
         var page: ServerMessage.ParticipantPage?
-        if isCrowded {
+        if isCrowded && !participant.isAgent {
             let first = self.page(for: participant, after: 0, limit: configuration.participantsPageSize)
             others = first.participants
             page = ServerMessage.ParticipantPage(total: visibleCount, next: first.next)

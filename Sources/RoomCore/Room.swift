@@ -13,9 +13,10 @@ public final class Room {
     /// Participants in join order (active and suspended).
     public private(set) var participants: [Participant] = []
     var byIdentity = IdentityIndex()
-    /// Agents among `participants`: they do not count toward limits, and counting them on
-    /// every tick would walk the whole room.
-    private var agentCount = 0
+    /// Agents among `participants`, in join order: they do not count toward limits (counting
+    /// them on every tick would walk the whole room), and in a crowded room they alone still
+    /// hear each arrival and departure (`Room+Crowd.swift`).
+    private(set) var agents: [Participant] = []
     /// The earliest deadline of a suspended participant (`.max` when none is suspended): the
     /// once-a-second tick walks no participant before it, so idle members cost nothing.
     var nextSuspensionDeadline: UInt64 = .max
@@ -69,7 +70,7 @@ public final class Room {
 
     /// Participants that count toward limits and keep the room open: everyone but agents.
     public var participantCount: Int {
-        participants.count - agentCount
+        participants.count - agents.count
     }
 
     public var visibleParticipants: [Participant] {
@@ -128,7 +129,7 @@ public final class Room {
         if participant.isHidden { hiddenCount += 1 }
         byIdentity[participant.identity] = participant
         if participant.isAgent {
-            agentCount += 1
+            agents.append(participant)
         } else {
             everJoined = true
             emptySince = nil
@@ -139,7 +140,7 @@ public final class Room {
     func remove(_ participant: Participant, now: RoomInstant) {
         if let i = participants.firstIndex(where: { $0 === participant }) {
             participants.remove(at: i)
-            if participant.isAgent { agentCount -= 1 }
+            if participant.isAgent, let a = agents.firstIndex(where: { $0 === participant }) { agents.remove(at: a) }
             if participant.isHidden { hiddenCount -= 1 }
         }
         if byIdentity[participant.identity] === participant { byIdentity[participant.identity] = nil }

@@ -206,6 +206,35 @@ import WireProtocol
         #expect(members[0].endpoint.types == ["participant_joined", "participant_count"])
     }
 
+    /// Agents decide on who is in the room (whose taste, whose song): in a crowded room they
+    /// alone still get the whole list and hear each change, at once and in order.
+    @Test func agentsKeepTheWholeListAndHearEveryChange() throws {
+        let h = Self.harness()
+        let bot = h.join("bot", kind: .agent)
+        let members = (0..<4).map { h.join("p\($0)") }
+        #expect(h.room.isCrowded, "the agent is visible: 5 > 3")
+        bot.endpoint.clear()
+        for m in members { m.endpoint.clear() }
+
+        let late = h.join("late")
+        let botJoined = h.join("bot2", kind: .agent)
+        h.apply(h.room.leave(members[0].participant, reason: .clientLeave, now: h.now))
+        h.apply(h.room.setPermissions(members[1].participant, .init(hidden: true), now: h.now))
+        #expect(RoomPresenceBatchTests.changes(bot.endpoint) == ["+late", "+bot2", "-p0", "-p1"])
+        #expect(bot.endpoint.deliveries == 4, "one delivery per change, at once")
+        for m in members.dropFirst() { #expect(RoomPresenceBatchTests.changes(m.endpoint).isEmpty) }
+        #expect(RoomPresenceBatchTests.changes(late.endpoint).isEmpty)
+
+        // An agent's `joined` lists everyone visible, with no page members.
+        let joined = try #require(botJoined.endpoint.messages.first)
+        #expect(identities(joined["participants"]) == ["bot", "p0", "p1", "p2", "p3", "late"])
+        #expect(joined["presence"] == nil && joined["participants_next"] == nil)
+        // The count on the tick reaches agents too.
+        h.advance(1)
+        _ = h.tick()
+        #expect(bot.endpoint.messages(ofType: "participant_count").count == 1)
+    }
+
     @Test func aResumeInACrowdedRoomGetsTheFirstPage() throws {
         let h = Self.harness()
         let everyone = (0..<5).map { h.join("p\($0)") }
