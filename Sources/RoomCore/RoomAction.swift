@@ -27,6 +27,10 @@ public enum RoomCloseCode {
     public static let slowConsumer: UInt16 = 4003
     /// The same participant resumed on a new connection.
     public static let resumedElsewhere: UInt16 = 4004
+    /// In a cluster: the node this client reached lost its relay to the room's node (that node
+    /// died, or Redis was lost). The participant is kept as after a dropped connection:
+    /// reconnect with the resume token, to any node.
+    public static let relayLost: UInt16 = 4005
 }
 
 /// Webhook events, LiveKit's names.

@@ -1,4 +1,5 @@
 import AccessToken
+import EventLoop
 import Foundation
 import HTTPCore
 import RoomCore
@@ -27,6 +28,21 @@ enum RTCEndpoint {
         case .success(let c): claims = c
         case .failure(let error): return refuse(error.response, error.message)
         }
+        // In a cluster a room that is not here may live on another node: relayed there.
+        if let relay = server.cluster?.relay, server.registry.room(named: claims.grant.room ?? "") == nil {
+            return relay.route(request, on: connection, key: key, claims: claims, leftover: leftover)
+        }
+        join(request, on: connection, key: key, claims: claims, leftover: leftover)
+    }
+
+    /// The join (or resume) of a client whose room is on this node, or starts here.
+    static func join(_ request: HTTPRequest, on connection: ClientConnection, key: String, claims: AccessTokenClaims, leftover: UnsafeMutableRawBufferPointer) {
+        let server = connection.server
+        func refuse(_ response: HTTPResponse, _ why: String) {
+            server.stats.refusedUpgrades += 1
+            server.logger.debug("upgrade refused", metadata: ["peer": "\(connection.tcp.peerAddress)", "status": "\(response.status.code)", "why": "\(why)"])
+            connection.respond(response, to: request, keepAlive: false)
+        }
         let roomName = claims.grant.room ?? ""
         let grant = claims.grant
         let isAgent = claims.isAgent
@@ -51,23 +67,19 @@ enum RTCEndpoint {
         } catch {
             return refuse(error.response, error.message)
         }
-        let info = ParticipantInfo(
-            sid: server.registry.makeParticipantSID(), identity: claims.identity, name: claims.name ?? "",
-            metadata: claims.metadata ?? "", attributes: claims.attributes, kind: isAgent ? .agent : .standard,
-            joinedAtMilliseconds: now.wallMilliseconds
-        )
-        let permissions = Participant.Permissions(
-            canPublishData: grant.mayPublishData, canSubscribe: grant.maySubscribe,
-            canUpdateOwnMetadata: grant.mayUpdateOwnMetadata, hidden: grant.hidden, roomAdmin: grant.roomAdmin
-        )
-        let participant = Participant(info: info, permissions: permissions, resumeToken: server.registry.makeResumeToken())
+        let participant = server.makeParticipant(
+            identity: claims.identity, name: claims.name ?? "", metadata: claims.metadata ?? "", attributes: claims.attributes, isAgent: isAgent,
+            permissions: Participant.Permissions(
+                canPublishData: grant.mayPublishData, canSubscribe: grant.maySubscribe,
+                canUpdateOwnMetadata: grant.mayUpdateOwnMetadata, hidden: grant.hidden, roomAdmin: grant.roomAdmin),
+            now: now)
         let session = accept(connection, key: key, room: room, participant: participant)
         server.perform(created + room.join(participant, endpoint: session, now: now))
         // LiveKit's `roomConfig.agents` claim applies to the join that creates the room.
         if !created.isEmpty {
             for a in claims.roomAgents { server.agentDispatcher.run(dispatchID: server.agentDispatcher.makeDispatchID(), agentName: a.agentName, metadata: a.metadata, in: room) }
         }
-        server.logger.info("joined", metadata: ["room": "\(room.name)", "identity": "\(claims.identity)", "sid": "\(info.sid)"])
+        server.logger.info("joined", metadata: ["room": "\(room.name)", "identity": "\(claims.identity)", "sid": "\(participant.sid)"])
         finish(session, leftover: leftover)
     }
 
@@ -96,13 +108,17 @@ enum RTCEndpoint {
         }
     }
 
-    private static func accept(_ connection: ClientConnection, key: String, room: Room, participant: Participant) -> WebSocketSession {
-        let server = connection.server
-        server.stats.upgrades += 1
+    /// The 101 and the hand-off of the socket (to `make`'s session).
+    static func upgrade<Session: TCPConnectionHandler & ServerConnection>(_ connection: ClientConnection, key: String, _ make: () -> Session) -> Session {
+        connection.server.stats.upgrades += 1
         connection.tcp.write(WebSocketHandshake.acceptResponse(forKey: key))
-        let session = WebSocketSession(server: server, tcp: connection.tcp, room: room, participant: participant)
+        let session = make()
         connection.handOff(to: session)
         return session
+    }
+
+    private static func accept(_ connection: ClientConnection, key: String, room: Room, participant: Participant) -> WebSocketSession {
+        upgrade(connection, key: key) { WebSocketSession(server: connection.server, tcp: connection.tcp, room: room, participant: participant) }
     }
 
     /// Frames the client sent right behind its request belong to the session.
@@ -119,3 +135,16 @@ enum RTCEndpoint {
 }
 
 
+
+extension WaveDefectServer {
+    /// A new participant from what a verified token says (here, or on the node that verified
+    /// it when the client was relayed).
+    func makeParticipant(
+        identity: String, name: String, metadata: String, attributes: [String: String], isAgent: Bool, permissions: Participant.Permissions, now: RoomInstant
+    ) -> Participant {
+        let info = ParticipantInfo(
+            sid: registry.makeParticipantSID(), identity: identity, name: name, metadata: metadata, attributes: attributes,
+            kind: isAgent ? .agent : .standard, joinedAtMilliseconds: now.wallMilliseconds)
+        return Participant(info: info, permissions: permissions, resumeToken: registry.makeResumeToken())
+    }
+}

@@ -13,13 +13,18 @@ public struct ClusterSettings: Sendable, Equatable {
     /// Seconds a room lease and a node's registration live unless renewed (renewed every
     /// third of it): how long after a node dies its rooms are still held by it.
     public var leaseTTL: Double = 5
+    /// Limits of the relay between nodes (`redis: {relay_max_message_bytes,
+    /// relay_max_pending_bytes, relay_join_timeout}`).
+    public var relay = RelayLimits()
 
     public init() {}
 
     public var isEnabled: Bool { redis != nil }
 
     static let fileFields: Set<String> = ["redis", "node_id"]
-    static let redisFields: Set<String> = ["address", "password", "db", "tls", "lease_ttl"]
+    static let redisFields: Set<String> = [
+        "address", "password", "db", "tls", "lease_ttl", "relay_max_message_bytes", "relay_max_pending_bytes", "relay_join_timeout",
+    ]
 
     mutating func apply(_ m: [String: ConfigNode]) throws(ConfigurationError) {
         if let n = m["node_id"] { nodeID = try n.string() }
@@ -37,6 +42,9 @@ public struct ClusterSettings: Sendable, Equatable {
         if let v = r["db"] { address.database = try v.int(min: 0) }
         if let v = r["tls"] { address.tls = try v.bool() }
         if let v = r["lease_ttl"] { leaseTTL = try v.seconds() }
+        if let v = r["relay_max_message_bytes"] { relay.maxMessageBytes = try v.int(min: 1 << 16) }
+        if let v = r["relay_max_pending_bytes"] { relay.maxPendingBytes = try v.int(min: 1 << 16) }
+        if let v = r["relay_join_timeout"] { relay.joinTimeout = try v.seconds() }
         redis = address
     }
 
@@ -58,6 +66,9 @@ public struct ClusterSettings: Sendable, Equatable {
         }
         guard leaseTTL.isFinite, (1...5).contains(leaseTTL) else {
             throw ConfigurationError("redis.lease_ttl: \(leaseTTL) is not in 1...5 seconds")
+        }
+        guard relay.joinTimeout.isFinite, (0.1...60).contains(relay.joinTimeout) else {
+            throw ConfigurationError("redis.relay_join_timeout: \(relay.joinTimeout) is not in 0.1...60 seconds")
         }
     }
 

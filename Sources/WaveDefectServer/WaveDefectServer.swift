@@ -141,7 +141,12 @@ public final class WaveDefectServer {
             })
         }
         loop.addSweeper { [unowned self] now in self.sweep(now: now) }
-        loop.turnEndWork = { [unowned self] in self.sendPresence() }
+        loop.turnEndWork = { [unowned self] in
+            let more = self.sendPresence()
+            // What this turn queued for other nodes (presence included): one PUBLISH per node.
+            self.cluster?.relay.flush()
+            return more
+        }
         logger.notice("listening", metadata: [
             "url": "\(configuration.browserURL(port: listener.port))", "dev": "\(configuration.dev)", "open_files": "\(limit)",
             "tls": "\(tlsContext?.certificate.map { "\($0.subject), valid until \($0.notAfter)" } ?? "off")",

@@ -7,7 +7,7 @@ import WireProtocol
 
 /// A joined participant's WebSocket: decodes frames, runs the close handshake and keepalive,
 /// turns client messages into room calls, and is the room's endpoint for delivery.
-final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoint {
+final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoint, ParticipantChannel {
     unowned(unsafe) let server: WaveDefectServer
     let tcp: TCPConnection
     let room: Room
@@ -64,7 +64,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
                 case .text(let payload):
                     if machine.isOpen && isCurrent { handleText(payload, now: now) }
                 case .binary(let payload):
-                    if machine.isOpen && isCurrent { handleBinary(payload) }
+                    if machine.isOpen && isCurrent { handleBinary(payload, now: now) }
                 case .ping(let payload):
                     perform(machine.receivedPing(payload))
                 case .pong(let payload):
@@ -160,10 +160,6 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
             return
         }
         tcp.write(frame)
-    }
-
-    func sendError(_ error: ProtocolError, id: UnsafeRawBufferPointer?) {
-        send(ServerMessage.error(error, id: id))
     }
 
     // MARK: RoomEndpoint

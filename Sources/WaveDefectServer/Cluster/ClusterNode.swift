@@ -20,6 +20,8 @@ final class ClusterNode {
     unowned let server: WaveDefectServer
     let nodeID: String
     let redis: RedisClient
+    /// Clients relayed to and from other nodes (docs/cluster.md#connect-anywhere).
+    let relay: RelayHub
     let ttlMilliseconds: Int
     private let logger: Logger
     private var renewTimer: LoopTimer?
@@ -45,11 +47,14 @@ final class ClusterNode {
         nodeID = settings.nodeID ?? ClusterSettings.randomNodeID()
         ttlMilliseconds = Int(settings.leaseTTL * 1000)
         redis = RedisClient(loop: server.loop, address: address, logger: logger)
+        relay = RelayHub(server: server, nodeID: nodeID, redis: redis, limits: settings.relay, logger: logger)
     }
 
     func start() {
         redis.onReady = { [unowned self] in self.renew() }
+        redis.onLost = { [unowned self] in self.relay.redisLost() }
         redis.start()
+        relay.start()
         let every = UInt64(max(ttlMilliseconds / 3, 100))
         let timer = LoopTimer(loop: server.loop) { [unowned self] in self.renew() }
         timer.start(afterMilliseconds: every, repeatMilliseconds: every)

@@ -1,0 +1,155 @@
+import AccessToken
+import ByteStorage
+import ClusterCore
+import RoomCore
+import SystemClock
+import WireProtocol
+
+/// On the room's node: "connection `conn` on node `edge`", the endpoint of a participant
+/// whose client reached another node (docs/cluster.md#connect-anywhere). The room runs the
+/// participant exactly like a local one; what it sends goes to the edge through `RelayHub`,
+/// a broadcast's frame once per edge.
+final class RelayEndpoint: RoomEndpoint, ParticipantChannel {
+    struct Address: Hashable {
+        let node: String
+        let conn: UInt64
+    }
+
+    unowned let hub: RelayHub
+    let address: Address
+    let room: Room
+    let participant: Participant
+    var server: WaveDefectServer { hub.server }
+
+    init(hub: RelayHub, address: Address, room: Room, participant: Participant) {
+        self.hub = hub
+        self.address = address
+        self.room = room
+        self.participant = participant
+    }
+
+    private var isCurrent: Bool { participant.endpoint === self }
+
+    /// A client message the edge relayed, handled as if its socket were here.
+    func received(_ payload: [UInt8], binary: Bool) {
+        guard isCurrent else { return }
+        let now = server.loop.turnStart
+        payload.withUnsafeBytes { bytes in
+            if binary { handleBinary(bytes, now: now) } else { handleText(bytes, now: now) }
+        }
+    }
+
+    // MARK: RoomEndpoint
+
+    func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
+        let box = hub.outbox(address.node)
+        // The edge is not keeping up (or Redis is not): as for a local socket's backlog.
+        if box.backlog + frame.count > hub.limits.maxPendingBytes {
+            if lossy {
+                participant.droppedLossyMessages &+= 1
+                server.stats.lossyDropped += 1
+                return
+            }
+            server.stats.slowConsumersDisconnected += 1
+            server.logger.info("slow consumer disconnected", metadata: [
+                "identity": "\(participant.identity)", "edge": "\(address.node)", "edge_backlog": "\(box.backlog)",
+            ])
+            disconnect(code: RoomCloseCode.slowConsumer, reason: "slow consumer: the relay to its node is backed up")
+            server.perform(room.leave(participant, reason: .slowConsumer, now: RoomInstant.current))
+            return
+        }
+        hub.deliver(frame, lossy: lossy, broadcast: broadcast, conn: address.conn, to: address.node)
+    }
+
+    func disconnect(code: UInt16, reason: String) {
+        hub.send(.close(conn: address.conn, code: code, reason: reason), to: address.node)
+        forget()
+    }
+
+    // MARK: ParticipantChannel
+
+    func send(_ frame: SharedBytes, control: Bool) {
+        deliver(frame, lossy: false, broadcast: false)
+    }
+
+    /// Metrics measure the socket (round trip, its backlog), which is on the edge: not
+    /// available for a relayed connection yet.
+    func configureMetrics(enabled: Bool, intervalMilliseconds: Int?, now: UInt64) throws(ProtocolError) {
+        guard !enabled else {
+            throw .forbidden("metrics are not available on a connection relayed from another node (docs/cluster.md)")
+        }
+    }
+
+    // MARK: The edge's side
+
+    /// The edge reported the socket gone.
+    func left(_ how: RelayLeave) {
+        forget()
+        let now = RoomInstant.current
+        switch how {
+        case .clean: server.perform(room.endpointClosed(participant, endpoint: self, clean: true, now: now))
+        case .dropped: server.perform(room.endpointClosed(participant, endpoint: self, clean: false, now: now))
+        case .slowConsumer:
+            guard isCurrent else { return }
+            server.perform(room.leave(participant, reason: .slowConsumer, now: now))
+        }
+    }
+
+    /// The edge cannot be reached: as a dropped socket, the participant waits to resume.
+    func edgeLost() {
+        forget()
+        server.perform(room.endpointClosed(participant, endpoint: self, clean: false, now: RoomInstant.current))
+    }
+
+    private func forget() {
+        if hub.endpoints[address] === self { hub.endpoints[address] = nil }
+    }
+}
+
+extension RelayHub {
+    /// Room's node: an edge asks for a client to join (or resume), as `RTCEndpoint` would
+    /// have done had the client connected here; the answer (`accepted` then the frames, or
+    /// `refused`) goes back in order.
+    func relayedJoin(_ j: RelayJoin, from edge: String) {
+        let now = RoomInstant.current
+        let address = RelayEndpoint.Address(node: edge, conn: j.conn)
+        if let token = j.resumeToken, let room = server.registry.room(named: j.room), let participant = room.participant(resumeToken: token),
+           participant.identity == j.identity, room.canResume(participant, now: now)
+        {
+            let endpoint = RelayEndpoint(hub: self, address: address, room: room, participant: participant)
+            endpoints[address] = endpoint
+            send(.accepted(conn: j.conn), to: edge)
+            server.perform(room.resume(participant, lastSeq: j.lastSeq, endpoint: endpoint, now: now))
+            server.logger.info("resumed", metadata: ["room": "\(room.name)", "identity": "\(j.identity)", "relayed_from": "\(edge)"])
+            return
+        }
+        let room: Room
+        let created: [RoomAction]
+        do {
+            (room, created) = try server.registry.roomForJoin(j.room, identity: j.identity, isAgent: j.isAgent, now: now)
+        } catch {
+            send(.refused(conn: j.conn, status: UInt16(error.status.code), reason: error.message), to: edge)
+            return
+        }
+        let participant = server.makeParticipant(
+            identity: j.identity, name: j.name, metadata: j.metadata, attributes: j.attributes, isAgent: j.isAgent,
+            permissions: Participant.Permissions(
+                canPublishData: j.canPublishData, canSubscribe: j.canSubscribe, canUpdateOwnMetadata: j.canUpdateOwnMetadata,
+                hidden: j.hidden, roomAdmin: j.roomAdmin),
+            now: now)
+        let endpoint = RelayEndpoint(hub: self, address: address, room: room, participant: participant)
+        endpoints[address] = endpoint
+        send(.accepted(conn: j.conn), to: edge)
+        server.perform(created + room.join(participant, endpoint: endpoint, now: now))
+        if !created.isEmpty {
+            for a in j.roomAgents {
+                server.agentDispatcher.run(dispatchID: server.agentDispatcher.makeDispatchID(), agentName: a.agentName, metadata: a.metadata, in: room)
+            }
+        }
+        server.logger.info("joined", metadata: ["room": "\(room.name)", "identity": "\(j.identity)", "sid": "\(participant.sid)", "relayed_from": "\(edge)"])
+    }
+
+    func relayedLeft(_ conn: UInt64, how: RelayLeave, from edge: String) {
+        endpoints[.init(node: edge, conn: conn)]?.left(how)
+    }
+}

@@ -1,0 +1,102 @@
+import AccessToken
+import ClusterCore
+import EventLoop
+import HTTPCore
+import RoomCore
+
+/// An edge's client waiting, before its upgrade, for the room's node to accept or refuse it
+/// (a one-node server answers a refused join with an HTTP status, never a WebSocket).
+final class PendingRelayJoin {
+    unowned let hub: RelayHub
+    let conn: UInt64
+    let roomNode: String
+    let connection: ClientConnection
+    let request: HTTPRequest
+    let key: String
+    let identity: String
+    /// Bytes the client sent right behind its request.
+    let leftover: [UInt8]
+    private var timer: LoopTimer?
+
+    init(hub: RelayHub, conn: UInt64, roomNode: String, connection: ClientConnection, request: HTTPRequest, key: String, identity: String, leftover: [UInt8]) {
+        self.hub = hub
+        self.conn = conn
+        self.roomNode = roomNode
+        self.connection = connection
+        self.request = request
+        self.key = key
+        self.identity = identity
+        self.leftover = leftover
+    }
+
+    func startTimer(seconds: Double) {
+        let timer = LoopTimer(loop: hub.server.loop) { [unowned hub, conn, roomNode] in
+            // Held here while it answers: the table was its only owner.
+            guard let pending = hub.pendingJoins.removeValue(forKey: conn) else { return }
+            // Should the room's node still take it, the participant leaves at once.
+            hub.send(.left(conn: conn, how: .clean), to: roomNode)
+            pending.refused(status: 503, reason: "the room's node (\(roomNode)) did not answer within \(seconds) s")
+        }
+        timer.start(afterMilliseconds: UInt64(seconds * 1000))
+        self.timer = timer
+    }
+
+    func accepted() {
+        timer?.stop()
+        let server = hub.server
+        guard !connection.tcp.isClosing else {
+            // The client went away while it waited: it never saw its `joined`.
+            return hub.send(.left(conn: conn, how: .clean), to: roomNode)
+        }
+        let session = RTCEndpoint.upgrade(connection, key: key) {
+            RelayedSession(hub: hub, tcp: connection.tcp, conn: conn, roomNode: roomNode, identity: identity)
+        }
+        hub.sessions[conn] = session
+        session.pingNow()
+        if !leftover.isEmpty {
+            var bytes = leftover
+            bytes.withUnsafeMutableBytes { session.connection(session.tcp, didRead: $0) }
+        }
+        server.logger.info("relaying", metadata: ["identity": "\(identity)", "room_node": "\(roomNode)"])
+    }
+
+    func refused(status: Int, reason: String) {
+        timer?.stop()
+        let server = hub.server
+        server.stats.refusedUpgrades += 1
+        server.logger.debug("upgrade refused", metadata: ["peer": "\(connection.tcp.peerAddress)", "status": "\(status)", "why": "\(reason)", "room_node": "\(roomNode)"])
+        connection.respond(HTTPResponse.text(HTTPStatus(status), reason), to: request, keepAlive: false)
+    }
+}
+
+extension RelayHub {
+    /// Edge: a verified client whose room is not on this node. The room's lease says where it
+    /// lives: nowhere or here → it joins here (and the room starts here, claiming the lease);
+    /// another node → it is relayed there. Redis unreachable → here, as a node alone would.
+    func route(_ request: HTTPRequest, on connection: ClientConnection, key: String, claims: AccessTokenClaims, leftover: UnsafeMutableRawBufferPointer) {
+        let roomName = claims.grant.room ?? ""
+        let held = Array(UnsafeRawBufferPointer(leftover))
+        // Later input waits (a client sends nothing more before its 101).
+        connection.beginResponse()
+        redis.command(["GET", ClusterKeys.roomLease(roomName)]) { [weak self, connection] result in
+            guard let self, !connection.tcp.isClosing else { return }
+            let holder = (try? result.get())?.text
+            guard let holder, holder != self.nodeID, self.server.registry.room(named: roomName) == nil else {
+                var bytes = held
+                return bytes.withUnsafeMutableBytes { RTCEndpoint.join(request, on: connection, key: key, claims: claims, leftover: $0) }
+            }
+            let grant = claims.grant
+            let conn = self.makeConn()
+            let pending = PendingRelayJoin(
+                hub: self, conn: conn, roomNode: holder, connection: connection, request: request, key: key, identity: claims.identity, leftover: held)
+            self.pendingJoins[conn] = pending
+            self.send(.join(RelayJoin(
+                conn: conn, room: roomName, identity: claims.identity, name: claims.name ?? "", metadata: claims.metadata ?? "",
+                attributes: claims.attributes, isAgent: claims.isAgent, canPublishData: grant.mayPublishData, canSubscribe: grant.maySubscribe,
+                canUpdateOwnMetadata: grant.mayUpdateOwnMetadata, hidden: grant.hidden, roomAdmin: grant.roomAdmin,
+                roomAgents: claims.roomAgents.map { .init(agentName: $0.agentName, metadata: $0.metadata) },
+                resumeToken: request.query("resume"), lastSeq: UInt64(request.query("last_seq") ?? "") ?? 0)), to: holder)
+            pending.startTimer(seconds: self.limits.joinTimeout)
+        }
+    }
+}
