@@ -25,7 +25,12 @@ extension Room {
 
     /// Adds a participant carried by `endpoint`. A participant already present with the same
     /// identity is replaced: its connection is closed with 4000 and everyone sees it leave.
-    public func join(_ participant: Participant, endpoint: RoomEndpoint, now: RoomInstant) -> [RoomAction] {
+    ///
+    /// `unresumable`: the client asked to resume after `last_seq` but its participant is not
+    /// here (a cluster whose room's node died re-created the room): right after `joined` it is
+    /// told that everything after `last_seq` is lost (`resumed` with `gap` and
+    /// `new_participant`), never a silent loss.
+    public func join(_ participant: Participant, endpoint: RoomEndpoint, now: RoomInstant, unresumable lastSeq: UInt64? = nil) -> [RoomAction] {
         var actions: [RoomAction] = []
         if let old = byIdentity[participant.identity] {
             if let oldEndpoint = old.endpoint {
@@ -42,6 +47,7 @@ extension Room {
         // The arrival that makes the room crowded is the last one announced by itself.
         actions += crowdIfNeeded()
         actions.append(.send(joinedMessage(for: participant, resumed: false), to: participant))
+        if let lastSeq { actions.append(.send(resumedMessage(lastSeq: lastSeq, replayed: 0, gapTopics: [], newParticipant: true), to: participant)) }
         for frame in history(for: participant) { actions.append(.send(frame, to: participant)) }
         presenceJoiner(participant)
         actions.append(webhook(.participantJoined, participant, now: now))
@@ -204,12 +210,13 @@ extension Room {
                                     page: page, resumeToken: participant.resumeToken, seq: seq, resumed: resumed)
     }
 
-    func resumedMessage(lastSeq: UInt64, replayed: Int, gapTopics: [String]) -> SharedBytes {
+    func resumedMessage(lastSeq: UInt64, replayed: Int, gapTopics: [String], newParticipant: Bool = false) -> SharedBytes {
         ServerMessage.typed("resumed") { w in
             w.key("last_seq"); w.uint(lastSeq)
             w.key("seq"); w.uint(seq)
             w.key("replayed"); w.int(replayed)
-            w.key("gap"); w.bool(!gapTopics.isEmpty)
+            w.key("gap"); w.bool(!gapTopics.isEmpty || newParticipant)
+            if newParticipant { w.key("new_participant"); w.bool(true) }
             w.key("gap_topics")
             w.beginArray()
             for t in gapTopics { w.string(t) }

@@ -74,7 +74,10 @@ enum RTCEndpoint {
                 canUpdateOwnMetadata: grant.mayUpdateOwnMetadata, hidden: grant.hidden, roomAdmin: grant.roomAdmin),
             now: now)
         let session = accept(connection, key: key, room: room, participant: participant)
-        server.perform(created + room.join(participant, endpoint: session, now: now))
+        // In a cluster a resume token that finds nobody here is a room re-created after its
+        // node died (or a participant that expired): the loss is reported, never silent.
+        let unresumable = server.cluster != nil && request.query("resume") != nil ? UInt64(request.query("last_seq") ?? "") ?? 0 : nil
+        server.perform(created + room.join(participant, endpoint: session, now: now, unresumable: unresumable))
         // LiveKit's `roomConfig.agents` claim applies to the join that creates the room.
         if !created.isEmpty {
             for a in claims.roomAgents { server.agentDispatcher.run(dispatchID: server.agentDispatcher.makeDispatchID(), agentName: a.agentName, metadata: a.metadata, in: room) }

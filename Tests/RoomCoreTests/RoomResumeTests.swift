@@ -285,4 +285,27 @@ import WireProtocol
         _ = try h.publish("recommendations", "{}", from: agent, limits: limits).get()
         #expect(h.room.openedTopics == 40)
     }
+
+    /// A cluster re-created the room after its node died: the client's resume finds no
+    /// participant, and is told right after `joined` that everything after `last_seq` is lost.
+    @Test func aJoinThatCouldNotResumeReportsTheLoss() throws {
+        let h = RoomHarness()
+        let (alice, _) = h.join("alice")
+        _ = try h.publish("chat", #"{"n":1}"#, from: alice).get()
+        let bob = h.makeParticipant("bob")
+        let e = RecordingEndpoint("bob")
+        h.apply(h.room.join(bob, endpoint: e, now: h.now, unresumable: 41))
+        #expect(e.types == ["joined", "resumed"])
+        #expect(e.messages[0]["resumed"] == false)
+        let resumed = e.messages[1]
+        #expect(resumed["last_seq"] == 41)
+        #expect(resumed["seq"] == 1)
+        #expect(resumed["replayed"] == 0)
+        #expect(resumed["gap"] == true)
+        #expect(resumed["gap_topics"] == [])
+        #expect(resumed["new_participant"] == true)
+        // An ordinary join says nothing of the kind.
+        let (_, carolEP) = h.join("carol")
+        #expect(carolEP.types == ["joined"])
+    }
 }

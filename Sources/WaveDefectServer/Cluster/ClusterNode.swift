@@ -118,6 +118,7 @@ final class ClusterNode {
         guard !isStopping else { return }
         claim(server.registry.rooms.keys.sorted())
         publish()
+        relay.checkPeers()
     }
 
     /// Publishes registration and rooms on the next loop turn (several room changes in one

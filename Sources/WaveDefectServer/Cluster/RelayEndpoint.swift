@@ -140,7 +140,7 @@ extension RelayHub {
         let endpoint = RelayEndpoint(hub: self, address: address, room: room, participant: participant)
         endpoints[address] = endpoint
         send(.accepted(conn: j.conn), to: edge)
-        server.perform(created + room.join(participant, endpoint: endpoint, now: now))
+        server.perform(created + room.join(participant, endpoint: endpoint, now: now, unresumable: j.resumeToken != nil ? j.lastSeq : nil))
         if !created.isEmpty {
             for a in j.roomAgents {
                 server.agentDispatcher.run(dispatchID: server.agentDispatcher.makeDispatchID(), agentName: a.agentName, metadata: a.metadata, in: room)

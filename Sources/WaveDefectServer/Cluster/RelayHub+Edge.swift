@@ -14,18 +14,20 @@ final class PendingRelayJoin {
     let request: HTTPRequest
     let key: String
     let identity: String
+    let claims: AccessTokenClaims
     /// Bytes the client sent right behind its request.
     let leftover: [UInt8]
     private var timer: LoopTimer?
 
-    init(hub: RelayHub, conn: UInt64, roomNode: String, connection: ClientConnection, request: HTTPRequest, key: String, identity: String, leftover: [UInt8]) {
+    init(hub: RelayHub, conn: UInt64, roomNode: String, connection: ClientConnection, request: HTTPRequest, key: String, claims: AccessTokenClaims, leftover: [UInt8]) {
         self.hub = hub
         self.conn = conn
         self.roomNode = roomNode
         self.connection = connection
         self.request = request
         self.key = key
-        self.identity = identity
+        identity = claims.identity
+        self.claims = claims
         self.leftover = leftover
     }
 
@@ -60,6 +62,25 @@ final class PendingRelayJoin {
         server.logger.info("relaying", metadata: ["identity": "\(identity)", "room_node": "\(roomNode)"])
     }
 
+    /// The room's node is gone: its lease is dropped if it still holds it (only then: a
+    /// node that took the room over meanwhile keeps it), and the client joins here, where the
+    /// room starts again (a resume gets the loss report: `new_participant`).
+    func takeOver() {
+        timer?.stop()
+        let room = claims.grant.room ?? ""
+        hub.server.logger.warning("room's node unreachable; the room starts again here", metadata: ["room": "\(room)", "node_id": "\(roomNode)"])
+        hub.redis.command(["EVAL", ClusterKeys.releaseScript, "1", ClusterKeys.roomLease(room), roomNode]) { [self] _ in
+            guard !connection.tcp.isClosing else { return }
+            // Another client may have brought the room here meanwhile.
+            if hub.server.registry.room(named: room) == nil {
+                hub.route(request, on: connection, key: key, claims: claims, leftover: leftover)
+            } else {
+                var bytes = leftover
+                bytes.withUnsafeMutableBytes { RTCEndpoint.join(request, on: connection, key: key, claims: claims, leftover: $0) }
+            }
+        }
+    }
+
     func refused(status: Int, reason: String) {
         timer?.stop()
         let server = hub.server
@@ -74,8 +95,11 @@ extension RelayHub {
     /// lives: nowhere or here → it joins here (and the room starts here, claiming the lease);
     /// another node → it is relayed there. Redis unreachable → here, as a node alone would.
     func route(_ request: HTTPRequest, on connection: ClientConnection, key: String, claims: AccessTokenClaims, leftover: UnsafeMutableRawBufferPointer) {
+        route(request, on: connection, key: key, claims: claims, leftover: Array(UnsafeRawBufferPointer(leftover)))
+    }
+
+    func route(_ request: HTTPRequest, on connection: ClientConnection, key: String, claims: AccessTokenClaims, leftover held: [UInt8]) {
         let roomName = claims.grant.room ?? ""
-        let held = Array(UnsafeRawBufferPointer(leftover))
         // Later input waits (a client sends nothing more before its 101).
         connection.beginResponse()
         redis.command(["GET", ClusterKeys.roomLease(roomName)]) { [weak self, connection] result in
@@ -88,7 +112,7 @@ extension RelayHub {
             let grant = claims.grant
             let conn = self.makeConn()
             let pending = PendingRelayJoin(
-                hub: self, conn: conn, roomNode: holder, connection: connection, request: request, key: key, identity: claims.identity, leftover: held)
+                hub: self, conn: conn, roomNode: holder, connection: connection, request: request, key: key, claims: claims, leftover: held)
             self.pendingJoins[conn] = pending
             self.send(.join(RelayJoin(
                 conn: conn, room: roomName, identity: claims.identity, name: claims.name ?? "", metadata: claims.metadata ?? "",

@@ -190,9 +190,28 @@ final class RelayHub {
 
     // MARK: Losing peers
 
+    /// Every renewal: the peers this node relays to or from still listen on their channel?
+    /// A node that died (its process gone, its Redis connections closed) has no subscriber
+    /// at once, long before its lease expires; an idle relayed client learns it here.
+    func checkPeers() {
+        let peers = Set(sessions.values.map(\.roomNode)).union(endpoints.keys.map(\.node)).union(pendingJoins.values.map(\.roomNode)).sorted()
+        guard !peers.isEmpty else { return }
+        redis.command(["PUBSUB", "NUMSUB"] + peers.map(ClusterKeys.relayChannel)) { [weak self] result in
+            guard let self, case .success(let value) = result, let reply = value.array, reply.count == 2 * peers.count else { return }
+            for (i, peer) in peers.enumerated() where reply[2 * i + 1].integer == 0 {
+                self.peerUnreachable(peer, why: "its relay channel has no subscriber")
+            }
+        }
+    }
+
     /// A peer cannot be reached (its channel has no subscriber, or Redis failed): what was
     /// relayed to or from it ends as if its sockets had dropped.
     func peerUnreachable(_ peer: String, why: String) {
+        // Clients waiting to join a room on that node take the room over here.
+        for pending in pendingJoins.values where pending.roomNode == peer {
+            pendingJoins[pending.conn] = nil
+            pending.takeOver()
+        }
         var edgeSessions = 0
         for session in sessions.values where session.roomNode == peer {
             edgeSessions += 1
