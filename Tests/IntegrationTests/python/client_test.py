@@ -73,6 +73,12 @@ async def main():
             err = await recv_type(bob, "error")
             check(err["code"] == "bad_json", "bad JSON is an error, connection stays")
 
+            # The participant list in pages (what a crowded room's clients use), in any room.
+            await bob.send(json.dumps({"type": "participants", "limit": 10, "id": "pg"}))
+            page = await recv_type(bob, "participants")
+            check(page["id"] == "pg" and [p["identity"] for p in page["participants"]] == ["alice"]
+                  and page["participants_total"] == 2 and page["next"] is None, "a page of the participant list")
+
         left = await recv_type(alice, "participant_left")
         check(left["participant"]["identity"] == "bob" and left["reason"] == "client_leave", "alice sees bob leave")
 
