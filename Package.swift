@@ -179,6 +179,10 @@ let package = Package(
             ]
         ),
 
+        // What several test targets share: real `redis-server` processes, free ports, children
+        // killed with the run. A plain target (test targets cannot import each other).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "WireJSONTests", dependencies: ["WireJSON"]),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "NumericCore"]),
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "CryptoPrimitives", "NumericCore"]),
@@ -193,12 +197,12 @@ let package = Package(
             name: "EventLoopTests",
             dependencies: [
                 "SystemClock", "EventLoop", "ByteStorage", "ClusterCore", "HTTPClient", "HTTPCore", "DemoAudio", "ITunesClient", "ITunesCore", "MusicCatalog", "MusicIngest",
-                "RedisClient", "TLSCore", logging,
+                "RedisClient", "TestSupport", "TLSCore", logging,
             ]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["AccessToken", "COpenSSL", "CryptoPrimitives", "MusicCatalog", "WebSocketCore", "WireJSON"],
+            dependencies: ["AccessToken", "COpenSSL", "CryptoPrimitives", "MusicCatalog", "TestSupport", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["Corpus"]),

@@ -4,6 +4,7 @@ import EventLoop
 import Foundation
 import Logging
 import RedisClient
+import TestSupport
 import Testing
 
 /// The Redis client on a real loop against a real `redis-server` (one per test: some stop it).

@@ -1,6 +1,7 @@
 import ClusterCore
 import EventLoop
 import RedisClient
+import TestSupport
 import Testing
 
 /// The lease scripts (ClusterKeys) run by a real Redis: what the node relies on.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A `wavedefect agent run|worker` child process, its stderr collected for waiting on log
 /// lines; killed (SIGKILL) when the test drops it.

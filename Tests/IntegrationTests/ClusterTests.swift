@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import WireJSON
 
@@ -41,7 +42,7 @@ import WireJSON
     }
 
     @Test func roomsArePinnedToTheirNodeAndADeadNodesLeaseExpires() throws {
-        let redis = try TestRedisServer()
+        let redis = try RedisServerProcess()
         let a = try ServerProcess(arguments: ["--redis", redis.url, "--node-id", "node-a"])
         let b = try ServerProcess(arguments: ["--redis", redis.url, "--node-id", "node-b"])
         let room = ServerProcess.uniqueRoom("pinned")
@@ -73,7 +74,7 @@ import WireJSON
     }
 
     @Test func aRedisOutageKeepsRoomsRunningAndTheyAreReclaimedWhenItIsBack() throws {
-        let redis = try TestRedisServer()
+        let redis = try RedisServerProcess()
         let b = try ServerProcess(arguments: ["--redis", redis.url, "--node-id", "node-b"])
         let room = ServerProcess.uniqueRoom("outage")
         #expect(try admin(b, "CreateRoom", #"{"name":"\#(room)"}"#).status == 200)
@@ -116,63 +117,5 @@ import WireJSON
         } catch let error as ServerProcess.ServerStartError {
             #expect(error.log.contains("--redis: must start with redis://"))
         }
-    }
-}
-
-/// A real `redis-server` (Debian's package) on a free loopback port, nothing persisted;
-/// `stop()`/`start()` take it down and bring it back empty on the same port.
-final class TestRedisServer: @unchecked Sendable {
-    let port: Int
-    private var process: Process?
-
-    init() throws {
-        port = TestSocket.freePort()
-        try start()
-    }
-
-    deinit {
-        stop()
-    }
-
-    var url: String { "redis://127.0.0.1:\(port)" }
-
-    func start() throws {
-        guard process == nil else { return }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        p.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        ChildProcesses.register(p.processIdentifier)
-        process = p
-        // Ready once it answers.
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, command("PING") == nil { Thread.sleep(forTimeInterval: 0.02) }
-    }
-
-    func stop() {
-        guard let p = process else { return }
-        process = nil
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        ChildProcesses.forget(p.processIdentifier)
-    }
-
-    /// One inline command's reply line(s); nil when Redis does not answer.
-    func command(_ line: String) -> [UInt8]? {
-        guard let s = try? TestSocket(port: port) else { return nil }
-        guard (try? s.send(line + "\r\nQUIT\r\n")) != nil else { return nil }
-        let reply = s.readUntilClosed(timeout: 2)
-        return reply.isEmpty ? nil : reply
-    }
-
-    /// `GET key` as text; nil for a missing key (or no answer).
-    func get(_ key: String) -> String? {
-        guard let reply = command("GET \(key)"), reply.first == UInt8(ascii: "$") else { return nil }
-        let text = String(decoding: reply, as: UTF8.self)
-        let lines = text.components(separatedBy: "\r\n")
-        guard lines.count >= 2, lines[0] != "$-1" else { return nil }
-        return lines[1]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A script from `python/` in the background, started the way every fake and receiver here
 /// starts: it binds 127.0.0.1 on an ephemeral port and writes the port to PORT_FILE

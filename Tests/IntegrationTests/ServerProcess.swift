@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A real `wavedefect serve` process on an ephemeral loopback port.

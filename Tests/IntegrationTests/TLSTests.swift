@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 import WireJSON
 
@@ -138,7 +139,7 @@ struct TLSTests {
     }
 
     @Test func devTLSMakesACertificateAndTheRedirectPortAnswers308() throws {
-        let redirectPort = TestSocket.freePort()
+        let redirectPort = FreePort.next()
         let server = try ServerProcess(arguments: ["--dev-tls", "--http-redirect-port", String(redirectPort)])
         let certificate = server.directory.appendingPathComponent("tls/dev-cert.pem").path
         #expect(FileManager.default.fileExists(atPath: certificate))

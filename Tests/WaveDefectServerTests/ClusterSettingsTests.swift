@@ -5,11 +5,7 @@ import Testing
 /// `redis` and `node_id` from the config file, value by value, and the mistakes refused by name.
 @Suite struct ClusterSettingsTests {
     func configuration(_ yaml: String) throws(ConfigurationError) -> ServerConfiguration {
-        var c = ServerConfiguration()
-        c.dev = true
-        try c.apply(yaml: yaml, file: "conf.yaml")
-        try c.validate()
-        return c
+        try .validated(yaml: yaml)
     }
 
     @Test func withoutRedisThereIsNoCluster() throws {

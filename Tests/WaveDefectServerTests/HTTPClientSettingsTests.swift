@@ -5,11 +5,7 @@ import Testing
 /// file and handed to curl unchanged.
 @Suite struct HTTPClientSettingsTests {
     func configuration(_ yaml: String) throws(ConfigurationError) -> ServerConfiguration {
-        var c = ServerConfiguration()
-        c.dev = true
-        try c.apply(yaml: yaml, file: "conf.yaml")
-        try c.validate()
-        return c
+        try .validated(yaml: yaml)
     }
 
     @Test func defaultsAndFileValuesReachTheClient() throws {

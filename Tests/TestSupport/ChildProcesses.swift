@@ -5,7 +5,7 @@ import Foundation
 /// covers the runner itself ending first: `exit` with such objects never released, a crash,
 /// SIGTERM or SIGINT. (The webhook receiver watches its standard input instead, which covers
 /// even a SIGKILL of the runner.)
-enum ChildProcesses {
+public enum ChildProcesses {
     private static let capacity = 512
     /// Plain memory, because a signal handler reads it: no lock, no allocation there.
     nonisolated(unsafe) private static let slots: UnsafeMutablePointer<Int32> = {
@@ -19,7 +19,7 @@ enum ChildProcesses {
     nonisolated(unsafe) private static var installed = false
     private static let fatalSignals = [SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGTERM, SIGINT, SIGHUP]
 
-    static func register(_ pid: Int32) {
+    public static func register(_ pid: Int32) {
         lock.lock()
         defer { lock.unlock() }
         installOnce()
@@ -29,14 +29,14 @@ enum ChildProcesses {
         }
     }
 
-    static func forget(_ pid: Int32) {
+    public static func forget(_ pid: Int32) {
         lock.lock()
         defer { lock.unlock() }
         for i in 0..<capacity where slots[i] == pid { slots[i] = 0 }
     }
 
     /// SIGKILL to every registered child (async-signal-safe: `kill` only).
-    static func killAll() {
+    public static func killAll() {
         for i in 0..<capacity where slots[i] > 0 { kill(slots[i], SIGKILL) }
     }
 
