@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "TLSCoreTests", dependencies: ["TLSCore"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "ByteStorage", "WireJSON"]),
-        .testTarget(name: "WaveDefectServerTests", dependencies: ["ClusterCore", "WaveDefectServer"]),
+        .testTarget(name: "WaveDefectServerTests", dependencies: ["ClusterCore", "MusicCatalog", "RedisClient", "TestSupport", "WaveDefectServer"]),
         .testTarget(name: "RoomCoreTests", dependencies: ["RoomCore", "ByteStorage", "HTTPCore", "NumericCore", "WireJSON", "WireProtocol"]),
         .testTarget(name: "AgentKitTests", dependencies: ["SystemClock", "AgentKit", "AgentRuntime", "EventLoop", "WireJSON", logging]),
         .testTarget(

@@ -22,9 +22,10 @@ public final class SharedRecognitionIndex: Sendable {
         sampleRate = FingerprintSettings.standard.sampleRate
     }
 
-    /// Over the catalog at `databasePath` (as the server and `agent run|worker` open it).
-    public convenience init(databasePath: String) {
-        self.init { try FingerprintLibrary(catalog: Catalog(path: databasePath)) }
+    /// Over the catalog at `databasePath` (as the server and `agent run|worker` open it;
+    /// `readOnly` as a cluster node sharing another node's catalog does).
+    public convenience init(databasePath: String, readOnly: Bool = false) {
+        self.init { try FingerprintLibrary(catalog: Catalog(path: databasePath, readOnly: readOnly)) }
     }
 
     public convenience init(catalog: Catalog) {

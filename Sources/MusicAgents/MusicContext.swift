@@ -11,15 +11,18 @@ public final class MusicContext: Sendable {
     public let catalog: Catalog
     public let index: LiveIndex
     public let profiles: ProfileStore
+    /// Where profiles and room hosts live (the catalog itself unless a cluster gives Redis).
+    public let profileStorage: any ProfileStorage
     /// YouTube links for published tracks; nil: none (`youtube_url` null).
     public let trackLinks: (any TrackLinkSource)?
     private let directoryCache = Mutex<(count: Int, directory: TrackDirectory)>((-1, TrackDirectory()))
 
-    public init(catalog: Catalog, index: LiveIndex, trackLinks: (any TrackLinkSource)? = nil) {
+    public init(catalog: Catalog, index: LiveIndex, trackLinks: (any TrackLinkSource)? = nil, profileStorage: (any ProfileStorage)? = nil) {
         self.catalog = catalog
         self.index = index
         self.trackLinks = trackLinks
-        profiles = ProfileStore(catalog: catalog)
+        self.profileStorage = profileStorage ?? catalog
+        profiles = ProfileStore(storage: self.profileStorage)
     }
 
     /// Titles and artists of every catalog track, for payloads and explanations.

@@ -20,13 +20,22 @@ public enum StandardAgents {
         return factory
     }
 
-    /// Opens the catalog at `databasePath` (as `serve --db` does) and builds the factory.
-    public static func factory(databasePath: String, logger: Logger) throws -> AgentFactory {
-        let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let catalog = try Catalog(path: databasePath)
+    /// Opens the catalog at `databasePath` (as `serve --db` does; `readOnly` as a cluster node
+    /// sharing it does) and builds the factory; `profiles` makes the profile storage (nil: the
+    /// catalog's own tables).
+    public static func factory(
+        databasePath: String, readOnly: Bool = false, profiles: (@Sendable (Catalog) -> any ProfileStorage)? = nil, logger: Logger
+    ) throws -> AgentFactory {
+        if !readOnly {
+            let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let catalog = try Catalog(path: databasePath, readOnly: readOnly)
         let index = try LiveIndex(catalog: catalog)
-        logger.info("catalog opened", metadata: ["db": "\(databasePath)", "tracks": "\(index.count)"])
-        return factory(catalog: catalog, index: index)
+        let storage = profiles?(catalog) ?? catalog
+        logger.info("catalog opened", metadata: [
+            "db": "\(databasePath)", "tracks": "\(index.count)", "read_only": "\(readOnly)", "profiles": "\(storage is Catalog ? "sqlite" : "redis")",
+        ])
+        return factory(context: MusicContext(catalog: catalog, index: index, profileStorage: storage))
     }
 }

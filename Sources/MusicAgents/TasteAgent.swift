@@ -23,8 +23,8 @@ final class TasteAgent: Agent {
     func handle(_ event: AgentEvent) throws -> [AgentPublication] {
         switch event {
         case .started(var room):
-            // A room without a definition may still have a host recorded in the catalog.
-            if room.hostIdentity == nil { room.hostIdentity = try context.catalog.roomHost(room: room.name) }
+            // A room without a definition may still have a host recorded (catalog or Redis).
+            if room.hostIdentity == nil { room.hostIdentity = try context.profileStorage.roomHost(room: room.name) }
             self.room = room
             profiles = [:]
             if let host = room.hostIdentity { profiles[host] = try context.profiles.load(host) }

@@ -2,8 +2,8 @@ import ClusterCore
 
 /// Several nodes on one Redis (docs/cluster.md). Without `redis` the server runs alone,
 /// exactly as it does without a cluster. Flags `--redis redis://[:PASSWORD@]HOST:PORT[/DB]`
-/// and `--node-id ID`; config keys `redis: {address, password, db, tls, lease_ttl}` and
-/// `node_id`.
+/// and `--node-id ID`; config keys `redis: {address, password, db, tls, lease_ttl, timeout}`,
+/// `node_id` and `catalog_read_only` (flag `--catalog-read-only`).
 public struct ClusterSettings: Sendable, Equatable {
     /// Where Redis is; nil: no cluster.
     public var redis: RedisAddress?
@@ -16,18 +16,26 @@ public struct ClusterSettings: Sendable, Equatable {
     /// Limits of the relay between nodes (`redis: {relay_max_message_bytes,
     /// relay_max_pending_bytes, relay_join_timeout}`).
     public var relay = RelayLimits()
+    /// Seconds a taste-profile read or write waits for Redis (connect, then the command) before
+    /// it fails with an error naming Redis; those calls block a pool or agent thread.
+    public var commandTimeout: Double = 2
+    /// Open the catalog read-only (nothing created, migrated or written): every node but the
+    /// one that ingests opens the one shared SQLite file this way. Needs Redis (profiles live
+    /// there); no demo catalog, no iTunes lookups, YouTube links remembered in memory only.
+    public var catalogReadOnly = false
 
     public init() {}
 
     public var isEnabled: Bool { redis != nil }
 
-    static let fileFields: Set<String> = ["redis", "node_id"]
+    static let fileFields: Set<String> = ["redis", "node_id", "catalog_read_only"]
     static let redisFields: Set<String> = [
-        "address", "password", "db", "tls", "lease_ttl", "relay_max_message_bytes", "relay_max_pending_bytes", "relay_join_timeout",
+        "address", "password", "db", "tls", "lease_ttl", "timeout", "relay_max_message_bytes", "relay_max_pending_bytes", "relay_join_timeout",
     ]
 
     mutating func apply(_ m: [String: ConfigNode]) throws(ConfigurationError) {
         if let n = m["node_id"] { nodeID = try n.string() }
+        if let n = m["catalog_read_only"] { catalogReadOnly = try n.bool() }
         guard let n = m["redis"] else { return }
         let r = try n.members(allowed: Self.redisFields)
         guard let addressNode = r["address"] else { throw n.error("'address' is required (HOST:PORT or redis://…)") }
@@ -45,6 +53,7 @@ public struct ClusterSettings: Sendable, Equatable {
         if let v = r["relay_max_message_bytes"] { relay.maxMessageBytes = try v.int(min: 1 << 16) }
         if let v = r["relay_max_pending_bytes"] { relay.maxPendingBytes = try v.int(min: 1 << 16) }
         if let v = r["relay_join_timeout"] { relay.joinTimeout = try v.seconds() }
+        if let v = r["timeout"] { commandTimeout = try v.seconds() }
         redis = address
     }
 
@@ -59,7 +68,12 @@ public struct ClusterSettings: Sendable, Equatable {
                 throw ConfigurationError("node_id '\(nodeID.prefix(80))' must be 1 to 64 of A-Z a-z 0-9 _ . -")
             }
         }
-        guard let redis else { return }
+        guard let redis else {
+            if catalogReadOnly {
+                throw ConfigurationError("catalog_read_only needs a cluster (--redis): taste profiles are written to Redis when the catalog is read-only")
+            }
+            return
+        }
         if redis.tls {
             throw ConfigurationError(
                 "redis.tls: this build cannot speak TLS to Redis (Debian's hiredis 0.14 has no hiredis_ssl); reach Redis over a private network or a local TLS tunnel")
@@ -69,6 +83,9 @@ public struct ClusterSettings: Sendable, Equatable {
         }
         guard relay.joinTimeout.isFinite, (0.1...60).contains(relay.joinTimeout) else {
             throw ConfigurationError("redis.relay_join_timeout: \(relay.joinTimeout) is not in 0.1...60 seconds")
+        }
+        guard commandTimeout.isFinite, commandTimeout >= 0.1, commandTimeout <= 60 else {
+            throw ConfigurationError("redis.timeout: \(commandTimeout) is not in 0.1...60 seconds")
         }
     }
 

@@ -19,12 +19,23 @@ final class MusicLibrary: Sendable {
     /// The fingerprint rule of near-duplicate collapse in search (docs/recognition.md#same-recording).
     let sameRecording: SameRecordingCheck
 
-    init(databasePath: String) throws {
-        let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        catalog = try Catalog(path: databasePath)
+    /// Taste profiles and room hosts: the catalog itself, or Redis in a cluster.
+    let profiles: any ProfileStorage
+    /// Opened read-only (a cluster node sharing another node's catalog): nothing is written.
+    let isReadOnly: Bool
+
+    /// `readOnly`: the file must exist with this build's schema (docs/cluster.md#the-catalog).
+    /// `profiles` makes the profile storage from the opened catalog (nil: the catalog's own tables).
+    init(databasePath: String, readOnly: Bool = false, profiles: (@Sendable (Catalog) -> any ProfileStorage)? = nil) throws {
+        if !readOnly {
+            let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        catalog = try Catalog(path: databasePath, readOnly: readOnly)
         index = try LiveIndex(catalog: catalog)
         sameRecording = SameRecordingCheck(catalog: catalog)
+        self.profiles = profiles?(catalog) ?? catalog
+        isReadOnly = readOnly
     }
 
     /// Where demo tracks are written: `demo/` next to the database.
@@ -41,24 +52,28 @@ extension WaveDefectServer {
 
     func openMusicLibrary() throws {
         let library: MusicLibrary
+        let readOnly = configuration.cluster.catalogReadOnly
         do {
-            library = try MusicLibrary(databasePath: configuration.databasePath)
+            library = try MusicLibrary(databasePath: configuration.databasePath, readOnly: readOnly, profiles: clusterProfileStorage())
         } catch {
-            throw ConfigurationError("database \(configuration.databasePath): \(error)")
+            throw ConfigurationError("database \(configuration.databasePath)\(readOnly ? " (read-only)" : ""): \(error)")
         }
         music = library
         startITunes(library)
         // The shipped agents run over the server's own catalog and index; agents given to
         // `init` (embedders, tests) keep precedence.
         let links: (any TrackLinkSource)? = youtube.isEnabled ? CatalogTrackLinks(catalog: library.catalog, server: self) : nil
-        let context = MusicContext(catalog: library.catalog, index: library.index, trackLinks: links)
+        let context = MusicContext(catalog: library.catalog, index: library.index, trackLinks: links, profileStorage: library.profiles)
         musicContext = context
         let shipped = StandardAgents.factory(context: context)
         for name in shipped.names where agentDispatcher.factory.maker(for: name) == nil {
             agentDispatcher.factory.register(name, topics: shipped.topics(for: name), shipped.maker(for: name)!)
         }
-        logger.info("music catalog opened", metadata: ["db": "\(configuration.databasePath)", "tracks": "\(library.index.count)"])
-        guard configuration.demoCatalog else { return storeHostProfiles() }
+        logger.info("music catalog opened", metadata: [
+            "db": "\(configuration.databasePath)", "tracks": "\(library.index.count)", "read_only": "\(readOnly)",
+            "profiles": "\(library.profiles is Catalog ? "sqlite" : "redis")",
+        ])
+        guard configuration.demoCatalog, !readOnly else { return storeHostProfiles() }
         guard let buildDemoCatalog else {
             logger.notice("demo catalog skipped: this build of the server has no demo catalog builder")
             return storeHostProfiles()

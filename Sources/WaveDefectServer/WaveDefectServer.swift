@@ -81,6 +81,8 @@ public final class WaveDefectServer {
     var youtube: YouTubeLinks!
     /// This node's part of a cluster (`--redis`, docs/cluster.md); nil when it runs alone.
     var cluster: ClusterNode?
+    /// Twirp calls for rooms on other nodes (cluster only).
+    var clusterCalls: ClusterCalls?
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
@@ -296,6 +298,7 @@ public final class WaveDefectServer {
         redirectListener = nil
         shutdownDeadline = SystemClock.monotonicNanoseconds + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
         cluster?.stop()
+        clusterCalls?.stop()
         perform(registry.closeAll(code: 1001, reason: "server shutting down", now: RoomInstant.current))
         webhooks?.drain()
         connections.forEach { $0.shutdown() }

@@ -17,10 +17,12 @@ enum TwirpRouter {
     ]
 
     /// The answer, or nil when the method answers later through `later` (a cluster-wide
-    /// `ListRooms` waits for Redis); `later` runs at most once, on the loop thread.
-    static func handle(_ request: HTTPRequest, server: WaveDefectServer, later: @escaping (HTTPResponse) -> Void) -> HTTPResponse? {
+    /// `ListRooms` waits for Redis, a call for a room on another node waits for that node);
+    /// `later` runs at most once, on the loop thread. `forwarded`: another node handed this
+    /// call over (`ClusterCalls`), so it is answered here, never forwarded again.
+    static func handle(_ request: HTTPRequest, server: WaveDefectServer, forwarded: Bool = false, later: @escaping (HTTPResponse) -> Void) -> HTTPResponse? {
         do {
-            return try call(request, server: server, later: later)
+            return try call(request, server: server, forwarded: forwarded, later: later)
         } catch {
             return failed(error, request, server)
         }
@@ -38,7 +40,7 @@ enum TwirpRouter {
         return TwirpError.malformed("request \(error.message) (limits.max_body_bytes)").response
     }
 
-    private static func call(_ request: HTTPRequest, server: WaveDefectServer, later: @escaping (HTTPResponse) -> Void) throws(TwirpError) -> HTTPResponse? {
+    private static func call(_ request: HTTPRequest, server: WaveDefectServer, forwarded: Bool, later: @escaping (HTTPResponse) -> Void) throws(TwirpError) -> HTTPResponse? {
         let route = request.path.dropFirst(prefix.count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard route.count == 2, let methods = services[String(route[0])] else {
             throw .badRoute("no such service: \(route.first ?? "")")
@@ -71,6 +73,20 @@ enum TwirpRouter {
         let twirpCall = TwirpCall(server: server, now: RoomInstant.current, body: body, room: room ?? "")
         let encode = { (answer: [UInt8]) throws(TwirpError) -> HTTPResponse in
             encoding.response(encoding == .protobuf ? try method.messages.responseProtobuf(answer) : answer)
+        }
+        // A room another node holds: that node answers (docs/cluster.md#cluster-wide-admin).
+        let deleted = route[1] == "DeleteRoom" ? try body.string("room") : nil
+        let target = room ?? deleted
+        if !forwarded, let calls = server.clusterCalls, let target, server.registry.room(named: target) == nil {
+            calls.forward(request, room: target) { response in
+                if let response { return later(response) }
+                do throws(TwirpError) {
+                    later(try encode(method.handle(twirpCall)))
+                } catch {
+                    later(failed(error, request, server))
+                }
+            }
+            return nil
         }
         if let deferred = method.later, server.cluster != nil {
             try deferred(twirpCall) { result in

@@ -1,4 +1,6 @@
 import ClusterCore
+import MusicCatalog
+import RedisClient
 import RoomCore
 import WireJSON
 
@@ -9,6 +11,9 @@ extension WaveDefectServer {
         let node = ClusterNode(server: self, settings: configuration.cluster, redis: address, logger: logger)
         cluster = node
         node.start()
+        let calls = ClusterCalls(server: self, nodeID: node.nodeID, redis: node.redis, timeout: configuration.cluster.commandTimeout)
+        clusterCalls = calls
+        calls.start()
     }
 
     /// Shutdown waits (up to the close timeout) for the node's goodbye to reach Redis.
@@ -58,5 +63,26 @@ extension RoomServiceHandlers {
                 w.endObject()
             }))
         }
+    }
+}
+
+extension WaveDefectServer {
+    /// In a cluster, taste profiles and room hosts live in Redis (one blocking connection for
+    /// the threads that read and write them); alone, in the catalog (nil).
+    func clusterProfileStorage() -> (@Sendable (Catalog) -> any ProfileStorage)? {
+        guard let address = configuration.cluster.redis else { return nil }
+        return Self.redisProfileStorage(address, timeout: configuration.cluster.commandTimeout)
+    }
+
+    /// Profiles in the Redis at `url`, for agent processes of a cluster (`agent run|worker --redis`).
+    public static func redisProfileStorage(url: String, timeout: Double = ClusterSettings().commandTimeout) throws -> @Sendable (Catalog) -> any ProfileStorage {
+        let address = try ClusterSettings.parseAddress(url)
+        guard !address.tls else { throw ConfigurationError("this build cannot speak TLS to Redis (Debian's hiredis 0.14 has no hiredis_ssl)") }
+        return redisProfileStorage(address, timeout: timeout)
+    }
+
+    static func redisProfileStorage(_ address: RedisAddress, timeout: Double) -> @Sendable (Catalog) -> any ProfileStorage {
+        let redis = RedisBlockingConnection(address: address, timeout: timeout)
+        return { catalog in RedisProfileStorage(redis: redis, catalog: catalog) }
     }
 }

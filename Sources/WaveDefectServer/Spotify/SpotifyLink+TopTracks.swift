@@ -111,7 +111,7 @@ extension MusicLibrary {
             guard seen.insert(id).inserted else { continue }
             entries.append(ProfileTrack(trackID: id, weight: weight, source: "spotify_top", addedAt: now))
         }
-        try catalog.replaceProfile(identity: identity, source: "spotify_top", with: entries)
+        try profiles.replaceProfile(identity: identity, source: "spotify_top", with: entries)
         return TopTracksStored(matched: entries.count, total: tracks.count, missing: missing)
     }
 }

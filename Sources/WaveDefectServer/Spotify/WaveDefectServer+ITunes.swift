@@ -11,7 +11,8 @@ extension WaveDefectServer {
     /// Creates the lookup client once the catalog is open. Without a preview embedder (a
     /// server built without the decoder) or with `itunes_lookups: false`, nothing is looked up.
     func startITunes(_ library: MusicLibrary) {
-        guard configuration.itunes.enabled, let embedPreview else { return }
+        // A read-only catalog (a cluster node; docs/cluster.md) cannot store what is found.
+        guard configuration.itunes.enabled, let embedPreview, !library.isReadOnly else { return }
         itunes = ITunesPreviewFetcher(
             loop: loop, http: httpClient, catalog: library.catalog, index: library.index,
             settings: configuration.itunes.clientSettings(base: configuration.spotify.itunesBase), embed: embedPreview)
@@ -36,8 +37,8 @@ extension WaveDefectServer {
             let entry = ProfileTrack(trackID: id, weight: weight, source: profileSource, addedAt: Double(SystemClock.wallMilliseconds) / 1000)
             self.loop.submit(work: { () -> Result<Int, MusicLibraryError> in
                 do {
-                    try library.catalog.extendProfile(identity: identity, with: [entry])
-                    return .success(try library.catalog.profile(identity: identity).filter { $0.source == profileSource }.count)
+                    try library.profiles.extendProfile(identity: identity, with: [entry])
+                    return .success(try library.profiles.profile(identity: identity).filter { $0.source == profileSource }.count)
                 } catch {
                     return .failure(MusicLibraryError(message: "\(error)"))
                 }

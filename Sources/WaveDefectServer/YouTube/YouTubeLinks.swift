@@ -127,7 +127,8 @@ final class YouTubeLinks {
     }
 
     private func store(_ key: String, _ link: YouTubeCachedLink) {
-        guard let library = server.music else { return }
+        // A read-only catalog (a cluster node): the link stays in this node's memory only.
+        guard let library = server.music, !library.isReadOnly else { return }
         server.loop.submit(work: { () -> Bool in
             (try? library.catalog.storeYouTubeLink(key: key, videoID: link.videoID, fetchedAt: link.fetchedAt)) != nil
         }, then: { [weak self] stored in

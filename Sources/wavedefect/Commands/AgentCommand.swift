@@ -7,6 +7,7 @@ import EventLoop
 import Foundation
 import Logging
 import MusicAgents
+import MusicCatalog
 import WaveDefectServer
 
 /// `wavedefect agent run|worker`: the same agents the server runs in-process, run in their
@@ -24,6 +25,19 @@ struct AgentProcessOptions: ParsableArguments {
     @Option(help: "The server, ws://HOST:PORT or wss://HOST:PORT.") var url: String
     @Option(help: "With wss://: PEM file of the CA (or self-signed certificate) that verifies the server (default: the system's trusted roots).") var tlsCa: String?
     @Option(help: "SQLite database (catalog and stored profiles).") var db = "data/wavedefect.sqlite"
+    @Option(help: "The cluster's Redis, redis://[:PASSWORD@]HOST:PORT[/DB]: profiles are read and written there, and --db is opened read-only (docs/cluster.md).") var redis: String?
+
+    /// The shipped agents over `--db`, with profiles in Redis when `--redis` is given.
+    func agentFactory(logger: Logger) throws -> AgentFactory {
+        guard let redis else { return try ShippedAgents.factory(databasePath: db, logger: logger) }
+        let profiles: @Sendable (Catalog) -> any ProfileStorage
+        do {
+            profiles = try WaveDefectServer.redisProfileStorage(url: redis)
+        } catch {
+            throw ValidationError("--redis: \(error)")
+        }
+        return try ShippedAgents.factory(databasePath: db, readOnly: true, profiles: profiles, logger: logger)
+    }
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "Seconds one event may take before the agent is restarted.") var eventDeadline: Double = 10
 
@@ -87,7 +101,7 @@ struct AgentRunCommand: ParsableCommand {
         let url = try options.serverURL()
         let logger = options.makeLogger()
         let loop = try EventLoop()
-        let factory = try ShippedAgents.factory(databasePath: options.db, logger: logger)
+        let factory = try options.agentFactory(logger: logger)
         guard let make = factory.maker(for: name) else {
             throw ValidationError("no agent named '\(name)' (known: \(factory.names.joined(separator: ", ")))")
         }
@@ -134,7 +148,7 @@ struct AgentWorkerCommand: ParsableCommand {
         let names = agents.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--agents: name at least one agent") }
         guard maxJobs >= 1 else { throw ValidationError("--max-jobs must be at least 1") }
-        let factory = try ShippedAgents.factory(databasePath: options.db, logger: logger)
+        let factory = try options.agentFactory(logger: logger)
         for n in names where factory.maker(for: n) == nil {
             throw ValidationError("no agent named '\(n)' (known: \(factory.names.joined(separator: ", ")))")
         }

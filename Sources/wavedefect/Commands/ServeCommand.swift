@@ -74,6 +74,7 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Redis for running several nodes as one: redis://[:PASSWORD@]HOST:PORT[/DB] (docs/cluster.md; default: none, one node).") var redis: String?
     @Option(help: "This node's id in the cluster (default with --redis: a random ND_…).") var nodeId: String?
+    @Flag(help: "Open --db read-only (the catalog other nodes share; needs --redis: profiles live in Redis).") var catalogReadOnly = false
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -87,7 +88,7 @@ struct ServeCommand: ParsableCommand {
         if settings.dev { logger.warning("dev mode: API key 'devkey' with the public secret 'secret'; never expose this server") }
         settings.port = port ?? settings.port
         let links = TrackLinkSlot()
-        let agents = ShippedAgents.serverExtras(databasePath: settings.databasePath, links: links)
+        let agents = ShippedAgents.serverExtras(databasePath: settings.databasePath, readOnly: settings.cluster.catalogReadOnly, links: links)
         let server = try WaveDefectServer(configuration: settings, logger: logger, agents: agents, demoCatalog: { catalog, index, directory in
             try DemoCatalog.ensure(in: catalog, directory: directory, index: index).tracksAdded
         }, previewEmbedder: PreviewAnalysis.embedder())
@@ -159,6 +160,7 @@ struct ServeCommand: ParsableCommand {
             }
         }
         if let nodeId { c.cluster.nodeID = nodeId }
+        if catalogReadOnly { c.cluster.catalogReadOnly = true }
         return c
     }
 }
