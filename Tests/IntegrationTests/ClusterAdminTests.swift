@@ -69,4 +69,33 @@ import WireJSON
         #expect(dead.json["msg"]?.stringValue?.contains("node-a") == true)
         #expect(b.stop() == 0)
     }
+
+    /// Webhooks are sent by the room's node only, once per event: a call handed from node B
+    /// to node A makes node A send the event; node B, configured with the same receiver, sends
+    /// nothing for a room it does not run.
+    @Test func webhooksAreSentOncePerEventByTheRoomsNode() throws {
+        let receiver = try WebhookReceiverProcess()
+        let config = "room_defaults:\n  departure_timeout: 0\nwebhooks:\n  urls: [\"\(receiver.url)\"]\n  initial_backoff: 0.1\n"
+        let redis = try RedisServerProcess()
+        let a = try ServerProcess(config: config, arguments: ["--redis", redis.url, "--node-id", "node-a"])
+        let b = try ServerProcess(config: config, arguments: ["--redis", redis.url, "--node-id", "node-b"])
+        let room = ServerProcess.uniqueRoom("hooks")
+        let alice = try TestWebSocket(port: a.port, token: a.token("alice", room: room))
+        _ = try alice.next(type: "joined")
+        let deadline = Date().addingTimeInterval(10)
+        while redis.get("wavedefect:room:\(room)") != "node-a" && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        // Removed through node B: node A carries it out, so node A sends participant_left and
+        // room_finished.
+        #expect(try admin(b, "RemoveParticipant", room: room, #"{"room":"\#(room)","identity":"alice"}"#).status == 200)
+        let lifecycle = ["room_started", "participant_joined", "participant_left", "room_finished"]
+        let records = receiver.waitFor { $0.count >= lifecycle.count }
+        #expect(records.map(\.kind) == lifecycle, "\(records)")
+        // Nothing more arrives (a second sender would have queued its copy by now).
+        let quiet = Date().addingTimeInterval(1.5)
+        while receiver.records.count == records.count && Date() < quiet { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(receiver.records.map(\.kind) == lifecycle)
+        #expect(Set(receiver.records.compactMap { $0.event["id"]?.stringValue }).count == lifecycle.count)
+        #expect(a.stop() == 0)
+        #expect(b.stop() == 0)
+    }
 }
