@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import WireJSON
 
@@ -7,7 +8,7 @@ import WireJSON
 /// a live node, and a client that resumes there is told what was lost — never a silent loss.
 /// A real `redis-server` and two nodes of its own (this suite kills one).
 @Suite(.blocking) struct ClusterFailoverTests {
-    func awaitLease(_ redis: TestRedisServer, _ room: String, _ node: String?, within seconds: Double) -> Bool {
+    func awaitLease(_ redis: RedisServerProcess, _ room: String, _ node: String?, within seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if redis.get("wavedefect:room:\(room)") == node { return true }
@@ -17,7 +18,7 @@ import WireJSON
     }
 
     @Test func killingTheRoomsNodeRestartsTheRoomOnALiveNodeWithAGapReport() throws {
-        let redis = try TestRedisServer()
+        let redis = try RedisServerProcess()
         let a = try ServerProcess(arguments: ["--redis", redis.url, "--node-id", "node-a"])
         let b = try ServerProcess(arguments: ["--redis", redis.url, "--node-id", "node-b"])
         let room = ServerProcess.uniqueRoom("failover")

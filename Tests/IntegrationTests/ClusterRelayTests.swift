@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import WireJSON
 
@@ -10,12 +11,12 @@ import WireJSON
 @Suite(.blocking) struct ClusterRelayTests {
     /// The suite's servers, started by the first test that asks.
     final class Nodes: @unchecked Sendable {
-        let redis: TestRedisServer
+        let redis: RedisServerProcess
         let a: ServerProcess
         let b: ServerProcess
 
         init() throws {
-            redis = try TestRedisServer()
+            redis = try RedisServerProcess()
             // A small backlog limit, as BackpressureTests uses, so a slow reader is cut off
             // after kilobytes rather than megabytes.
             let config = """
