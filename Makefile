@@ -67,15 +67,20 @@ fuzz: fuzz-build
 	  status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "fuzz $$t FAILED ($$status): see .build/fuzz-crashes/$$t/"; exit 1; fi; \
 	done
 
-# Sanitizers (docs/fuzzing.md#sanitizers): the suites under the address sanitizer (the browser
-# tests excepted), the event-loop tests under the thread sanitizer.
-ASAN_SKIP ?= BrowserTests
+# Sanitizers (docs/fuzzing.md#sanitizers): the suites under the address sanitizer, the
+# event-loop tests under the thread sanitizer. Skipped under ASan (docs/fuzzing.md says why):
+# the browser tests, and the two suites that wait for the 288-track demo catalog, whose
+# synthesis and embedding outlast their 300 s wait in an unoptimized instrumented server.
+ASAN_SKIP ?= BrowserTests|RecognizerIntegrationTests|DemoCatalogServeTests
 TSAN_FILTER ?= EventLoopTests
+# A Swift trap (SIGILL) is reported by ASan with the trapping thread's stack: the Swift
+# runtime's own backtracer reads other threads' stacks and trips ASan itself, hiding the trap.
+SAN_ENV = ASAN_OPTIONS=detect_leaks=0:handle_sigill=1:handle_abort=1 SWIFT_BACKTRACE=enable=no
 
 asan:
 	$(SAN_BUILD) --build-tests
-	ASAN_OPTIONS=detect_leaks=0 WAVEDEFECT_FUZZ=1 $(SWIFT) test --skip-build --build-path .build/fuzz --sanitize=address --disable-xctest --skip '$(ASAN_SKIP)'
+	$(SAN_ENV) WAVEDEFECT_FUZZ=1 $(SWIFT) test --skip-build --build-path .build/fuzz --sanitize=address --disable-xctest --skip '$(ASAN_SKIP)'
 
 tsan:
 	$(SWIFT) build --build-tests --build-path .build/tsan --sanitize=thread
-	$(SWIFT) test --skip-build --build-path .build/tsan --sanitize=thread --disable-xctest --filter '$(TSAN_FILTER)'
+	$(SAN_ENV) $(SWIFT) test --skip-build --build-path .build/tsan --sanitize=thread --disable-xctest --filter '$(TSAN_FILTER)'

@@ -117,12 +117,16 @@ struct ResumeTests {
     @Test func aSlowSubscriberIsCutOffWhileTheOthersKeepUp() throws {
         // A long close timeout: the slow reader reads nothing until the 20 MB are through,
         // and must then still find its close frame behind the data (the close timeout has
-        // its own test below).
+        // its own test below). The slow reader never sends either: a long idle timeout keeps
+        // the 45 s default from closing it as silent (a `connection_lost` leave, 1001) before
+        // its backlog is full when the round trips are slow (under the address sanitizer on a
+        // loaded machine they took longer than that).
         let server = try ServerProcess(config: """
             limits:
               max_buffered_bytes: 65536
               lossy_drop_bytes: 16384
               close_timeout: 120
+              idle_timeout: 3600
             """)
         let publisher = try TestWebSocket(port: server.port, token: server.token("pub"))
         _ = try publisher.nextJSON()
