@@ -75,7 +75,8 @@ ASAN_SKIP ?= BrowserTests|RecognizerIntegrationTests|DemoCatalogServeTests
 TSAN_FILTER ?= EventLoopTests
 # A Swift trap (SIGILL) is reported by ASan with the trapping thread's stack: the Swift
 # runtime's own backtracer reads other threads' stacks and trips ASan itself, hiding the trap.
-SAN_ENV = ASAN_OPTIONS=detect_leaks=0:handle_sigill=1:handle_abort=1 SWIFT_BACKTRACE=enable=no
+# TSan cannot see a contended Synchronization.Mutex (scripts/tsan-suppressions.txt says why).
+SAN_ENV = ASAN_OPTIONS=detect_leaks=0:handle_sigill=1:handle_abort=1 TSAN_OPTIONS=suppressions=$(CURDIR)/scripts/tsan-suppressions.txt SWIFT_BACKTRACE=enable=no
 
 asan:
 	$(SAN_BUILD) --build-tests
