@@ -12,15 +12,49 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
     let tcp: TCPConnection
     let room: Room
     let participant: Participant
+    // Every idle joined connection holds one session, so its small fields come before the
+    // decoder and the state machine, where alignment would otherwise leave holes: the
+    // session stays at 120 bytes, a 128-byte allocation (docs/benchmarks.md, "Where an idle
+    // connection's bytes go").
+    private var index32: Int32 = -1
+    private var flags: Flags = []
+    /// The second (monotonic, modulo 2^16) our close began, while `flags` has `.closing`.
+    private var closingSecond: UInt16 = 0
     private var decoder: WebSocketDecoder
     private(set) var machine: WebSocketConnectionStateMachine
-    private var index32: Int32 = -1
-    /// The client sent a close frame: its departure is deliberate, not a dropped connection.
-    private var receivedCloseFrame = false
-    /// The input after a protocol error: read and dropped, never decoded.
-    private var discardingInput = false
-    /// The second (monotonic, modulo 2^16) our close began; fits the padding.
-    private var closingSince: UInt16?
+
+    private struct Flags: OptionSet {
+        let rawValue: UInt8
+        /// The client sent a close frame: its departure is deliberate, not a dropped connection.
+        static let receivedCloseFrame = Flags(rawValue: 1 << 0)
+        /// The input after a protocol error: read and dropped, never decoded.
+        static let discardingInput = Flags(rawValue: 1 << 1)
+        /// Our close began (`closingSecond`).
+        static let closing = Flags(rawValue: 1 << 2)
+    }
+
+    private var receivedCloseFrame: Bool {
+        get { flags.contains(.receivedCloseFrame) }
+        set { if newValue { flags.insert(.receivedCloseFrame) } else { flags.remove(.receivedCloseFrame) } }
+    }
+
+    private var discardingInput: Bool {
+        get { flags.contains(.discardingInput) }
+        set { if newValue { flags.insert(.discardingInput) } else { flags.remove(.discardingInput) } }
+    }
+
+    /// The second (monotonic, modulo 2^16) our close began, nil while it has not.
+    private var closingSince: UInt16? {
+        get { flags.contains(.closing) ? closingSecond : nil }
+        set {
+            if let newValue {
+                closingSecond = newValue
+                flags.insert(.closing)
+            } else {
+                flags.remove(.closing)
+            }
+        }
+    }
 
     var registryIndex: Int {
         get { Int(index32) }

@@ -48,14 +48,24 @@ public struct WebSocketConnectionStateMachine: Sendable {
 
     public let configuration: Configuration
     public private(set) var lastReceived: UInt64
+    /// When the last ping was sent; while it is unanswered (`pingOutstanding`) also the time
+    /// its round trip is measured from.
     private var lastPingAt: UInt64
     // Every connection carries one of these, so optionals are stored as sentinel values
-    // (0 = none) and the state as a deadline: the machine stays at 48 bytes.
+    // (0 = none), the state as a deadline and the outstanding ping as a bit: the machine
+    // stays at 40 bytes, which keeps a session within a 128-byte allocation.
     /// 0 open, `UInt64.max` closed, otherwise closing with this deadline.
     private var closingDeadline: UInt64 = 0
-    private var pingSentAtOrZero: UInt64 = 0
-    private var lastRTTOrZero: UInt64 = 0
-    private var pingCounter: UInt32 = 0
+    /// Round trip of the last answered ping in microseconds (the precision `rtt_ms` is
+    /// reported with), 0 while none was answered.
+    private var lastRTTMicroseconds: UInt32 = 0
+    /// The number of the last ping sent (low 31 bits, its payload) and whether it is still
+    /// unanswered (top bit).
+    private var pingState: UInt32 = 0
+    private static let outstandingBit: UInt32 = 1 << 31
+
+    private var pingCounter: UInt32 { pingState & ~Self.outstandingBit }
+    private var pingOutstanding: Bool { pingState & Self.outstandingBit != 0 }
 
     public var state: State {
         get {
@@ -74,15 +84,10 @@ public struct WebSocketConnectionStateMachine: Sendable {
         }
     }
 
-    private var pingSentAt: UInt64? {
-        get { pingSentAtOrZero == 0 ? nil : pingSentAtOrZero }
-        set { pingSentAtOrZero = newValue.map { max($0, 1) } ?? 0 }
-    }
-
-    /// Round-trip time of the last answered server ping, in nanoseconds.
-    public private(set) var lastRTT: UInt64? {
-        get { lastRTTOrZero == 0 ? nil : lastRTTOrZero }
-        set { lastRTTOrZero = newValue.map { max($0, 1) } ?? 0 }
+    /// Round-trip time of the last answered server ping, in nanoseconds (kept to the
+    /// microsecond).
+    public var lastRTT: UInt64? {
+        lastRTTMicroseconds == 0 ? nil : UInt64(lastRTTMicroseconds) * 1000
     }
 
     public init(configuration: Configuration, now: UInt64) {
@@ -104,12 +109,13 @@ public struct WebSocketConnectionStateMachine: Sendable {
 
     /// Returns the round-trip time when the pong answers our outstanding ping.
     public mutating func receivedPong(_ payload: UnsafeRawBufferPointer, now: UInt64) -> UInt64? {
-        guard let sentAt = pingSentAt, payload.count == 8,
+        guard pingOutstanding, payload.count == 8,
               payload.loadUnaligned(as: UInt64.self).bigEndian == UInt64(pingCounter)
         else { return nil }
-        pingSentAt = nil
-        let rtt = now &- sentAt
-        lastRTT = rtt
+        pingState = pingCounter
+        let rtt = now &- lastPingAt
+        // Rounded to the microsecond, at least 1 (0 means none), at most UInt32.max µs.
+        lastRTTMicroseconds = UInt32(clamping: max(rtt / 1000 + (rtt % 1000 >= 500 ? 1 : 0), 1))
         return rtt
     }
 
@@ -181,8 +187,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
     /// A ping whose 8-byte payload identifies it, so its pong yields an RTT.
     public mutating func ping(now: UInt64) -> Action {
         guard state == .open else { return .none }
-        pingCounter &+= 1
-        pingSentAt = now
+        pingState = ((pingCounter &+ 1) & ~Self.outstandingBit) | Self.outstandingBit
         lastPingAt = now
         return .sendPing(withUnsafeBytes(of: UInt64(pingCounter).bigEndian) { Array($0) })
     }
