@@ -9,10 +9,9 @@ import SystemClock
 /// Answers count against `max_buffered_bytes`, as a WebSocket's do: when that many bytes
 /// of answers wait for a client that does not read them, the connection stops reading
 /// (what was read but not parsed is kept) until they are written.
-final class ClientConnection: TCPConnectionHandler, ServerConnection {
+final class ClientConnection: ServerConnection, TCPConnectionHandler {
     unowned let server: WaveDefectServer
     let tcp: TCPConnection
-    var registryIndex = -1
     private var parser: HTTPRequestParser
     private var lastActivity: UInt64
     /// When the request now arriving started; the header timeout runs from here.
@@ -200,7 +199,7 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     }
 
     /// The socket now belongs to a WebSocket session (a participant's or a worker's).
-    func handOff(to session: TCPConnectionHandler & ServerConnection) {
+    func handOff(to session: ServerConnection & TCPConnectionHandler) {
         handedOff = true
         tcp.handler = session
         server.connections.replace(self, with: session)
@@ -209,7 +208,7 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
     // MARK: ServerConnection
 
     /// HTTP connections are few and short-lived: they are looked at every sweep.
-    func sweep(now: UInt64) -> UInt64 {
+    override func sweep(now: UInt64) -> UInt64 {
         checkTimeouts(now: now)
         return 0
     }
@@ -249,12 +248,12 @@ final class ClientConnection: TCPConnectionHandler, ServerConnection {
         }
     }
 
-    func shutdown() {
+    override func shutdown() {
         guard !handedOff else { return }
         if requestStartedAt == nil && finishedAt == nil { tcp.closeAfterFlush() }
     }
 
-    func forceClose() {
+    override func forceClose() {
         tcp.close()
     }
 }

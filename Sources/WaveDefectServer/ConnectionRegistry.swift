@@ -1,14 +1,27 @@
-/// A connection the server sweeps for timeouts and closes on shutdown.
-protocol ServerConnection: AnyObject {
-    /// Position in the registry, kept by the registry for O(1) removal.
-    var registryIndex: Int { get set }
+/// A connection the server sweeps for timeouts and closes on shutdown: the HTTP phase
+/// (`ClientConnection`), a participant's WebSocket (`WebSocketSession`), an agent worker's
+/// (`WorkerConnection`). A base class rather than a protocol because the registry holds one
+/// reference per open connection: a protocol existential is two words, 16 bytes a
+/// connection (about 26 with the array's slack), a class reference one
+/// (docs/benchmarks.md, "Where an idle connection's bytes go"). Subclasses override the
+/// three methods.
+class ServerConnection {
+    /// Position in the registry (-1 outside it), kept by the registry for O(1) removal; 4
+    /// bytes, so a subclass's small fields share the word with it.
+    private var index32: Int32 = -1
+
+    final var registryIndex: Int {
+        get { Int(index32) }
+        set { index32 = Int32(newValue) }
+    }
+
     /// Runs the connection's timeouts and returns when it next needs a sweep (monotonic ns;
     /// early is harmless, late is not).
-    func sweep(now: UInt64) -> UInt64
+    func sweep(now: UInt64) -> UInt64 { preconditionFailure("\(Self.self) does not override sweep(now:)") }
     /// Graceful close for shutdown (WebSocket: close 1001).
-    func shutdown()
+    func shutdown() { preconditionFailure("\(Self.self) does not override shutdown()") }
     /// Immediate close when the shutdown deadline passed.
-    func forceClose()
+    func forceClose() { preconditionFailure("\(Self.self) does not override forceClose()") }
 }
 
 /// Every open connection, in an array with swap-removal: adding, removing and replacing are

@@ -7,19 +7,18 @@ import WireProtocol
 
 /// A joined participant's WebSocket: decodes frames, runs the close handshake and keepalive,
 /// turns client messages into room calls, and is the room's endpoint for delivery.
-final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoint, ParticipantChannel {
+final class WebSocketSession: ServerConnection, TCPConnectionHandler, RoomEndpoint, ParticipantChannel {
+    // Every idle joined connection holds one session, so its small fields come first, in the
+    // word the base class's 4-byte registry index leaves open, and alignment leaves no holes:
+    // the session stays at 120 bytes, a 128-byte allocation (docs/benchmarks.md, "Where an
+    // idle connection's bytes go").
+    private var flags: Flags = []
+    /// The second (monotonic, modulo 2^16) our close began, while `flags` has `.closing`.
+    private var closingSecond: UInt16 = 0
     unowned(unsafe) let server: WaveDefectServer
     let tcp: TCPConnection
     let room: Room
     let participant: Participant
-    // Every idle joined connection holds one session, so its small fields come before the
-    // decoder and the state machine, where alignment would otherwise leave holes: the
-    // session stays at 120 bytes, a 128-byte allocation (docs/benchmarks.md, "Where an idle
-    // connection's bytes go").
-    private var index32: Int32 = -1
-    private var flags: Flags = []
-    /// The second (monotonic, modulo 2^16) our close began, while `flags` has `.closing`.
-    private var closingSecond: UInt16 = 0
     private var decoder: WebSocketDecoder
     private(set) var machine: WebSocketConnectionStateMachine
 
@@ -56,10 +55,6 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         }
     }
 
-    var registryIndex: Int {
-        get { Int(index32) }
-        set { index32 = Int32(newValue) }
-    }
     /// Present only for clients that asked for metrics. Most never do, so the subscription
     /// lives in the server's table rather than in a field every connection would carry
     /// (8 bytes that took the session from a 144- to a 160-byte allocation).
@@ -236,7 +231,7 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
 
     /// Timeouts, pings and metrics; returns when any of them is next due, so the sweep
     /// leaves the connection alone until then.
-    func sweep(now: UInt64) -> UInt64 {
+    override func sweep(now: UInt64) -> UInt64 {
         guard !tcp.isClosing else { return .max }
         if let since = closingSince {
             if Self.second(now) &- since > UInt16(min(server.configuration.limits.closeTimeout.rounded(.up), 3600)) { tcp.close() }
@@ -249,11 +244,11 @@ final class WebSocketSession: TCPConnectionHandler, ServerConnection, RoomEndpoi
         return next
     }
 
-    func shutdown() {
+    override func shutdown() {
         perform(machine.close(.goingAway, reason: "server shutting down", now: SystemClock.monotonicNanoseconds))
     }
 
-    func forceClose() {
+    override func forceClose() {
         tcp.close()
     }
 

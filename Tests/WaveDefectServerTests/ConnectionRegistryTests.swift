@@ -6,11 +6,10 @@ import Testing
 @Suite struct ConnectionRegistryTests {
     final class Entry: ServerConnection {
         let name: String
-        var registryIndex = -1
         init(_ name: String) { self.name = name }
-        func sweep(now: UInt64) -> UInt64 { .max }
-        func shutdown() {}
-        func forceClose() {}
+        override func sweep(now: UInt64) -> UInt64 { .max }
+        override func shutdown() {}
+        override func forceClose() {}
     }
 
     @Test func addressesFollowTheirConnectionsThroughSwapRemoval() {

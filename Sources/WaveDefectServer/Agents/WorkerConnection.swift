@@ -9,7 +9,7 @@ import WireProtocol
 /// A registered agent worker's WebSocket (`GET /agent`, docs/agents.md#worker-protocol):
 /// it registers the agent names it runs, receives job assignments and terminations, and
 /// reports jobs that ended. When it goes away its jobs are dispatched again.
-final class WorkerConnection: TCPConnectionHandler, ServerConnection {
+final class WorkerConnection: ServerConnection, TCPConnectionHandler {
     unowned let server: WaveDefectServer
     let tcp: TCPConnection
     /// The API key the worker authenticated with: the join tokens of its jobs are signed
@@ -19,7 +19,6 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
     private var decoder: WebSocketDecoder
     private var machine: WebSocketConnectionStateMachine
     private var discardingInput = false
-    var registryIndex = -1
     private(set) var agentNames: Set<String> = []
     private(set) var maxJobs = 0
     /// Job id → dispatch, for the jobs this worker runs.
@@ -170,17 +169,17 @@ final class WorkerConnection: TCPConnectionHandler, ServerConnection {
     // MARK: ServerConnection
 
     /// Worker connections are few: looked at every sweep.
-    func sweep(now: UInt64) -> UInt64 {
+    override func sweep(now: UInt64) -> UInt64 {
         guard !tcp.isClosing else { return .max }
         perform(machine.tick(now: now))
         return 0
     }
 
-    func shutdown() {
+    override func shutdown() {
         perform(machine.close(.goingAway, reason: "server shutting down", now: SystemClock.monotonicNanoseconds))
     }
 
-    func forceClose() {
+    override func forceClose() {
         tcp.close()
     }
 

@@ -11,7 +11,7 @@ import WebSocketCore
 /// messages to the room's node as they arrived; the room's node runs the participant.
 /// Frames from the room's node arrive through `RelayHub`, already encoded, one buffer shared
 /// by every local recipient.
-final class RelayedSession: TCPConnectionHandler, ServerConnection {
+final class RelayedSession: ServerConnection, TCPConnectionHandler {
     unowned(unsafe) let server: WaveDefectServer
     unowned(unsafe) let hub: RelayHub
     let tcp: TCPConnection
@@ -22,7 +22,6 @@ final class RelayedSession: TCPConnectionHandler, ServerConnection {
     let identity: String
     private var decoder: WebSocketDecoder
     private var machine: WebSocketConnectionStateMachine
-    var registryIndex = -1
     private var receivedCloseFrame = false
     private var discardingInput = false
     private var closingSince: UInt16?
@@ -168,7 +167,7 @@ final class RelayedSession: TCPConnectionHandler, ServerConnection {
 
     // MARK: ServerConnection
 
-    func sweep(now: UInt64) -> UInt64 {
+    override func sweep(now: UInt64) -> UInt64 {
         guard !tcp.isClosing else { return .max }
         if let since = closingSince {
             if WebSocketSession.second(now) &- since > UInt16(min(server.configuration.limits.closeTimeout.rounded(.up), 3600)) { tcp.close() }
@@ -178,12 +177,12 @@ final class RelayedSession: TCPConnectionHandler, ServerConnection {
         return machine.nextDeadline
     }
 
-    func shutdown() {
+    override func shutdown() {
         closedByShutdown = true
         perform(machine.close(.goingAway, reason: "server shutting down", now: SystemClock.monotonicNanoseconds))
     }
 
-    func forceClose() {
+    override func forceClose() {
         tcp.close()
     }
 
