@@ -58,7 +58,7 @@ extension WaveDefectServer {
         p.metric("wavedefect_participants", "gauge", "Participants per room (agents included, suspended included).")
         for r in rooms { p.sample("wavedefect_participants", [("room", r.name)], Double(r.participants.count)) }
 
-        let counters: [(String, String, Int)] = [
+        var counters: [(String, String, Int)] = [
             ("wavedefect_connections_accepted_total", "Connections accepted.", stats.connectionsAccepted),
             ("wavedefect_connections_refused_total", "Connections refused (limit or shutdown).", stats.connectionsRefused),
             ("wavedefect_address_limit_refusals_total", "Connections, requests and handshakes answered 429 by a per-address limit.", stats.addressLimitRefusals),
@@ -76,6 +76,13 @@ extension WaveDefectServer {
             ("wavedefect_output_budget_cutoffs_total", "Subscribers cut off (4003) while the server's queued output was over its budget.", stats.outputBudgetCutoffs),
             ("wavedefect_partial_message_refusals_total", "Connections failed (1009) because unfinished messages were over the server-wide budget.", partialMessages.refusals),
         ]
+        if let relay = cluster?.relay {
+            counters += [
+                ("wavedefect_relay_envelopes_sent_total", "Relay envelopes published to other nodes (at most one per peer node per loop turn).", relay.envelopesSent),
+                ("wavedefect_relay_deliver_messages_total", "Frames sent to other nodes for their relayed clients: one per frame per node, however many recipients there.", relay.deliverMessagesSent),
+                ("wavedefect_relay_frames_fanned_out_total", "Frames this node wrote to relayed clients' sockets, one per recipient.", relay.framesFannedOut),
+            ]
+        }
         for (name, help, value) in counters {
             p.metric(name, "counter", help)
             p.sample(name, [], Double(value))

@@ -226,3 +226,39 @@ import WireJSON
         #expect(logEventually(nodes.b) { $0.contains("slow consumer disconnected") && $0.contains("relayed_to=node-a") })
     }
 }
+
+/// Encode once per node, counted: a message to three clients relayed through node B leaves
+/// node A as one `deliver` (in /metrics), and node B writes it to three sockets. Nodes of its
+/// own, so no other test's traffic is counted.
+@Suite(.blocking) struct ClusterRelayEncodeOnceTests {
+    func counter(_ server: ServerProcess, _ name: String) throws -> Int {
+        let text = try TestSocket.get(port: server.port, "/metrics").bodyText
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(name + " ") })
+        return Int(Double(line.split(separator: " ").last ?? "") ?? -1)
+    }
+
+    @Test func aBroadcastLeavesTheRoomsNodeOncePerNode() throws {
+        let redis = try RedisServerProcess()
+        let a = try ServerProcess(arguments: ["--redis", redis.url, "--node-id", "node-a"])
+        let b = try ServerProcess(arguments: ["--redis", redis.url, "--node-id", "node-b"])
+        let room = ServerProcess.uniqueRoom("once")
+        let host = try TestWebSocket(port: a.port, token: a.token("host", room: room))
+        _ = try host.nextJSON()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, redis.get("wavedefect:room:\(room)") != "node-a" { Thread.sleep(forTimeInterval: 0.02) }
+        // Hidden listeners: no presence traffic besides the data counted below.
+        let guests = try (0..<3).map { i in
+            let ws = try TestWebSocket(port: b.port, token: b.token("guest-\(i)", room: room) { $0.grant.hidden = true })
+            #expect(try ws.nextJSON()["type"] == "joined")
+            return ws
+        }
+        let deliversBefore = try counter(a, "wavedefect_relay_deliver_messages_total")
+        let fannedBefore = try counter(b, "wavedefect_relay_frames_fanned_out_total")
+        for i in 0..<10 { try host.send(json: ["type": "publish", "topic": "t", "payload": .number(Double(i))]) }
+        for g in guests {
+            for i in 0..<10 { #expect(try g.next(type: "data")["payload"]?.int64Value == Int64(i)) }
+        }
+        #expect(try counter(a, "wavedefect_relay_deliver_messages_total") - deliversBefore == 10, "one deliver per message, not per recipient")
+        #expect(try counter(b, "wavedefect_relay_frames_fanned_out_total") - fannedBefore == 30)
+    }
+}

@@ -20,6 +20,14 @@ import Testing
         #expect(c.cluster.redis == RedisAddress(host: "10.1.2.3", port: 6380, password: "pw", database: 4))
         #expect(c.cluster.nodeID == "node-a")
         #expect(c.cluster.leaseTTL == 3)
+        #expect(c.cluster.relay == RelayLimits())
+    }
+
+    @Test func relayLimitsAreRead() throws {
+        let c = try configuration("redis:\n  address: h\n  relay_max_message_bytes: 1048576\n  relay_max_pending_bytes: 65536\n  relay_join_timeout: 2.5\n")
+        #expect(c.cluster.relay.maxMessageBytes == 1 << 20)
+        #expect(c.cluster.relay.maxPendingBytes == 65536)
+        #expect(c.cluster.relay.joinTimeout == 2.5)
     }
 
     @Test func addressMayBeAURLAndTheKeysOverrideIt() throws {
@@ -43,6 +51,8 @@ import Testing
         ("redis:\n  address: rediss://h\n", "redis.tls: this build cannot speak TLS to Redis"),
         ("redis:\n  address: h\n  lease_ttl: 10\n", "redis.lease_ttl: 10.0 is not in 1...5 seconds"),
         ("redis:\n  address: h\n  db: -1\n", "field 'redis.db'"),
+        ("redis:\n  address: h\n  relay_join_timeout: 100\n", "redis.relay_join_timeout: 100.0 is not in 0.1...60 seconds"),
+        ("redis:\n  address: h\n  relay_max_message_bytes: 10\n", "field 'redis.relay_max_message_bytes'"),
         ("redis:\n  address: h\n  use_tls: true\n", "use_tls"),
         ("node_id: 'a b'\n", "node_id 'a b' must be 1 to 64 of A-Z a-z 0-9 _ . -"),
         ("node_id: ''\n", "node_id '' must be 1 to 64"),

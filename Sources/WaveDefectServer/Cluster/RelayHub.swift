@@ -31,6 +31,8 @@ final class RelayHub {
         /// Bytes published to the peer that Redis has not answered yet.
         var inFlight = 0
         var isListed = false
+        /// `deliver` messages written, for `/metrics`.
+        var delivers = 0
 
         init(peer: String, from nodeID: String) {
             self.peer = peer
@@ -43,6 +45,7 @@ final class RelayHub {
 
         func closeGroup() {
             guard let frame = group else { return }
+            delivers += 1
             writer.deliver(frame: frame.bytes, lossy: groupLossy, broadcast: groupBroadcast, conns: groupConns)
             group = nil
             groupConns.removeAll(keepingCapacity: true)
@@ -59,6 +62,12 @@ final class RelayHub {
     /// Connection numbers: a random 32-bit start shifted left, so an edge restarted under the
     /// same node id does not reuse the numbers its predecessor's connections had.
     private var nextConn = UInt64(UInt32.random(in: 1...UInt32.max)) << 32
+    /// What `/metrics` shows of the relay: envelopes published, `deliver` messages in them
+    /// (one per frame per edge, however many recipients there), and frames an edge wrote to
+    /// its relayed sockets (one per recipient).
+    private(set) var envelopesSent = 0
+    private(set) var deliverMessagesSent = 0
+    private(set) var framesFannedOut = 0
 
     init(server: WaveDefectServer, nodeID: String, redis: RedisClient, limits: RelayLimits, logger: Logger) {
         self.server = server
@@ -142,6 +151,9 @@ final class RelayHub {
             ])
         }
         box.inFlight += payload.count
+        envelopesSent += 1
+        deliverMessagesSent += box.delivers
+        box.delivers = 0
         let size = payload.count
         redis.command(bytes: [Array("PUBLISH".utf8), box.channel, payload]) { [weak self, box] result in
             box.inFlight -= size
@@ -177,7 +189,11 @@ final class RelayHub {
             case .deliver(let frame, let lossy, let broadcast, let conns):
                 // One buffer for every local recipient, as for a broadcast on one node.
                 let shared = SharedBytes(frame)
-                for conn in conns { sessions[conn]?.deliver(shared, lossy: lossy, broadcast: broadcast) }
+                for conn in conns {
+                    guard let session = sessions[conn] else { continue }
+                    framesFannedOut += 1
+                    session.deliver(shared, lossy: lossy, broadcast: broadcast)
+                }
             case .close(let conn, let code, let reason):
                 if let session = sessions[conn] {
                     session.disconnect(code: code, reason: reason)
