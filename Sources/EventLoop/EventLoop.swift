@@ -183,6 +183,9 @@ public final class EventLoop {
     }
 
     private var deferredSince: UInt64 = 0
+    /// Broadcasts sent during this turn's fan-out (`TCPConnection.writeThrough`), counted
+    /// into the write-latency histogram with the turn's flush.
+    var writtenThrough = 0
     private var flushingDeferred = FlushList()
     private var walkingDirty = false
 
@@ -206,7 +209,8 @@ public final class EventLoop {
         defer { walkingDirty = false }
         // Double-buffered: no copy of the list and no allocation per turn.
         swap(&dirty, &flushing)
-        let written = Self.flush(flushing, deferred: false)
+        let written = Self.flush(flushing, deferred: false) + writtenThrough
+        writtenThrough = 0
         flushing.clear()
         writeLatency.record(SystemClock.monotonicNanoseconds &- dirtySince, count: UInt64(written))
     }

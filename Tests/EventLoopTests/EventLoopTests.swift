@@ -96,6 +96,44 @@ import Testing
         listener.close()
     }
 
+    @Test func aBroadcastToAnIdleConnectionLeavesAtOnceAndTheRestOfTheTurnTogether() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let sink = ByteSink()
+        var accepted: [TCPConnection] = []
+        let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0) { tcp in
+            tcp.handler = sink
+            accepted.append(tcp)
+        }
+        var client: TCPConnection?
+        TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
+            client = try? result.get()
+            client?.handler = ByteSink()
+        }
+        #expect(runLoop(loop) { client != nil && !accepted.isEmpty })
+        client!.setNoDelay(true)
+        let message = SharedBytes(Array("hello ".utf8))
+        let before = try #require(client!.dataSegmentsSent)
+        client!.write(message, deferrable: true)
+        #expect(client!.dataSegmentsSent == before + 1, "the first broadcast of the turn is sent during the fan-out")
+        #expect(client!.bufferedBytes == 0)
+        for _ in 0..<99 { client!.write(message, deferrable: true) }
+        #expect(client!.dataSegmentsSent == before + 1, "the rest wait for the turn's end")
+        #expect(client!.bufferedBytes == 594)
+        #expect(runLoop(loop) { sink.received.count == 600 })
+        #expect(try #require(client!.dataSegmentsSent) - before == 2, "two sends for the turn's 100 broadcasts")
+        #expect(sink.received == Array(String(repeating: "hello ", count: 100).utf8))
+        // A direct write is never sent through: it waits for the turn's end with whatever follows it.
+        let direct = try #require(client!.dataSegmentsSent)
+        client!.write(message)
+        client!.write(message, deferrable: true)
+        #expect(client!.dataSegmentsSent == direct)
+        #expect(runLoop(loop) { sink.received.count == 612 })
+        #expect(try #require(client!.dataSegmentsSent) - direct == 1)
+        client!.close()
+        listener.close()
+    }
+
     @Test func aSecondListenerOnTheSamePortIsRefusedAsAddressInUse() throws {
         let loop = try EventLoop()
         defer { loop.close() }
