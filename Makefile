@@ -61,9 +61,9 @@ fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build/fuzz-corpus/$$t .build/fuzz-crashes/$$t; \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-	  FUZZ_TARGET=$$t ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	  FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
 	    -artifact_prefix=.build/fuzz-crashes/$$t/ .build/fuzz-corpus/$$t Fuzz/seeds/$$t 2>&1 \
-	    | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY|.*Test unit written)" ; \
+	    | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY|.*(Fatal error|Precondition failed)|.*Test unit written)" ; \
 	  status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then echo "fuzz $$t FAILED ($$status): see .build/fuzz-crashes/$$t/"; exit 1; fi; \
 	done
 

@@ -6,6 +6,7 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
         case unexpectedEnd = "unexpected end of input"
         case unexpectedCharacter = "unexpected character"
         case invalidNumber = "invalid number"
+        case numberOutOfRange = "number out of range"
         case invalidString = "invalid string"
         case invalidEscape = "invalid escape sequence"
         case tooDeep = "nesting too deep"
@@ -24,6 +25,9 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func unexpectedEnd(at offset: Int) -> JSONError { .init(.unexpectedEnd, offset) }
     public static func unexpectedCharacter(at offset: Int) -> JSONError { .init(.unexpectedCharacter, offset) }
     public static func invalidNumber(at offset: Int) -> JSONError { .init(.invalidNumber, offset) }
+    /// A number too large for a `Double` (`1e400`): refused rather than read as infinity,
+    /// which JSON cannot carry and `JSONWriter` would write back as `null`.
+    public static func numberOutOfRange(at offset: Int) -> JSONError { .init(.numberOutOfRange, offset) }
     /// A control character inside a string, or a string that is not UTF-8.
     public static func invalidString(at offset: Int) -> JSONError { .init(.invalidString, offset) }
     public static func invalidEscape(at offset: Int) -> JSONError { .init(.invalidEscape, offset) }

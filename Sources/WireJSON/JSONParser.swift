@@ -83,7 +83,9 @@ public struct JSONParser: ~Copyable {
             return .null
         default:
             let range = try skipNumber()
-            return .number(Self.decodeNumber(UnsafeRawBufferPointer(rebasing: bytes[range])))
+            let value = Self.decodeNumber(UnsafeRawBufferPointer(rebasing: bytes[range]))
+            guard value.isFinite else { throw JSONError.numberOutOfRange(at: range.lowerBound) }
+            return .number(value)
         }
     }
 
