@@ -48,9 +48,10 @@ static inline void wd_unblock_signal(int signum) {
 static inline int wd_try_send(uv_tcp_t *tcp, const uv_buf_t *bufs, unsigned int nbufs) {
     uv_stream_t *stream = (uv_stream_t *)tcp;
     if (stream->connect_req != NULL || stream->write_queue_size != 0) return UV_EAGAIN;
-    uv_os_fd_t fd;
-    int rc = uv_fileno((uv_handle_t *)tcp, &fd);
-    if (rc != 0) return rc;
+    /* uv_fileno's answer without its call: uv_close closes a stream's socket at once and sets
+       the watcher's fd to -1, so a closing or closed handle reads -1 here (uv_fileno: EBADF). */
+    int fd = stream->io_watcher.fd;
+    if (fd < 0) return UV_EBADF;
     if (!uv_is_writable(stream)) return UV_EPIPE;
     ssize_t n;
     do {

@@ -170,6 +170,7 @@ public final class EventLoop {
         }
     }
 
+    @inline(__always)
     func markDirty(_ connection: TCPConnection) {
         if dirty.isEmpty { dirtySince = turnStart }
         connection.listings &+= 1

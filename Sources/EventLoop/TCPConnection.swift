@@ -267,7 +267,7 @@ public final class TCPConnection {
     private func writeThrough(_ bytes: SharedBytes) {
         isDirty = true
         loop.markDirty(self)
-        var buf = uv_buf_init(bytes.base.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        var buf = uv_buf_t(base: bytes.base.assumingMemoryBound(to: CChar.self), len: bytes.count)
         let written = wd_try_send(handle, &buf, 1)
         if written == Int32(bytes.count) {
             loop.writtenThrough &+= 1
@@ -381,7 +381,7 @@ public final class TCPConnection {
         }
         if tail.isEmpty {
             // One buffer, the usual case: no iovec array, no queue to walk.
-            var buf = uv_buf_init(first.base.assumingMemoryBound(to: CChar.self), UInt32(first.count))
+            var buf = uv_buf_t(base: first.base.assumingMemoryBound(to: CChar.self), len: first.count)
             let written = wd_try_send(handle, &buf, 1)
             if written == Int32(first.count) {
                 addBuffered(-first.count)
@@ -414,7 +414,7 @@ public final class TCPConnection {
                     let k = done + i
                     let (base, size) = k == 0 ? (first.base, first.count) : (tail[k - 1].base, tail[k - 1].count)
                     let skip = i == 0 ? offset : 0
-                    bufs[i] = uv_buf_init((base + skip).assumingMemoryBound(to: CChar.self), UInt32(size - skip))
+                    bufs[i] = uv_buf_t(base: (base + skip).assumingMemoryBound(to: CChar.self), len: size - skip)
                 }
                 return wd_try_send(handle, bufs.baseAddress, UInt32(count))
             }

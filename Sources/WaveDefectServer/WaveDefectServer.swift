@@ -247,9 +247,9 @@ public final class WaveDefectServer {
                 participant.endpoint?.deliver(frame, lossy: false, broadcast: false)
             case .broadcast(let frame, let recipients, let lossy):
                 stats.broadcasts += 1
-                // No retain per recipient (Recipients.forEach); the endpoint is retained for
-                // its call, since delivering can make it leave.
-                recipients.forEach { $0.endpoint?.deliver(frame, lossy: lossy, broadcast: true) }
+                // No retain per recipient, neither of the participant nor of its session
+                // (WaveDefectServer+FanOut.swift).
+                fanOut(frame, to: recipients, lossy: lossy)
             case .disconnect(let endpoint, let code, let reason):
                 endpoint.disconnect(code: code, reason: reason)
             case .presencePending(let room):
