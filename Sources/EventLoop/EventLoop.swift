@@ -155,6 +155,7 @@ public final class EventLoop {
             }
         }
         flushDirty()
+        turn &+= 1
         guard !deferred.isEmpty else { return }
         let now = SystemClock.monotonicNanoseconds
         if now &- lastDeferredFlush >= flushInterval {
@@ -184,9 +185,20 @@ public final class EventLoop {
     }
 
     private var deferredSince: UInt64 = 0
+    /// Counts loop turns (one per `flushAtTurnEnd`): a connection that wrote a broadcast
+    /// through in this turn carries it (`TCPConnection.writtenThroughTurn`) instead of being
+    /// listed, so its further writes of the turn queue and leave together at its end.
+    private(set) var turn: UInt32 = 0
     /// Broadcasts sent during this turn's fan-out (`TCPConnection.writeThrough`), counted
     /// into the write-latency histogram with the turn's flush.
-    var writtenThrough = 0
+    private var writtenThrough = 0
+    private var writtenThroughSince: UInt64 = 0
+
+    @inline(__always)
+    func countWrittenThrough() {
+        if writtenThrough == 0 { writtenThroughSince = turnStart }
+        writtenThrough &+= 1
+    }
     private var flushingDeferred = FlushList()
     private var walkingDirty = false
 
@@ -205,15 +217,27 @@ public final class EventLoop {
     public func flushDirty() {
         // Not from inside a walk (a drain callback): the list being walked must not be
         // swapped back and grown under it; what is dirty then goes at the turn's end.
-        guard !dirty.isEmpty, !walkingDirty else { return }
+        guard !walkingDirty else { return }
+        guard !dirty.isEmpty else {
+            if writtenThrough > 0 { recordWrittenThrough(now: SystemClock.monotonicNanoseconds) }
+            return
+        }
         walkingDirty = true
         defer { walkingDirty = false }
         // Double-buffered: no copy of the list and no allocation per turn.
         swap(&dirty, &flushing)
-        let written = Self.flush(flushing, deferred: false) + writtenThrough
-        writtenThrough = 0
+        let written = Self.flush(flushing, deferred: false)
         flushing.clear()
-        writeLatency.record(SystemClock.monotonicNanoseconds &- dirtySince, count: UInt64(written))
+        let now = SystemClock.monotonicNanoseconds
+        writeLatency.record(now &- dirtySince, count: UInt64(written))
+        if writtenThrough > 0 { recordWrittenThrough(now: now) }
+    }
+
+    /// The turn's written-through broadcasts, timed like a flush batch: from the turn's
+    /// start to the turn's flush.
+    private func recordWrittenThrough(now: UInt64) {
+        writeLatency.record(now &- writtenThroughSince, count: UInt64(writtenThrough))
+        writtenThrough = 0
     }
 
     /// Gives back write-batch storage sized for a crowd that has gone: `clear` keeps a list's

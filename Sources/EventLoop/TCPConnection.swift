@@ -51,6 +51,10 @@ public final class TCPConnection {
     /// How many of the loop's flush lists hold this connection (dirty, deferred: at most 2).
     /// The lists do not retain it; see `closedWhileListed`.
     var listings: UInt8 = 0
+    /// The loop turn (`EventLoop.turn`) in which a broadcast was last written through: the
+    /// rest of that turn's writes queue and leave together at its end. In the padding after
+    /// `listings`, so the object does not grow.
+    var writtenThroughTurn: UInt32 = .max
     /// Bytes queued or in flight, not yet accepted by the kernel.
     public private(set) var bufferedBytes = 0
 
@@ -236,7 +240,8 @@ public final class TCPConnection {
     @inline(__always)
     public func write(_ bytes: SharedBytes, deferrable: Bool = false) {
         guard !isClosing, !isWriteShut, bytes.count > 0 else { return }
-        if deferrable && head == nil && !isDirty && !isDeferred && !isWriting && tlsLink == nil && loop.flushInterval == 0 {
+        if deferrable && head == nil && !isDirty && !isDeferred && !isWriting && tlsLink == nil && loop.flushInterval == 0
+            && writtenThroughTurn != loop.turn {
             return writeThrough(bytes)
         }
         if let link = tlsLink {
@@ -261,16 +266,18 @@ public final class TCPConnection {
     /// A broadcast to a connection with nothing pending goes to the kernel at once, during
     /// the fan-out, instead of after every recipient has been queued: with 1,000 recipients
     /// the queueing alone delayed the first send by ~0.2 ms, and every recipient's latency
-    /// with it (docs/benchmarks.md, "Read to first send"). The connection is then listed as
-    /// dirty with nothing queued, so whatever else it is sent this turn waits for the
-    /// turn's end and leaves in one call, as before: at most two sends per turn.
+    /// with it (docs/benchmarks.md, "Read to first send"). The connection is stamped with the
+    /// turn rather than listed for the turn's end: whatever else it is sent this turn is
+    /// queued (and listed) and leaves in one call, as before — at most two sends per turn —
+    /// while a connection sent one broadcast is touched once, not again by the turn's flush
+    /// walk (docs/benchmarks.md, "Written through, not listed"). A stamp equal by wrap-around,
+    /// 2³² turns later, only means one broadcast is queued instead of written through.
     private func writeThrough(_ bytes: SharedBytes) {
-        isDirty = true
-        loop.markDirty(self)
+        writtenThroughTurn = loop.turn
         var buf = uv_buf_t(base: bytes.base.assumingMemoryBound(to: CChar.self), len: bytes.count)
         let written = wd_try_send(handle, &buf, 1)
         if written == Int32(bytes.count) {
-            loop.writtenThrough &+= 1
+            loop.countWrittenThrough()
             return
         }
         if written < 0 && written != UV_EAGAIN.rawValue {
