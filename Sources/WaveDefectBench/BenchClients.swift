@@ -21,6 +21,15 @@ public enum BenchClients {
         loop: EventLoop, port: Int, tls: TLSContext? = nil, count: Int, room: @escaping (Int) -> String, hidden: Bool = false, concurrency: Int = 64,
         timeout: Double = 120, configure: @escaping (Int, LoopWebSocketClient) -> Void = { _, _ in }
     ) throws -> [LoopWebSocketClient] {
+        try connect(loop: loop, ports: { _ in port }, tls: tls, count: count, room: room, hidden: hidden, concurrency: concurrency, timeout: timeout, configure: configure)
+    }
+
+    /// As above, client `i` connecting to port `ports(i)`: clients spread over several servers
+    /// (the nodes of a cluster).
+    public static func connect(
+        loop: EventLoop, ports: @escaping (Int) -> Int, tls: TLSContext? = nil, count: Int, room: @escaping (Int) -> String, hidden: Bool = false,
+        concurrency: Int = 64, timeout: Double = 120, identityPrefix: String = "bench", configure: @escaping (Int, LoopWebSocketClient) -> Void = { _, _ in }
+    ) throws -> [LoopWebSocketClient] {
         var clients: [LoopWebSocketClient] = []
         var joined = 0
         var failed: String?
@@ -31,7 +40,8 @@ public enum BenchClients {
                 let i = started
                 started += 1
                 inFlight += 1
-                let client = LoopWebSocketClient(host: "127.0.0.1", port: port, path: "/rtc?access_token=\(token(identity: "bench-\(i)", room: room(i), hidden: hidden))", tls: tls)
+                let port = ports(i)
+                let client = LoopWebSocketClient(host: "127.0.0.1", port: port, path: "/rtc?access_token=\(token(identity: "\(identityPrefix)-\(i)", room: room(i), hidden: hidden))", tls: tls)
                 clients.append(client)
                 configure(i, client)
                 let userText = client.onText
