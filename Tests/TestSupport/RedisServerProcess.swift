@@ -48,6 +48,13 @@ public final class RedisServerProcess: @unchecked Sendable {
         ChildProcesses.forget(p.processIdentifier)
     }
 
+    /// Sends `signal` to the server: `SIGSTOP` makes it stop answering while its connections
+    /// stay open (a Redis that hangs), `SIGCONT` lets it go on.
+    public func signal(_ signal: Int32) {
+        guard let p = process else { return }
+        kill(p.processIdentifier, signal)
+    }
+
     /// One inline command (RESP's inline form: words separated by spaces) on a fresh connection;
     /// the raw reply bytes, nil when Redis does not answer within 2 s.
     public func command(_ line: String) -> [UInt8]? {
