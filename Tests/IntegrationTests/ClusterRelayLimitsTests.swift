@@ -147,6 +147,51 @@ import WireJSON
         #expect(farReceived > 0 && farReceived < 12, "the frames before the limit arrived, the rest did not")
     }
 
+    @Test func lossyMessagesPastTheRelayBacklogLimitAreDroppedAndTheListenerStays() throws {
+        let room = ServerProcess.uniqueRoom("relay-backlog-lossy")
+        let host = try host("host", room: room)
+        let far = try TestWebSocket(port: nodes.b.port, token: nodes.b.token("far-lossy", room: room))
+        #expect(try far.nextJSON()["type"] == "joined")
+        _ = try host.next(type: "participant_joined")
+
+        // The same backlog as above, of lossy messages: past the limit they are dropped for
+        // node B's listener, which is not cut off.
+        nodes.redis.signal(SIGSTOP)
+        var redisStopped = true
+        defer { if redisStopped { nodes.redis.signal(SIGCONT) } }
+        let pad = String(repeating: "z", count: 8000)
+        for i in 0..<12 {
+            try host.send(json: ["type": "publish", "topic": "t", "payload": ["n": .number(Double(i)), "pad": .string(pad)], "reliable": false, "id": .number(Double(i))])
+            _ = try host.next(type: "ack")
+        }
+        nodes.redis.signal(SIGCONT)
+        redisStopped = false
+        // Node B writes the lossy messages that fitted, in order; a second without more means
+        // Redis has passed on everything (and answered node A: its backlog is empty again).
+        var lossy: [Int64] = []
+        while true {
+            let frame: TestWebSocket.Received
+            do { frame = try far.next(timeout: lossy.isEmpty ? 20 : 1) } catch is TestSocket.Timeout { break }
+            guard case .text(let text) = frame else { continue }
+            let v = try JSONParser.parse(text)
+            guard v["type"] == "data" else { continue }
+            lossy.append(try #require(v["payload"]?["n"]?.int64Value))
+        }
+        #expect(lossy == Array(0..<Int64(lossy.count)), "the lossy messages that fitted arrived in order")
+        #expect(lossy.count > 0 && lossy.count < 12, "the ones past the limit were dropped: \(lossy.count) of 12 arrived")
+        // The listener is still in the room: a reliable message reaches it.
+        let seq = try publish(host, "after", id: 100)
+        let after = try far.next(type: "data")
+        #expect(after["payload"] == "after" && after["seq"]?.int64Value == seq)
+        #expect(!nodes.a.log.split(separator: "\n").contains { $0.contains("slow consumer disconnected") && $0.contains("far-lossy") })
+        try host.send(text: #"{"type":"ping","id":"h"}"#)
+        while true {
+            let next = try host.nextJSON()
+            #expect(next["type"] != "participant_left")
+            if next["type"] == "pong" { break }
+        }
+    }
+
     @Test func aRelayedJoinTheRoomsNodeDoesNotAnswerIs503AfterTheJoinTimeout() throws {
         let room = ServerProcess.uniqueRoom("relay-join-timeout")
         let host = try host("host", room: room)
