@@ -37,6 +37,18 @@ public enum ClusterKeys {
         return out
         """
 
+    /// The lease a join reads before it creates or joins anything (docs/cluster.md#connect-anywhere):
+    /// KEYS[1] the room's lease, ARGV[1] the asking node, ARGV[2] the TTL in ms. Nobody holds
+    /// it → the asking node takes it (`SET PX`) and is answered; else the holder is. One
+    /// atomic step, so two nodes starting one new room in the same instant get the same
+    /// answer: the first script to run wins, the other node relays its client there.
+    public static let leaseForJoinScript = """
+        local holder = redis.call('GET', KEYS[1])
+        if holder then return holder end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return ARGV[1]
+        """
+
     /// Gives up leases this node holds (KEYS), leaving others' alone (ARGV[1]: the node id).
     public static let releaseScript = """
         local n = 0

@@ -91,9 +91,12 @@ final class PendingRelayJoin {
 }
 
 extension RelayHub {
-    /// Edge: a verified client whose room is not on this node. The room's lease says where it
-    /// lives: nowhere or here → it joins here (and the room starts here, claiming the lease);
-    /// another node → it is relayed there. Redis unreachable → here, as a node alone would.
+    /// Edge: a verified client whose room is not on this node. The room's lease decides where
+    /// it lives, before anything is created (`ClusterKeys.leaseForJoinScript`: read the lease,
+    /// and take it when nobody holds it, in one atomic step): this node → it joins here (and
+    /// the room starts here); another node → it is relayed there. Two nodes starting one new
+    /// room in the same instant thus make one room. Redis unreachable → here, as a node alone
+    /// would; Redis connected but silent past `redis.timeout` → 503.
     func route(_ request: HTTPRequest, on connection: ClientConnection, key: String, claims: AccessTokenClaims, leftover: UnsafeMutableRawBufferPointer) {
         route(request, on: connection, key: key, claims: claims, leftover: Array(UnsafeRawBufferPointer(leftover)))
     }
@@ -102,12 +105,29 @@ extension RelayHub {
         let roomName = claims.grant.room ?? ""
         // Later input waits (a client sends nothing more before its 101).
         connection.beginResponse()
-        redis.command(["GET", ClusterKeys.roomLease(roomName)]) { [weak self, connection] result in
+        let ttl = server.cluster?.ttlMilliseconds ?? 5000
+        let timeout = server.configuration.cluster.commandTimeout
+        let wait = LeaseWait(loop: server.loop, seconds: timeout) { [weak self] in
             guard let self, !connection.tcp.isClosing else { return }
+            self.server.stats.refusedUpgrades += 1
+            self.logger.warning("Redis did not answer a join's lease read in time", metadata: ["room": "\(roomName)", "redis": "\(self.redis.address)"])
+            connection.respond(HTTPResponse.text(.serviceUnavailable, "Redis did not answer within \(timeout) s; try again"), to: request, keepAlive: false)
+        }
+        redis.command(["EVAL", ClusterKeys.leaseForJoinScript, "1", ClusterKeys.roomLease(roomName), nodeID, String(ttl)]) { [weak self, connection] result in
+            guard let self else { return }
             let holder = (try? result.get())?.text
+            guard wait.finish(), !connection.tcp.isClosing else {
+                // Answered too late, or nobody is waiting: a lease taken for a room that did
+                // not start here is given back.
+                if holder == self.nodeID { self.releaseUnusedLease(roomName) }
+                return
+            }
             guard let holder, holder != self.nodeID, self.server.registry.room(named: roomName) == nil else {
                 var bytes = held
-                return bytes.withUnsafeMutableBytes { RTCEndpoint.join(request, on: connection, key: key, claims: claims, leftover: $0) }
+                bytes.withUnsafeMutableBytes { RTCEndpoint.join(request, on: connection, key: key, claims: claims, leftover: $0) }
+                // Refused (no such room, full…): the lease taken for it is given back.
+                if holder == self.nodeID { self.releaseUnusedLease(roomName) }
+                return
             }
             let grant = claims.grant
             let conn = self.makeConn()
@@ -122,5 +142,37 @@ extension RelayHub {
                 resumeToken: request.query("resume"), lastSeq: UInt64(request.query("last_seq") ?? "") ?? 0)), to: holder)
             pending.startTimer(seconds: self.limits.joinTimeout)
         }
+    }
+
+    /// A lease this node took for a join that did not start the room (refused, or answered
+    /// after the client gave up) goes back at once rather than blocking the name for a TTL.
+    private func releaseUnusedLease(_ room: String) {
+        guard server.registry.room(named: room) == nil else { return }
+        redis.command(["EVAL", ClusterKeys.releaseScript, "1", ClusterKeys.roomLease(room), nodeID])
+    }
+}
+
+/// A join's lease read racing its timeout: whichever comes first wins, once.
+final class LeaseWait {
+    private var timer: LoopTimer?
+    private var isDone = false
+
+    init(loop: EventLoop, seconds: Double, onTimeout: @escaping () -> Void) {
+        let timer = LoopTimer(loop: loop) { [unowned self] in
+            guard !self.isDone else { return }
+            self.isDone = true
+            onTimeout()
+        }
+        timer.start(afterMilliseconds: UInt64(seconds * 1000))
+        self.timer = timer
+    }
+
+    /// The answer came: true when it is in time (the timeout will not fire).
+    func finish() -> Bool {
+        guard !isDone else { return false }
+        isDone = true
+        timer?.stop()
+        timer = nil
+        return true
     }
 }
