@@ -18,6 +18,7 @@ public final class RedisClient {
     private let commands: RedisConnection
     private var subscriber: RedisConnection?
     private var handlers: [String: ([UInt8]) -> Void] = [:]
+    private let name: String?
 
     /// The command connection is up (again): what a node re-registers from.
     public var onReady: (() -> Void)? {
@@ -27,17 +28,25 @@ public final class RedisClient {
     public var onLost: (() -> Void)? {
         didSet { commands.onLost = onLost }
     }
+    /// The subscription connection dropped on its own (killed by `CLIENT KILL`, an output
+    /// buffer limit, the network): what is published to its channels until it is back is lost.
+    public var onSubscriptionsLost: (() -> Void)?
+    /// The subscription connection is back and its channels are subscribed again (sent on it).
+    public var onSubscriptionsRestored: (() -> Void)?
 
     /// Reconnect waits: 0.1 s doubling to 5 s, jittered (the project's one rule, `Backoff`),
     /// so Redis back means every node is connected again within 5 s.
     public static let reconnectBackoff = Backoff(base: 0.1, max: 5)
 
-    public init(loop: EventLoop, address: RedisAddress, logger: Logger, backoff: Backoff = RedisClient.reconnectBackoff) {
+    /// `name`: given to both connections (`CLIENT SETNAME name:commands` and
+    /// `name:subscriptions`), so `CLIENT LIST` tells whose connection is whose.
+    public init(loop: EventLoop, address: RedisAddress, logger: Logger, backoff: Backoff = RedisClient.reconnectBackoff, name: String? = nil) {
         self.loop = loop
         self.address = address
         self.logger = logger
         self.backoff = backoff
-        commands = RedisConnection(loop: loop, address: address, role: .commands, logger: logger, backoff: backoff)
+        self.name = name
+        commands = RedisConnection(loop: loop, address: address, role: .commands, logger: logger, backoff: backoff, name: name)
     }
 
     deinit {
@@ -87,9 +96,13 @@ public final class RedisClient {
 
     private func subscriptionConnection() -> RedisConnection {
         if let subscriber { return subscriber }
-        let connection = RedisConnection(loop: loop, address: address, role: .subscriptions, logger: logger, backoff: backoff)
+        let connection = RedisConnection(loop: loop, address: address, role: .subscriptions, logger: logger, backoff: backoff, name: name)
         connection.onReady = { [unowned self, unowned connection] in
             connection.subscribe(self.handlers.keys.sorted())
+            self.onSubscriptionsRestored?()
+        }
+        connection.onLost = { [unowned self] in
+            self.onSubscriptionsLost?()
         }
         connection.onMessage = { [unowned self] channel, payload in
             self.handlers[channel]?(payload)

@@ -22,6 +22,8 @@ final class RedisConnection {
     let role: Role
     let logger: Logger
     let backoff: Backoff
+    /// `CLIENT SETNAME` for this connection (what `CLIENT LIST` shows), if any.
+    let name: String?
     private var context: UnsafeMutablePointer<redisAsyncContext>?
     /// Bumped per context, so the handshake of an earlier one cannot mark a later one ready.
     private var epoch = 0
@@ -41,7 +43,8 @@ final class RedisConnection {
     /// Pub/sub: a message on a channel (subscription connections only).
     var onMessage: ((String, [UInt8]) -> Void)?
 
-    init(loop: EventLoop, address: RedisAddress, role: Role, logger: Logger, backoff: Backoff) {
+    init(loop: EventLoop, address: RedisAddress, role: Role, logger: Logger, backoff: Backoff, name: String? = nil) {
+        self.name = name.map { "\($0):\(role.rawValue)" }
         self.loop = loop
         self.address = address
         self.role = role
@@ -203,6 +206,9 @@ final class RedisConnection {
         steps.append(["PING"])
         for (i, step) in steps.enumerated() {
             let isLast = i == steps.count - 1
+            // After AUTH and SELECT. A name is a convenience: a Redis that refuses it (an ACL
+            // without CLIENT) still serves the connection, so its answer is not a step.
+            if isLast, let name { send(["CLIENT", "SETNAME", name].map { Array($0.utf8) }) { _ in } }
             send(step.map { Array($0.utf8) }) { [weak self] result in
                 guard let self, self.epoch == epoch, self.context != nil else { return }
                 switch result {

@@ -46,13 +46,15 @@ final class ClusterNode {
         self.logger = logger
         nodeID = settings.nodeID ?? ClusterSettings.randomNodeID()
         ttlMilliseconds = Int(settings.leaseTTL * 1000)
-        redis = RedisClient(loop: server.loop, address: address, logger: logger)
+        redis = RedisClient(loop: server.loop, address: address, logger: logger, name: "wavedefect:\(nodeID)")
         relay = RelayHub(server: server, nodeID: nodeID, redis: redis, limits: settings.relay, logger: logger)
     }
 
     func start() {
         redis.onReady = { [unowned self] in self.renew() }
         redis.onLost = { [unowned self] in self.relay.redisLost() }
+        redis.onSubscriptionsLost = { [unowned self] in self.relay.subscriptionsLost() }
+        redis.onSubscriptionsRestored = { [unowned self] in self.relay.subscriptionsRestored() }
         redis.start()
         relay.start()
         let every = UInt64(max(ttlMilliseconds / 3, 100))

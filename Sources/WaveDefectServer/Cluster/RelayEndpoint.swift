@@ -101,6 +101,14 @@ final class RelayEndpoint: RoomEndpoint, ParticipantChannel {
         server.perform(room.endpointClosed(participant, endpoint: self, clean: false, now: RoomInstant.current))
     }
 
+    /// This node's subscription was lost: what the edge sent meanwhile is gone. The edge
+    /// closes the client's socket with `code` (4005: resume), and the participant waits for
+    /// the resume as after a dropped socket.
+    func subscriptionLost(code: UInt16, reason: String) {
+        hub.send(.close(conn: address.conn, code: code, reason: reason), to: address.node)
+        edgeLost()
+    }
+
     private func forget() {
         if hub.endpoints[address] === self { hub.endpoints[address] = nil }
     }

@@ -252,6 +252,44 @@ final class RelayHub {
         pendingJoins.removeAll()
     }
 
+    /// The subscription connection alone dropped (the command connection is up): envelopes
+    /// published to this node meanwhile are lost, so nothing relayed through it can be
+    /// trusted to be complete. Every relay ends as a dropped connection the client resumes
+    /// from — told to both sides over the command connection, which still works: this
+    /// node's relayed clients are closed with 4005 and their room's node told they dropped;
+    /// the participants relayed here are suspended and their edges told to close theirs with
+    /// 4005. A resume's replay (or its `gap` report) covers what was lost.
+    func subscriptionsLost() {
+        let reason = "lost the relay to the room's node; resume"
+        var joinsRefused = 0
+        for pending in pendingJoins.values {
+            // Its answer may have been lost: refused here, and the room's node told.
+            send(.left(conn: pending.conn, how: .clean), to: pending.roomNode)
+            pending.refused(status: 503, reason: "the relay's Redis subscription was lost; try again")
+            joinsRefused += 1
+        }
+        pendingJoins.removeAll()
+        let edgeSessions = Array(sessions.values)
+        for session in edgeSessions { session.relayLost(code: RoomCloseCode.relayLost, reason: reason, tellRoomNode: true) }
+        let relayedHere = Array(endpoints.values)
+        for endpoint in relayedHere { endpoint.subscriptionLost(code: RoomCloseCode.relayLost, reason: reason) }
+        logger.error("lost the Redis subscription connection; relays ended for resume", metadata: [
+            "redis": "\(redis.address)", "clients_closed": "\(edgeSessions.count)", "participants_suspended": "\(relayedHere.count)",
+            "joins_refused": "\(joinsRefused)",
+        ])
+    }
+
+    /// The subscription is back: joins sent while it was down may have had their answer
+    /// published before it, so they are refused (503, the client retries) rather than left to
+    /// time out.
+    func subscriptionsRestored() {
+        for pending in pendingJoins.values {
+            send(.left(conn: pending.conn, how: .clean), to: pending.roomNode)
+            pending.refused(status: 503, reason: "the relay's Redis subscription was lost; try again")
+        }
+        pendingJoins.removeAll()
+    }
+
     func sessionClosed(_ session: RelayedSession) {
         if sessions[session.conn] === session { sessions[session.conn] = nil }
     }

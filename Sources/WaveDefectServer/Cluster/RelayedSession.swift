@@ -154,7 +154,10 @@ final class RelayedSession: ServerConnection, TCPConnectionHandler {
 
     /// The relay to the room's node is gone: the socket is dropped without a close handshake
     /// after a close frame with `code`, so the client resumes (on any node) as after a drop.
-    func relayLost(code: UInt16, reason: String) {
+    /// `tellRoomNode`: the room's node can still be reached (only this node's subscription
+    /// was lost) and is told the connection dropped, so its participant is suspended at once.
+    func relayLost(code: UInt16, reason: String, tellRoomNode: Bool = false) {
+        if tellRoomNode { reportGone(.dropped) }
         reportedGone = true
         disconnect(code: code, reason: reason)
     }
