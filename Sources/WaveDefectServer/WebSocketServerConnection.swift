@@ -194,6 +194,34 @@ class WebSocketServerConnection: ServerConnection, TCPConnectionHandler {
         perform(machine.close(WebSocketCloseCode(code), reason: reason, now: SystemClock.monotonicNanoseconds))
     }
 
+    /// What became of a frame offered to `deliverFrame`.
+    enum Delivery {
+        case written
+        /// A lossy frame left out: the backlog was over the lossy limit.
+        case dropped
+        /// The backlog hit the limit: the peer was cut off (`cutOffSlowConsumer`).
+        case cutOff
+    }
+
+    /// A frame for the peer (a broadcast or a frame relayed from the room's node), through
+    /// the backpressure rules: written, dropped when lossy and behind, or the peer cut off.
+    /// The caller has checked that the connection is open.
+    @inline(__always)
+    final func deliverFrame(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) -> Delivery {
+        let serverQueued = server.loop.queuedOutputBytes
+        switch server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: lossy, serverQueued: serverQueued) {
+        case .write:
+            tcp.write(frame, deferrable: broadcast)
+            return .written
+        case .drop:
+            server.stats.lossyDropped += 1
+            return .dropped
+        case .disconnect:
+            _ = cutOffSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count))
+            return .cutOff
+        }
+    }
+
     /// The peer's backlog hit the limit (its own, or the smaller one that applies while the
     /// server's queued output is over budget): what it has not started receiving is dropped
     /// and it is told why (4003). Returns false when the connection was already closing.

@@ -65,15 +65,13 @@ final class WebSocketSession: WebSocketServerConnection, RoomEndpoint, Participa
 
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         guard !tcp.isClosing, machine.isOpen else { return }
-        let serverQueued = server.loop.queuedOutputBytes
-        switch server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: lossy, serverQueued: serverQueued) {
-        case .write:
-            tcp.write(frame, deferrable: broadcast)
-        case .drop:
+        switch deliverFrame(frame, lossy: lossy, broadcast: broadcast) {
+        case .written:
+            break
+        case .dropped:
             participant.droppedLossyMessages &+= 1
-            server.stats.lossyDropped += 1
-        case .disconnect:
-            disconnectSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count))
+        case .cutOff:
+            server.perform(room.leave(participant, reason: .slowConsumer, now: RoomInstant.current))
         }
     }
 

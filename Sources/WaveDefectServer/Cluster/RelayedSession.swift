@@ -48,17 +48,7 @@ final class RelayedSession: WebSocketServerConnection {
     /// client that does not read is cut off here with 4003, as on one node.
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         guard !tcp.isClosing, machine.isOpen else { return }
-        let serverQueued = server.loop.queuedOutputBytes
-        switch server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: lossy, serverQueued: serverQueued) {
-        case .write:
-            tcp.write(frame, deferrable: broadcast)
-        case .drop:
-            server.stats.lossyDropped += 1
-        case .disconnect:
-            if cutOffSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count)) {
-                reportGone(.slowConsumer)
-            }
-        }
+        if deliverFrame(frame, lossy: lossy, broadcast: broadcast) == .cutOff { reportGone(.slowConsumer) }
     }
 
     /// The relay to the room's node is gone: the socket is dropped without a close handshake
