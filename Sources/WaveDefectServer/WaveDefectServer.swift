@@ -83,6 +83,8 @@ public final class WaveDefectServer {
     var cluster: ClusterNode?
     /// Twirp calls for rooms on other nodes (cluster only).
     var clusterCalls: ClusterCalls?
+    /// Agent dispatch to workers of every node (cluster only).
+    var clusterAgents: ClusterAgents?
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 

@@ -25,6 +25,10 @@ extension AgentDispatcher: AgentDispatchHandler {
                 r.status = .running
                 r.participantIdentity = Self.identity(for: job.agentName)
                 r.workerID = worker.id
+            case .remote(_, let worker)?:
+                r.status = .running
+                r.participantIdentity = Self.identity(for: job.agentName)
+                r.workerID = worker
             case nil:
                 break
             }

@@ -49,6 +49,10 @@ final class AgentDispatcher {
         byRoom[room] ?? []
     }
 
+    func job(_ id: String, in room: String) -> AgentJob? {
+        byRoom[room]?.first { $0.id == id }
+    }
+
     /// The dispatch ended (deleted): its agent leaves the room.
     func cancel(dispatchID: String, room: String) {
         guard let index = byRoom[room]?.firstIndex(where: { $0.dispatchID == dispatchID }) else { return }
@@ -73,9 +77,11 @@ final class AgentDispatcher {
         job.runner = nil
     }
 
-    /// Runs a job: on the least loaded worker registered for its name, else in-process.
+    /// Runs a job: on the least loaded worker registered for its name (in a cluster, on any
+    /// node: `ClusterAgents`), else in-process.
     func start(_ job: AgentJob, in room: Room) {
         guard !job.ended, !room.isClosed else { return }
+        if let cluster = server.clusterAgents { return cluster.start(job, in: room) }
         if server.workers.assign(job) { return }
         startLocal(job, in: room)
     }
@@ -113,6 +119,8 @@ final class AgentDispatcher {
             agent.leave()
         case .worker(let worker)?:
             server.workers.terminate(job, on: worker)
+        case .remote(let node, _)?:
+            server.clusterAgents?.terminate(job, on: node)
         case nil:
             break
         }
@@ -138,13 +146,19 @@ final class AgentJob {
     let createdAtMilliseconds: Int64
     var runner: Runner?
     var ended = false
+    /// Set on a worker's node for a job of a room on another node: the room's node, which
+    /// owns the job (it re-dispatches and terminates it); nil for this node's rooms.
+    let origin: String?
 
     enum Runner {
         case local(InProcessAgent)
         case worker(WorkerConnection)
+        /// A worker registered with another node of the cluster.
+        case remote(node: String, worker: String)
     }
 
-    init(id: String, dispatchID: String, agentName: String, room: String, metadata: String, createdAtMilliseconds: Int64) {
+    init(id: String, dispatchID: String, agentName: String, room: String, metadata: String, createdAtMilliseconds: Int64, origin: String? = nil) {
+        self.origin = origin
         self.id = id
         self.dispatchID = dispatchID
         self.agentName = agentName

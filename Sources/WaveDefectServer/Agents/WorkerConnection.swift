@@ -20,6 +20,13 @@ final class WorkerConnection: WebSocketServerConnection {
     /// Job id → dispatch, for the jobs this worker runs.
     var jobs: [String: AgentJob] = [:]
     var isRegistered: Bool { !agentNames.isEmpty }
+    /// When it first registered (ms since the epoch): ties between workers go to the oldest.
+    private(set) var registeredAt: Int64 = 0
+    /// The load (0…1) of its last `status` message, if it sent one (LiveKit's
+    /// `UpdateWorkerStatus.load`); otherwise its load is its jobs over `maxJobs`.
+    private(set) var reportedLoad: Double?
+    /// It said `"status":"full"`: it takes no new job until it says `available`.
+    private(set) var saysFull = false
 
     init(server: WaveDefectServer, tcp: TCPConnection, apiKey: String, id: String) {
         self.apiKey = apiKey
@@ -58,7 +65,22 @@ final class WorkerConnection: WebSocketServerConnection {
                 w.key("server_version"); w.string(WaveDefectServer.version)
             })
             server.logger.info("agent worker registered", metadata: ["worker": "\(id)", "agents": "\(agentNames.sorted())", "max_jobs": "\(maxJobs)"])
-            if first { server.workers.registered(self) }
+            if first {
+                registeredAt = SystemClock.wallMilliseconds
+                server.workers.registered(self)
+            } else {
+                server.workers.changed()
+            }
+        case "status":
+            // LiveKit's UpdateWorkerStatus: `status` available|full, `load` 0…1.
+            let status = message["status"]?.stringValue ?? (saysFull ? "full" : "available")
+            guard status == "available" || status == "full" else { return send(ServerMessage.error(.badMessage("status must be available or full"))) }
+            if let load = message["load"] {
+                guard let value = load.doubleValue, value >= 0, value <= 1 else { return send(ServerMessage.error(.badMessage("load must be a number from 0 to 1"))) }
+                reportedLoad = value
+            }
+            saysFull = status == "full"
+            server.workers.changed()
         case "job_ended":
             guard let jobID = message["job_id"]?.stringValue else { return send(ServerMessage.error(.badMessage("job_ended needs job_id"))) }
             server.workers.jobEnded(jobID, on: self, reason: message["reason"]?.stringValue ?? "")

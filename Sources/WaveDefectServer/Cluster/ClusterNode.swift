@@ -121,6 +121,13 @@ final class ClusterNode {
         claim(server.registry.rooms.keys.sorted())
         publish()
         relay.checkPeers()
+        server.clusterAgents?.renewed()
+    }
+
+    /// The agent workers registered here changed: other nodes see it from the next turn.
+    func workersChanged() {
+        guard !isStopping else { return }
+        publishSoon()
     }
 
     /// Publishes registration and rooms on the next loop turn (several room changes in one
@@ -147,6 +154,9 @@ final class ClusterNode {
         let nowMilliseconds = Int64(Date().timeIntervalSince1970 * 1000)
         redis.command(bytes: [Array("SET".utf8), Array(ClusterKeys.node(nodeID).utf8), record.json, Array("PX".utf8), ttl])
         redis.command(bytes: [Array("SET".utf8), Array(ClusterKeys.nodeRooms(nodeID).utf8), list.bytes, Array("PX".utf8), ttl])
+        redis.command(bytes: [
+            Array("SET".utf8), Array(ClusterKeys.workers(nodeID).utf8), WorkerRecord.json(server.workers.records(node: nodeID, draining: isStopping)), Array("PX".utf8), ttl,
+        ])
         redis.command(["ZADD", ClusterKeys.nodes, String(nowMilliseconds), nodeID])
         // Ids of nodes not renewed for an hour leave the set (their keys expired long ago).
         redis.command(["ZREMRANGEBYSCORE", ClusterKeys.nodes, "-inf", String(nowMilliseconds - 3_600_000)])
@@ -195,7 +205,7 @@ final class ClusterNode {
         renewTimer = nil
         publishTimer = nil
         let names = server.registry.rooms.keys.filter { holder(of: $0) == nodeID }.sorted()
-        var commands = [["DEL", ClusterKeys.node(nodeID), ClusterKeys.nodeRooms(nodeID)], ["ZREM", ClusterKeys.nodes, nodeID]]
+        var commands = [["DEL", ClusterKeys.node(nodeID), ClusterKeys.nodeRooms(nodeID), ClusterKeys.workers(nodeID)], ["ZREM", ClusterKeys.nodes, nodeID]]
         if !names.isEmpty {
             commands.append(["EVAL", ClusterKeys.releaseScript, String(names.count)] + names.map(ClusterKeys.roomLease) + [nodeID])
         }

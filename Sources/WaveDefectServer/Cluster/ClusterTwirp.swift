@@ -59,25 +59,36 @@ final class ClusterCalls {
     }
 
     private func send(_ request: HTTPRequest, to owner: String, room: String, done: @escaping (HTTPResponse?) -> Void) {
+        publish(
+            path: String(request.path), contentType: request.headers.first("Content-Type") ?? "", authorization: request.headers.first("Authorization") ?? "",
+            body: request.body, to: owner, what: "room '\(room)' lives on node '\(owner)', which", reach: "the node of room '\(room)'", done: { done($0) })
+    }
+
+    /// A node-to-node call (`ClusterCalls.internalPrefix`, served by `ClusterAgents`): answered
+    /// by `node`, or `unavailable` when it is not running, Redis fails, or no answer comes
+    /// within the timeout.
+    func call(_ path: String, body: [UInt8], on node: String, done: @escaping (HTTPResponse) -> Void) {
+        publish(path: Self.internalPrefix + path, contentType: "application/json", authorization: "", body: body, to: node, what: "node '\(node)'", reach: "node '\(node)'", done: done)
+    }
+
+    private func publish(path: String, contentType: String, authorization: String, body: [UInt8], to owner: String, what: String, reach: String, done: @escaping (HTTPResponse) -> Void) {
         let id = nextID
         nextID += 1
-        let call = ForwardedCall(
-            id: id, from: nodeID, path: String(request.path), contentType: request.headers.first("Content-Type") ?? "",
-            authorization: request.headers.first("Authorization") ?? "", body: request.body)
+        let call = ForwardedCall(id: id, from: nodeID, path: path, contentType: contentType, authorization: authorization, body: body)
         let timer = LoopTimer(loop: server.loop) { [unowned self] in
-            self.finish(id, TwirpError.unavailable("room '\(room)' lives on node '\(owner)', which did not answer within \(self.timeoutMilliseconds) ms").response)
+            self.finish(id, TwirpError.unavailable("\(what) did not answer within \(self.timeoutMilliseconds) ms").response)
         }
         timer.start(afterMilliseconds: timeoutMilliseconds)
-        waiting[id] = Waiting(timer: timer, done: { done($0) })
+        waiting[id] = Waiting(timer: timer, done: done)
         redis.command(bytes: [Array("PUBLISH".utf8), Array(ClusterKeys.calls(owner).utf8), call.encoded]) { [weak self] result in
             guard let self else { return }
             switch result {
             case .success(let receivers) where (receivers.integer ?? 0) > 0:
                 break  // the answer comes on this node's answers channel
             case .success:
-                self.finish(id, TwirpError.unavailable("room '\(room)' lives on node '\(owner)', which is not running (its lease has not expired yet)").response)
+                self.finish(id, TwirpError.unavailable("\(what) is not running (its lease has not expired yet)").response)
             case .failure(let error):
-                self.finish(id, TwirpError.unavailable("cannot reach the node of room '\(room)': \(error.message)").response)
+                self.finish(id, TwirpError.unavailable("cannot reach \(reach): \(error.message)").response)
             }
         }
     }
@@ -101,7 +112,16 @@ final class ClusterCalls {
     /// Runs a forwarded call through the Twirp router as if it had arrived here (the token is
     /// checked again), and publishes the answer to the caller's node.
     private func serve(_ bytes: [UInt8]) {
-        guard let call = ForwardedCall.decode(bytes), call.path.hasPrefix(TwirpRouter.prefix) else { return }
+        guard let call = ForwardedCall.decode(bytes) else { return }
+        if call.path.hasPrefix(Self.internalPrefix) {
+            let path = String(call.path.dropFirst(Self.internalPrefix.count))
+            server.clusterAgents?.serve(path, body: call.body, from: call.from) { [weak self] status, body in
+                let answer = ForwardedAnswer(id: call.id, status: status, contentType: "application/json", body: body)
+                self?.redis.command(bytes: [Array("PUBLISH".utf8), Array(ClusterKeys.answers(call.from).utf8), answer.encoded])
+            }
+            return
+        }
+        guard call.path.hasPrefix(TwirpRouter.prefix) else { return }
         var headers = HTTPHeaders()
         headers.add("Content-Type", call.contentType)
         headers.add("Authorization", call.authorization)
@@ -113,6 +133,10 @@ final class ClusterCalls {
         }
         if let response = TwirpRouter.handle(request, server: server, forwarded: true, later: reply) { reply(response) }
     }
+
+    /// Paths of calls between nodes (never reachable over HTTP): Redis is inside the
+    /// cluster's trust boundary, so they carry no token.
+    static let internalPrefix = "cluster:"
 
     /// Shutdown: callers still waiting get `unavailable` now.
     func stop() {

@@ -14,6 +14,7 @@ extension WaveDefectServer {
         let calls = ClusterCalls(server: self, nodeID: node.nodeID, redis: node.redis, timeout: configuration.cluster.commandTimeout)
         clusterCalls = calls
         calls.start()
+        clusterAgents = ClusterAgents(server: self, node: node, calls: calls)
     }
 
     /// Shutdown waits (up to the close timeout) for the node's goodbye to reach Redis.
