@@ -13,6 +13,7 @@
 ///       5 left      conn(u64) how(u8)
 ///       6 deliver   flags(u8: lossy 1, broadcast 2) frame(bytes) conns(u32 n, n × u64)
 ///       7 close     conn(u64) code(u16) reason(str)
+///       8 socket    conn(u64) has_rtt(u8) rtt_us(u64) dropped_lossy(u64)
 ///
 /// Integers are big-endian. Decoding never trusts a length: each is checked against what is
 /// left before anything is allocated.
@@ -80,6 +81,12 @@ public enum RelayCodec {
                 u64(conn)
                 u16(code)
                 string(reason)
+            case .socketStats(let conn, let rtt, let dropped):
+                bytes.append(8)
+                u64(conn)
+                bytes.append(rtt == nil ? 0 : 1)
+                u64(rtt ?? 0)
+                u64(dropped)
             }
         }
 
@@ -260,6 +267,11 @@ extension RelayCodec {
                 return .deliver(frame: frame, lossy: flags & 1 != 0, broadcast: flags & 2 != 0, conns: conns)
             case 7:
                 return .close(conn: try u64(), code: try u16(), reason: try string())
+            case 8:
+                let conn = try u64()
+                let hasRTT = try bool()
+                let rtt = try u64()
+                return .socketStats(conn: conn, rttMicroseconds: hasRTT ? rtt : nil, droppedLossy: try u64())
             case let tag:
                 throw RelayCodecError(.badTag, "unknown message \(tag) at \(at - 1)")
             }

@@ -23,6 +23,10 @@ public enum RelayMessage: Sendable, Equatable {
     case deliver(frame: [UInt8], lossy: Bool, broadcast: Bool, conns: [UInt64])
     /// Room's node → edge: close the connection with this WebSocket close code and reason.
     case close(conn: UInt64, code: UInt16, reason: String)
+    /// Edge → room's node: what the edge measured on the client's socket — the last ping's
+    /// round trip (nil before the first pong) and lossy frames it dropped for backpressure —
+    /// sent with every pong, so the room's node answers `metrics` as a single node would.
+    case socketStats(conn: UInt64, rttMicroseconds: UInt64?, droppedLossy: UInt64)
 }
 
 /// How a relayed client's connection ended, seen from its edge.

@@ -102,8 +102,8 @@ extension WaveDefectServer {
             // Hidden participants are not listed here either: /metrics is readable by anyone
             // who can reach the port.
             for participant in r.participants where !participant.isHidden {
-                guard let s = participant.endpoint as? WebSocketSession else { continue }
-                let q = quality(of: s, now: now)
+                // A relayed participant's socket is on its edge, which reports its round trip.
+                guard let q = participant.endpoint.flatMap({ socketQuality(of: $0, now: now) }) else { continue }
                 qualities[q.quality, default: 0] += 1
                 if let rtt = q.rttMilliseconds {
                     p.sample("wavedefect_participant_rtt_seconds", [("room", r.name), ("identity", participant.identity)], rtt / 1000)

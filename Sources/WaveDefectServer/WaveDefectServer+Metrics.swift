@@ -16,24 +16,34 @@ extension WaveDefectServer {
         return (rtt.map { Double($0) / 1e6 }, quality)
     }
 
+    /// A participant's socket's quality: measured here, or by the edge relaying it.
+    func socketQuality(of endpoint: any RoomEndpoint, now: UInt64) -> (rttMilliseconds: Double?, quality: ConnectionQuality)? {
+        if let s = endpoint as? WebSocketSession { return quality(of: s, now: now) }
+        if let r = endpoint as? RelayEndpoint { return r.quality(now: now) }
+        return nil
+    }
+
     /// `{"type":"metrics",…}` for one participant: its own RTT and quality, everyone's in the
     /// room, per-topic rates, and the server's publish→write latency.
     func metricsMessage(for session: WebSocketSession, now: UInt64) -> SharedBytes {
-        let room = session.room
+        metricsMessage(room: session.room, own: quality(of: session, now: now), droppedLossy: Int(session.participant.droppedLossyMessages), now: now)
+    }
+
+    /// The same message for any participant: `own` and `droppedLossy` are its socket's, on
+    /// this node or measured by the edge that relays it (`RelayEndpoint`).
+    func metricsMessage(room: Room, own: (rttMilliseconds: Double?, quality: ConnectionQuality), droppedLossy: Int, now: UInt64) -> SharedBytes {
         let rates = topicRates.rates(for: room)
         let latency = loop.writeLatency
         return ServerMessage.typed("metrics", capacity: 512 + room.participants.count * 96) { w in
-            let own = quality(of: session, now: now)
             w.key("rtt_ms"); if let r = own.rttMilliseconds { w.double((r * 1000).rounded() / 1000) } else { w.null() }
             w.key("quality"); w.string(own.quality.rawValue)
-            w.key("dropped_lossy"); w.int(Int(session.participant.droppedLossyMessages))
+            w.key("dropped_lossy"); w.int(droppedLossy)
             w.key("participants")
             w.beginArray()
             for p in room.participants where !p.isHidden {
                 w.beginObject()
                 w.key("identity"); w.string(p.identity)
-                if let s = p.endpoint as? WebSocketSession {
-                    let q = quality(of: s, now: now)
+                if let q = p.endpoint.flatMap({ socketQuality(of: $0, now: now) }) {
                     w.key("rtt_ms"); if let r = q.rttMilliseconds { w.double((r * 1000).rounded() / 1000) } else { w.null() }
                     w.key("quality"); w.string(q.quality.rawValue)
                 } else {

@@ -67,6 +67,8 @@ class WebSocketServerConnection: ServerConnection, TCPConnectionHandler {
     func receivedText(_ payload: UnsafeRawBufferPointer, now: UInt64) {}
     /// A binary message, while the connection is open.
     func receivedBinary(_ payload: UnsafeRawBufferPointer, now: UInt64) {}
+    /// A pong arrived (the machine has its round trip): a relayed socket reports it.
+    func receivedPong(now: UInt64) {}
     /// A pong or ping we owe the peer. A participant's goes through its backlog check.
     func writeControl(_ frame: SharedBytes) { tcp.write(frame) }
     /// Who this connection is, for the log.
@@ -109,6 +111,7 @@ class WebSocketServerConnection: ServerConnection, TCPConnectionHandler {
                     perform(machine.receivedPing(payload))
                 case .pong(let payload):
                     _ = machine.receivedPong(payload, now: now)
+                    receivedPong(now: now)
                 case .close(let code, _):
                     flags.insert(.receivedCloseFrame)
                     perform(machine.receivedClose(code))

@@ -23,6 +23,8 @@ import Testing
         .deliver(frame: [0x81, 0x02, 0x7B, 0x7D], lossy: false, broadcast: true, conns: [1, 2, .max]),
         .deliver(frame: (0...255).map(UInt8.init) + [0, 13, 10], lossy: true, broadcast: false, conns: []),
         .close(conn: 3, code: 4003, reason: "slow consumer: too many unsent bytes"),
+        .socketStats(conn: 4, rttMicroseconds: 1234, droppedLossy: 0),
+        .socketStats(conn: .max, rttMicroseconds: nil, droppedLossy: .max),
     ]
 
     @Test func everyMessageRoundTripsInOrder() throws {
@@ -46,6 +48,14 @@ import Testing
             6, 3, 0, 0, 0, 2, 0x81, 0x00, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9,
             5, 0, 0, 0, 0, 0, 0, 0, 1, 1,
         ])
+    }
+
+    @Test func socketStatsSayWhetherThereIsARoundTrip() throws {
+        let bytes = RelayCodec.encode(RelayEnvelope(from: "", messages: [.socketStats(conn: 2, rttMicroseconds: nil, droppedLossy: 3)]))
+        #expect(Array(bytes[5...]) == [8, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3])
+        var bad = bytes
+        bad[14] = 2
+        #expect(throws: RelayCodecError.self) { try RelayCodec.decode(bad) }
     }
 
     @Test func anEmptyEnvelopeIsJustItsHeader() throws {

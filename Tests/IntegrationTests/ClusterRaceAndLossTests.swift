@@ -151,6 +151,67 @@ import WireJSON
         while fromGuest["from"] != "guest" { fromGuest = try host.next(type: "data") }
         #expect(fromGuest["payload"] == 100)
     }
+
+    /// The next `metrics` message; an `error` instead fails the test.
+    func nextMetrics(_ ws: TestWebSocket) throws -> JSONValue {
+        while true {
+            let v = try ws.nextJSON()
+            #expect(v["type"] != "error", "\(v)")
+            if v["type"] == "metrics" || v["type"] == "error" { return v }
+        }
+    }
+
+    /// `metrics` on a relayed connection gets the reply a single node gives: the round trip
+    /// and quality the edge measured on the client's socket, the room's figures from the
+    /// room's node; and the host's metrics list the relayed guest's round trip too.
+    @Test func metricsOnARelayedConnectionAnswerAsOnOneNode() throws {
+        let room = ServerProcess.uniqueRoom("metrics")
+        let host = try TestWebSocket(port: a.port, token: a.token("host", room: room))
+        _ = try host.next(type: "joined")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, redis.get("wavedefect:room:\(room)") != "node-a" { Thread.sleep(forTimeInterval: 0.02) }
+        let guest = try TestWebSocket(port: b.port, token: b.token("guest", room: room))
+        _ = try guest.next(type: "joined")
+        _ = try host.next(type: "participant_joined")
+        _ = try publish(host, 1, id: 1)
+
+        try guest.send(json: ["type": "metrics", "enabled": true, "interval_ms": 500, "id": 7])
+        try host.send(json: ["type": "metrics", "enabled": true, "interval_ms": 500, "id": 7])
+        // Until the edge's first pong is reported the round trip is unknown (null), as on a
+        // fresh local socket; it comes within a ping.
+        var relayed = try nextMetrics(guest)
+        #expect(relayed["type"] == "metrics")
+        let until = Date().addingTimeInterval(10)
+        while relayed["rtt_ms"]?.doubleValue == nil, Date() < until { relayed = try nextMetrics(guest) }
+        let local = try nextMetrics(host)
+        #expect(relayed.objectValue?.keys == local.objectValue?.keys, "the same fields in the same order")
+        #expect((relayed["rtt_ms"]?.doubleValue ?? -1) > 0)
+        #expect(["excellent", "good"].contains(relayed["quality"]?.stringValue ?? ""))
+        #expect(relayed["dropped_lossy"] == 0)
+        // The room's figures are the room's node's (topic rates are refreshed once per sweep,
+        // so a message published just before may not be counted yet, as on one node).
+        #expect(relayed["topics"]?.objectValue != nil, "the room's figures, from the room's node")
+        let listed = relayed["participants"]?.arrayValue?.compactMap { $0["identity"]?.stringValue }.sorted()
+        #expect(listed == ["guest", "host"])
+        // The host's view of the guest carries the edge's measurement.
+        var guestSeen: JSONValue?
+        let hostUntil = Date().addingTimeInterval(10)
+        while Date() < hostUntil {
+            let m = try nextMetrics(host)
+            guestSeen = m["participants"]?.arrayValue?.first { $0["identity"] == "guest" }
+            if guestSeen?["rtt_ms"]?.doubleValue != nil { break }
+        }
+        #expect((guestSeen?["rtt_ms"]?.doubleValue ?? -1) > 0)
+        // Stopping works as on one node: the ack, then no more metrics.
+        try guest.send(json: ["type": "metrics", "enabled": false, "id": 8])
+        var acked = false
+        while !acked {
+            let v = try guest.nextJSON()
+            if v["type"] == "ack", v["id"] == 8 { acked = true }
+        }
+        let silence = try guest.expectSilence(1.2)
+        #expect(silence == nil || silence.map { if case .text(let t) = $0 { !t.contains("\"metrics\"") } else { true } } == true)
+    }
 }
 
 /// A value several threads of a test write.

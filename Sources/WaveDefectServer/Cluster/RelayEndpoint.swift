@@ -1,8 +1,10 @@
 import AccessToken
 import ByteStorage
 import ClusterCore
+import EventLoop
 import RoomCore
 import SystemClock
+import WebSocketCore
 import WireProtocol
 
 /// On the room's node: "connection `conn` on node `edge`", the endpoint of a participant
@@ -21,11 +23,21 @@ final class RelayEndpoint: RoomEndpoint, ParticipantChannel {
     let participant: Participant
     var server: WaveDefectServer { hub.server }
 
+    /// What the edge last measured on the client's socket (`socketStats`, with every pong):
+    /// the round trip in ns and the lossy frames it dropped.
+    private var edgeRTT: UInt64?
+    private var edgeDroppedLossy: UInt64 = 0
+    /// When the edge last reported anything from the client (a message or a pong).
+    private var lastHeard: UInt64
+    /// Present while the client asks for periodic `metrics`.
+    private var metricsTimer: LoopTimer?
+
     init(hub: RelayHub, address: Address, room: Room, participant: Participant) {
         self.hub = hub
         self.address = address
         self.room = room
         self.participant = participant
+        lastHeard = hub.server.loop.turnStart
     }
 
     private var isCurrent: Bool { participant.endpoint === self }
@@ -34,6 +46,7 @@ final class RelayEndpoint: RoomEndpoint, ParticipantChannel {
     func received(_ payload: [UInt8], binary: Bool) {
         guard isCurrent else { return }
         let now = server.loop.turnStart
+        lastHeard = now
         payload.withUnsafeBytes { bytes in
             if binary { handleBinary(bytes, now: now) } else { handleText(bytes, now: now) }
         }
@@ -72,12 +85,44 @@ final class RelayEndpoint: RoomEndpoint, ParticipantChannel {
         deliver(frame, lossy: false, broadcast: false)
     }
 
-    /// Metrics measure the socket (round trip, its backlog), which is on the edge: not
-    /// available for a relayed connection yet.
+    /// Metrics measure the socket, which is on the edge: the edge's figures (`socketStats`)
+    /// stand in for a local socket's, and the room's own figures are this node's, so the
+    /// client gets the reply a single node gives. Same interval rule as a local socket's.
     func configureMetrics(enabled: Bool, intervalMilliseconds: Int?, now: UInt64) throws(ProtocolError) {
-        guard !enabled else {
-            throw .forbidden("metrics are not available on a connection relayed from another node (docs/cluster.md)")
+        metricsTimer?.stop()
+        metricsTimer = nil
+        guard enabled else { return }
+        let ms = UInt64(min(max(intervalMilliseconds ?? 2000, 500), 60_000))
+        sendMetrics(now: now)
+        let timer = LoopTimer(loop: server.loop) { [unowned self] in
+            guard self.isCurrent else { return self.stopMetrics() }
+            self.sendMetrics(now: self.server.loop.turnStart)
         }
+        timer.start(afterMilliseconds: ms, repeatMilliseconds: ms)
+        metricsTimer = timer
+    }
+
+    private func sendMetrics(now: UInt64) {
+        let dropped = Int(participant.droppedLossyMessages) + Int(truncatingIfNeeded: edgeDroppedLossy)
+        send(server.metricsMessage(room: room, own: quality(now: now), droppedLossy: dropped, now: now), control: false)
+    }
+
+    private func stopMetrics() {
+        metricsTimer?.stop()
+        metricsTimer = nil
+    }
+
+    /// The client's socket as the edge measured it, judged by the rule a local socket's is.
+    func quality(now: UInt64) -> (rttMilliseconds: Double?, quality: ConnectionQuality) {
+        let quality = ConnectionQuality.from(rttNanoseconds: edgeRTT, silentFor: now &- lastHeard, pingInterval: server.connectionConfiguration.pingInterval)
+        return (edgeRTT.map { Double($0) / 1e6 }, quality)
+    }
+
+    /// `socketStats` from the edge.
+    func edgeMeasured(rttMicroseconds: UInt64?, droppedLossy: UInt64) {
+        edgeRTT = rttMicroseconds.map { $0 &* 1000 }
+        edgeDroppedLossy = droppedLossy
+        lastHeard = server.loop.turnStart
     }
 
     // MARK: The edge's side
@@ -110,6 +155,7 @@ final class RelayEndpoint: RoomEndpoint, ParticipantChannel {
     }
 
     private func forget() {
+        stopMetrics()
         if hub.endpoints[address] === self { hub.endpoints[address] = nil }
     }
 }

@@ -184,6 +184,7 @@ final class RelayHub {
             case .join(let join): relayedJoin(join, from: peer)
             case .client(let conn, let binary, let bytes): endpoints[.init(node: peer, conn: conn)]?.received(bytes, binary: binary)
             case .left(let conn, let how): relayedLeft(conn, how: how, from: peer)
+            case .socketStats(let conn, let rtt, let dropped): endpoints[.init(node: peer, conn: conn)]?.edgeMeasured(rttMicroseconds: rtt, droppedLossy: dropped)
             case .accepted(let conn): pendingJoins.removeValue(forKey: conn)?.accepted()
             case .refused(let conn, let status, let reason): pendingJoins.removeValue(forKey: conn)?.refused(status: Int(status), reason: reason)
             case .deliver(let frame, let lossy, let broadcast, let conns):

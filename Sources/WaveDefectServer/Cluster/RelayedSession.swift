@@ -25,6 +25,8 @@ final class RelayedSession: WebSocketServerConnection {
     /// This node is shutting down: the client did not choose to leave, so its participant
     /// is kept for resume (on another node) even after a clean close handshake.
     private var closedByShutdown = false
+    /// Lossy frames this node dropped for the socket's backlog (reported with each pong).
+    private var droppedLossy: UInt64 = 0
 
     init(hub: RelayHub, tcp: TCPConnection, conn: UInt64, roomNode: String, identity: String) {
         self.hub = hub
@@ -48,7 +50,17 @@ final class RelayedSession: WebSocketServerConnection {
     /// client that does not read is cut off here with 4003, as on one node.
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         guard !tcp.isClosing, machine.isOpen else { return }
-        if deliverFrame(frame, lossy: lossy, broadcast: broadcast) == .cutOff { reportGone(.slowConsumer) }
+        switch deliverFrame(frame, lossy: lossy, broadcast: broadcast) {
+        case .written: break
+        case .dropped: droppedLossy &+= 1
+        case .cutOff: reportGone(.slowConsumer)
+        }
+    }
+
+    /// The round trip belongs to this socket: the room's node answers `metrics` with it (one
+    /// small message per ping interval).
+    override func receivedPong(now: UInt64) {
+        hub.send(.socketStats(conn: conn, rttMicroseconds: machine.lastRTT.map { $0 / 1000 }, droppedLossy: droppedLossy), to: roomNode)
     }
 
     /// The relay to the room's node is gone: the socket is dropped without a close handshake
