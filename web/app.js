@@ -13,6 +13,7 @@ import { initLayout, onLayoutChange } from './layout.js';
 import { initChat } from './chat.js';
 import { tickNowPlaying, onNowPlayingChange } from './nowplaying.js';
 import { renderPeople } from './participants.js';
+import { requestPage } from './crowd.js';
 import { onTasteChange } from './taste.js';
 import { initDiscover, onDiscoverChange } from './discover.js';
 import { initPlayer } from './player.js';
@@ -37,6 +38,8 @@ function init() {
   el('back-btn').addEventListener('click', () => { disposeClient(); showJoinView(); setStatus('idle', 'Not connected'); });
   el('banner-close').addEventListener('click', hideBanner);
   el('copy-link-btn').addEventListener('click', copyRoomLink);
+  el('participants-more').addEventListener('click', () => { if (requestPage()) renderPeople(); });
+  el('participants-refresh').addEventListener('click', () => { if (requestPage({ refresh: true })) renderPeople(); });
   initProfileForm();
   initLayout();
   initChat();

@@ -6,6 +6,7 @@ import { showRoomView, putRoomInUrl } from './views.js';
 import {
   onParticipantJoined, onParticipantLeft, onParticipantUpdated, onRoomUpdated, renderPeople, renderRoomHeader,
 } from './participants.js';
+import { onJoinedCrowd, onParticipantCount, onParticipantsPage, onParticipantsFailed } from './crowd.js';
 import { fillProfile, onUpdateAcked, onUpdateRefused, onUpdateUnconfirmed } from './profile.js';
 import { onData, onPublishAcked, onPublishRefused, onPublishUnconfirmed } from './datastream.js';
 import { renderMetrics } from './metrics.js';
@@ -38,6 +39,8 @@ export function onMessage(msg) {
     case 'participant_left': onParticipantLeft(msg.participant, msg.reason); return refreshListen();
     case 'participant_updated': onParticipantUpdated(msg.participant); return refreshListen();
     case 'room_updated': return onRoomUpdated(msg.room);
+    case 'participant_count': onParticipantCount(msg); return renderPeople();
+    case 'participants': return onPage(msg);
     case 'data':
       try { onTopic(msg); } catch (e) { console.warn('could not show a message on', msg.topic, e); }
       return onData(msg);
@@ -57,6 +60,7 @@ function onJoined(msg) {
   app.me = msg.participant || null;
   app.people.clear();
   for (const p of msg.participants || []) if (p && p.identity !== undefined) app.people.set(p.identity, p);
+  onJoinedCrowd(msg);
   app.joinedOnce = true;
   document.body.classList.remove('offline');
   if (first) {
@@ -101,6 +105,16 @@ function onResumed(msg) {
   showBanner(text, { tone: msg.gap ? 'warn' : 'ok', autoHideMs: msg.gap ? 0 : 8000 });
 }
 
+/** A page of the participant list (crowd.js asked for it). */
+function onPage(msg) {
+  const req = app.pending.get(msg.id);
+  if (!req || req.kind !== 'participants') return;
+  app.pending.delete(msg.id);
+  onParticipantsPage(req, msg);
+  renderPeople();
+  refreshNowPlaying();
+}
+
 function onAck(msg) {
   const req = app.pending.get(msg.id);
   if (!req) return;
@@ -123,6 +137,7 @@ function onServerError(msg) {
   else if (req && req.kind === 'control') onControlRefused(text);
   else if (req && req.kind === 'spotify') onSpotifyRefused(text);
   else if (req && req.kind === 'listen') onListenRefused(text);
+  else if (req && req.kind === 'participants') { onParticipantsFailed(text); renderPeople(); }
   else showBanner(`Server error — ${text}`, { tone: 'warn', autoHideMs: 8000 });
 }
 
@@ -132,6 +147,7 @@ export function failPending(why) {
     if (req.kind === 'publish') onPublishUnconfirmed(req, why);
     else if (req.kind === 'update') onUpdateUnconfirmed(why);
     else if (req.kind === 'chat') onChatFailed(req, why);
+    else if (req.kind === 'participants') onParticipantsFailed(why);
   }
   app.pending.clear();
 }

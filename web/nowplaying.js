@@ -4,6 +4,7 @@
 import { app, el, displayName, isHost } from './state.js';
 import { h, safeUrl, youtubeLink } from './ui.js';
 import { fmtDuration } from './tracks.js';
+import { crowd } from './crowd.js';
 
 const playing = new Map(); // identity → {p, at: performance.now()}
 const listeners = new Set();
@@ -99,7 +100,9 @@ function card(identity, entry) {
 }
 
 function render() {
-  const ids = [...playing.keys()].filter((id) => app.people.has(id) || (app.me && app.me.identity === id));
+  // A card shows only for someone in the room; in a crowded room, whose departures nobody
+  // announces and whose list may not be loaded, for whoever reported playback.
+  const ids = [...playing.keys()].filter((id) => crowd.crowded || app.people.has(id) || (app.me && app.me.identity === id));
   const cards = ids.map((id) => card(id, playing.get(id)));
   el('now-playing-list').replaceChildren(...cards);
   el('now-playing-empty').hidden = cards.length > 0;

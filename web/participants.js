@@ -1,12 +1,14 @@
 // "In the room": the room header (name, head count, host) and the participant list with the
 // you / host / agent badges, attributes, metadata and the server-measured network badge.
-// Presence messages (participant_joined / _left / _updated, room_updated) land here.
+// Presence messages (participant_joined / _left / _updated, room_updated) land here; in a
+// crowded room the count and the pages come from crowd.js.
 import { LEAVE_REASONS } from './protocol.js';
 import { app, el, displayName, isHost } from './state.js';
 import { addEvent } from './notices.js';
 import { fillProfile } from './profile.js';
 import { h, fmtClock, fmtMs, hueFor, initials } from './ui.js';
 import { nowPlayingLine, forgetNowPlaying, refreshNowPlaying } from './nowplaying.js';
+import { crowd, renderPaging } from './crowd.js';
 
 /** How long someone who left stays in the list, greyed out with the reason. */
 const LEFT_LINGER_MS = 6000;
@@ -66,14 +68,18 @@ export function setNetworkQuality(participants) {
 export function renderRoomHeader() {
   const r = app.room || {};
   el('room-name').textContent = r.title || r.name || '';
-  // Agents are not people: the room does not count them either (num_participants).
-  const count = [...app.people.values()].filter((p) => p.kind !== 'agent').length + (app.me ? 1 : 0);
+  // Agents are not people: the room does not count them either (num_participants). A crowded
+  // room's list holds only the pages loaded so far: its count is the server's.
+  const count = crowd.crowded && crowd.num !== null ? crowd.num
+    : [...app.people.values()].filter((p) => p.kind !== 'agent').length + (app.me ? 1 : 0);
   const bits = [];
   if (r.title && r.name) bits.push(r.name);
   bits.push(`${count} ${count === 1 ? 'person' : 'people'}`);
   if (r.host_identity) {
     const here = app.people.has(r.host_identity) || app.me?.identity === r.host_identity;
-    bits.push(here ? `hosted by ${displayName(r.host_identity)}` : 'the host is away: you compare with their saved taste');
+    // In a crowded room a host not on the pages loaded may well be here: nobody announced them.
+    if (here || crowd.crowded) bits.push(`hosted by ${displayName(r.host_identity)}`);
+    else bits.push('the host is away: you compare with their saved taste');
   }
   el('room-meta').textContent = bits.join(' · ');
   el('people-count').textContent = String(count);
@@ -106,6 +112,7 @@ export function renderPeople() {
   for (const [, l] of app.leaving) items.push(personItem(l.participant, { left: l.reason }));
   list.replaceChildren(...items);
   renderRoomHeader();
+  renderPaging();
 }
 
 function personItem(p, { self = false, left = null } = {}) {
@@ -123,7 +130,7 @@ function personItem(p, { self = false, left = null } = {}) {
   const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
   avatar.style.setProperty('--hue', String(hueFor(identity)));
 
-  return h('li', { class: `person${self ? ' is-self' : ''}${left ? ' is-left' : ''}`, dataset: { identity } },
+  return h('li', { class: `person${self ? ' is-self' : ''}${left ? ' is-left' : ''}`, dataset: { identity, testid: 'participant' } },
     avatar,
     h('div', { class: 'person-main' },
       h('div', { class: 'person-line' }, h('strong', { class: 'person-name' }, name), ...badges),

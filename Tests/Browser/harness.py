@@ -12,6 +12,9 @@ as a missing favicon, a `console.error`) fails the scenario.
 Run one scenario by hand against a running dev server:
 
     python3 Tests/Browser/run.py --base-url http://127.0.0.1:7880 Tests/Browser/scenario_smoke.py
+
+(scenario_crowd.py needs the room of Tests/Browser/rooms/ too: `serve --dev --rooms-dir` a
+folder holding both rooms/*.yaml and Tests/Browser/rooms/*.yaml.)
 """
 
 import json

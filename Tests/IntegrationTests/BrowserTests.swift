@@ -3,10 +3,11 @@ import Testing
 
 /// The web page in real headless Chromium (Debian's `chromium` and `chromium-driver`, driven by
 /// Selenium for Python): every `Tests/Browser/scenario_*.py` is one test, run by
-/// `Tests/Browser/run.py` against this suite's server — dev mode, the repository's `web/` and
-/// `rooms/`, the demo catalog built and the demo room's host profile stored, and a YouTube key
-/// whose searches go to `FakeUpstream` (so recommendations and recognitions show their
-/// "YouTube" links; docs/youtube.md). A scenario fails
+/// `Tests/Browser/run.py` against this suite's server — dev mode, the repository's `web/`, its
+/// `rooms/` and the scenarios' own (`Tests/Browser/rooms/`: a crowded room), the demo catalog
+/// built and the demo room's host profile stored, and a YouTube key whose searches go to
+/// `FakeUpstream` (so recommendations and recognitions show their "YouTube" links;
+/// docs/youtube.md). A scenario fails
 /// on a failed assertion or on any error in a page's console. Screenshots go to
 /// `$WAVEDEFECT_SCREENSHOTS` (default `.build/screenshots`; `make screenshots` writes
 /// `docs/screenshots/`).
@@ -14,7 +15,7 @@ import Testing
 /// Skipped only when the machine has no Chromium at all (CI installs it through
 /// scripts/install-deps.sh); a missing driver or Selenium fails.
 @Suite(
-    .sharedServer(arguments: ["--youtube-api-key", FakeUpstream.youtubeKey], demoCatalog: true, upstream: true), .serialized,
+    .sharedServer(arguments: ["--youtube-api-key", FakeUpstream.youtubeKey], rooms: BrowserEnvironment.rooms, demoCatalog: true, upstream: true), .serialized,
     .enabled(if: BrowserEnvironment.chromiumInstalled, "no chromium on this machine: apt-get install chromium chromium-driver (scripts/install-deps.sh does)"))
 struct BrowserTests {
     static let directory = ServerProcess.repositoryRoot.appendingPathComponent("Tests/Browser")
@@ -46,6 +47,18 @@ struct BrowserTests {
 }
 
 enum BrowserEnvironment {
+    /// The room definitions of the suite's server: the repository's `rooms/` and
+    /// `Tests/Browser/rooms/`.
+    static var rooms: [String: String] {
+        var rooms: [String: String] = [:]
+        for folder in ["rooms", "Tests/Browser/rooms"].map(ServerProcess.repositoryRoot.appendingPathComponent) {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where file.hasSuffix(".yaml") {
+                rooms[file] = try? String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            }
+        }
+        return rooms
+    }
+
     /// Whether a Chromium is on the PATH (the one reason the browser tests may be skipped).
     static var chromiumInstalled: Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
