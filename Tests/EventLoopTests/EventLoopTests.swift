@@ -59,40 +59,31 @@ import Testing
     @Test func writesQueuedInOneTurnLeaveInOneWriteAndAreAllDelivered() throws {
         let loop = try EventLoop()
         defer { loop.close() }
-        var accepted: [TCPConnection] = []
         let sink = ByteSink()
-        let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0) { tcp in
-            tcp.handler = sink
-            accepted.append(tcp)
-        }
-        var client: TCPConnection?
-        TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
-            client = try? result.get()
-            client?.handler = ByteSink()
-        }
-        #expect(runLoop(loop) { client != nil && !accepted.isEmpty })
+        let (listener, client, accepted) = try #require(try connectedPair(loop: loop, sink: sink))
+        defer { accepted.close() }
         let message = SharedBytes(Array("hello ".utf8))
         // The loop sends with send/sendmsg, which /proc's write counters do not see; with
         // TCP_NODELAY each send of a few hundred bytes leaves as one segment, so the
         // socket's data segments count the sends.
-        client!.setNoDelay(true)
-        let segmentsBefore = try #require(client!.dataSegmentsSent)
-        for _ in 0..<100 { client!.write(message) }
-        #expect(client!.bufferedBytes == 600, "queued, not yet written: the flush happens at the end of the turn")
-        #expect(client!.dataSegmentsSent == segmentsBefore, "nothing sent before the turn ends")
+        client.setNoDelay(true)
+        let segmentsBefore = try #require(client.dataSegmentsSent)
+        for _ in 0..<100 { client.write(message) }
+        #expect(client.bufferedBytes == 600, "queued, not yet written: the flush happens at the end of the turn")
+        #expect(client.dataSegmentsSent == segmentsBefore, "nothing sent before the turn ends")
         #expect(runLoop(loop) { sink.received.count == 600 })
-        #expect(try #require(client!.dataSegmentsSent) - segmentsBefore == 1, "the 100 writes of one turn leave in one sendmsg")
-        #expect(client!.bufferedBytes == 0)
+        #expect(try #require(client.dataSegmentsSent) - segmentsBefore == 1, "the 100 writes of one turn leave in one sendmsg")
+        #expect(client.bufferedBytes == 0)
         #expect(sink.received == Array(String(repeating: "hello ", count: 100).utf8))
         // The count can tell: the same writes flushed one by one are (nearly all) segments of their own.
-        let oneByOneBefore = try #require(client!.dataSegmentsSent)
+        let oneByOneBefore = try #require(client.dataSegmentsSent)
         for _ in 0..<100 {
-            client!.write(message)
+            client.write(message)
             loop.flushDirty()
         }
         #expect(runLoop(loop) { sink.received.count == 1200 })
-        #expect(try #require(client!.dataSegmentsSent) - oneByOneBefore > 10, "100 flushes, 100 sends")
-        client!.close()
+        #expect(try #require(client.dataSegmentsSent) - oneByOneBefore > 10, "100 flushes, 100 sends")
+        client.close()
         listener.close()
     }
 
@@ -100,37 +91,28 @@ import Testing
         let loop = try EventLoop()
         defer { loop.close() }
         let sink = ByteSink()
-        var accepted: [TCPConnection] = []
-        let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0) { tcp in
-            tcp.handler = sink
-            accepted.append(tcp)
-        }
-        var client: TCPConnection?
-        TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
-            client = try? result.get()
-            client?.handler = ByteSink()
-        }
-        #expect(runLoop(loop) { client != nil && !accepted.isEmpty })
-        client!.setNoDelay(true)
+        let (listener, client, accepted) = try #require(try connectedPair(loop: loop, sink: sink))
+        defer { accepted.close() }
+        client.setNoDelay(true)
         let message = SharedBytes(Array("hello ".utf8))
-        let before = try #require(client!.dataSegmentsSent)
-        client!.write(message, deferrable: true)
-        #expect(client!.dataSegmentsSent == before + 1, "the first broadcast of the turn is sent during the fan-out")
-        #expect(client!.bufferedBytes == 0)
-        for _ in 0..<99 { client!.write(message, deferrable: true) }
-        #expect(client!.dataSegmentsSent == before + 1, "the rest wait for the turn's end")
-        #expect(client!.bufferedBytes == 594)
+        let before = try #require(client.dataSegmentsSent)
+        client.write(message, deferrable: true)
+        #expect(client.dataSegmentsSent == before + 1, "the first broadcast of the turn is sent during the fan-out")
+        #expect(client.bufferedBytes == 0)
+        for _ in 0..<99 { client.write(message, deferrable: true) }
+        #expect(client.dataSegmentsSent == before + 1, "the rest wait for the turn's end")
+        #expect(client.bufferedBytes == 594)
         #expect(runLoop(loop) { sink.received.count == 600 })
-        #expect(try #require(client!.dataSegmentsSent) - before == 2, "two sends for the turn's 100 broadcasts")
+        #expect(try #require(client.dataSegmentsSent) - before == 2, "two sends for the turn's 100 broadcasts")
         #expect(sink.received == Array(String(repeating: "hello ", count: 100).utf8))
         // A direct write is never sent through: it waits for the turn's end with whatever follows it.
-        let direct = try #require(client!.dataSegmentsSent)
-        client!.write(message)
-        client!.write(message, deferrable: true)
-        #expect(client!.dataSegmentsSent == direct)
+        let direct = try #require(client.dataSegmentsSent)
+        client.write(message)
+        client.write(message, deferrable: true)
+        #expect(client.dataSegmentsSent == direct)
         #expect(runLoop(loop) { sink.received.count == 612 })
-        #expect(try #require(client!.dataSegmentsSent) - direct == 1)
-        client!.close()
+        #expect(try #require(client.dataSegmentsSent) - direct == 1)
+        client.close()
         listener.close()
     }
 

@@ -19,6 +19,27 @@ func runLoop(_ loop: EventLoop, timeout: Double = 10, until done: () -> Bool) ->
     return true
 }
 
+/// A listener on a loopback port and a client connected to it, for tests of what one
+/// connection writes: the bytes the accepted side reads go to `sink`, the client's reads are
+/// dropped. Returns once both ends are up (nil if they never were); the caller closes them.
+func connectedPair(loop: EventLoop, sink: some TCPConnectionHandler) throws -> (listener: TCPListener, client: TCPConnection, accepted: TCPConnection)? {
+    var accepted: TCPConnection?
+    let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0) { tcp in
+        tcp.handler = sink
+        accepted = tcp
+    }
+    var client: TCPConnection?
+    TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
+        client = try? result.get()
+        client?.handler = ByteSink()
+    }
+    guard runLoop(loop, until: { client != nil && accepted != nil }), let client, let accepted else {
+        listener.close()
+        return nil
+    }
+    return (listener, client, accepted)
+}
+
 /// A loop, a client and a server for one test, torn down in order.
 final class ClientFixture {
     let loop: EventLoop

@@ -137,16 +137,12 @@ struct MaxConnectionsTests {
 /// because the 503 test fills the whole server.
 @Suite(.serialized, .sharedServer(
     config: "limits:\n  max_connections: 6\n  max_connections_per_ip: 1\n",
-    arguments: TLSTestFiles.shared.map { ["--tls-cert", $0.firstCertificate, "--tls-key", $0.firstKey] } ?? []))
-struct TLSRefusalTests {
-    let server: ServerProcess
-    let files: TLSTestFiles
-    let tls: TestTLS
+    arguments: TLSTestFiles.firstPairServerArguments))
+struct TLSRefusalTests: TLSSuite {
+    let fixture: TLSSuiteFixture
 
     init() throws {
-        server = try .shared
-        files = try #require(TLSTestFiles.shared, "the openssl CLI could not make the test certificates")
-        tls = try TestTLS(caFile: files.ca)
+        fixture = try TLSSuiteFixture()
     }
 
     /// Reads the unasked-for refusal, then expects the session to end with close_notify.

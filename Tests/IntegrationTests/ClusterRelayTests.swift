@@ -46,10 +46,16 @@ import WireJSON
         }
     }
 
+    /// `identity` joins `room` through `node` (its `joined` read).
+    func join(_ identity: String, room: String, on node: ServerProcess) throws -> TestWebSocket {
+        let ws = try TestWebSocket(port: node.port, token: node.token(identity, room: room))
+        #expect(try ws.nextJSON()["type"] == "joined")
+        return ws
+    }
+
     /// `identity` joins `room` on node A, which then holds the room's lease.
     func host(_ identity: String, room: String) throws -> TestWebSocket {
-        let ws = try TestWebSocket(port: nodes.a.port, token: nodes.a.token(identity, room: room))
-        #expect(try ws.nextJSON()["type"] == "joined")
+        let ws = try join(identity, room: room, on: nodes.a)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, nodes.redis.get("wavedefect:room:\(room)") != "node-a" { Thread.sleep(forTimeInterval: 0.02) }
         #expect(nodes.redis.get("wavedefect:room:\(room)") == "node-a")
@@ -114,10 +120,8 @@ import WireJSON
     @Test func destinationsAndSubscriptionsHoldForRemoteRecipients() throws {
         let room = ServerProcess.uniqueRoom("relay-dest")
         let host = try host("host", room: room)
-        let picky = try TestWebSocket(port: nodes.b.port, token: nodes.b.token("picky", room: room))
-        _ = try picky.nextJSON()
-        let other = try TestWebSocket(port: nodes.b.port, token: nodes.b.token("other", room: room))
-        _ = try other.nextJSON()
+        let picky = try join("picky", room: room, on: nodes.b)
+        let other = try join("other", room: room, on: nodes.b)
         // `picky` hears only `news`.
         try picky.send(json: ["type": "subscribe", "topics": ["news"], "id": 1])
         #expect(try picky.next(type: "ack")["for"] == "subscribe")
@@ -182,12 +186,9 @@ import WireJSON
     @Test func aSlowReaderOnNodeBIsCutOffByNodeBWhileTheOthersKeepReceiving() throws {
         let room = ServerProcess.uniqueRoom("relay-slow")
         let publisher = try host("pub", room: room)
-        let fastA = try TestWebSocket(port: nodes.a.port, token: nodes.a.token("fast-a", room: room))
-        _ = try fastA.nextJSON()
-        let fastB = try TestWebSocket(port: nodes.b.port, token: nodes.b.token("fast-b", room: room))
-        _ = try fastB.nextJSON()
-        let slow = try TestWebSocket(port: nodes.b.port, token: nodes.b.token("slow", room: room))
-        _ = try slow.nextJSON()
+        let fastA = try join("fast-a", room: room, on: nodes.a)
+        let fastB = try join("fast-b", room: room, on: nodes.b)
+        let slow = try join("slow", room: room, on: nodes.b)
         _ = try fastA.next(type: "participant_joined")
         _ = try fastA.next(type: "participant_joined")
         _ = try fastB.next(type: "participant_joined")
@@ -232,9 +233,7 @@ import WireJSON
 /// own, so no other test's traffic is counted.
 @Suite(.blocking) struct ClusterRelayEncodeOnceTests {
     func counter(_ server: ServerProcess, _ name: String) throws -> Int {
-        let text = try TestSocket.get(port: server.port, "/metrics").bodyText
-        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(name + " ") })
-        return Int(Double(line.split(separator: " ").last ?? "") ?? -1)
+        Int(try #require(try server.metric(name)))
     }
 
     @Test func aBroadcastLeavesTheRoomsNodeOncePerNode() throws {

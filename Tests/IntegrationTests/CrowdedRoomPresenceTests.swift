@@ -136,8 +136,8 @@ extension CrowdedRoomPresenceTests {
     /// presence delivery (other tests of the suite only add to the counters).
     @Test func presenceDeliveriesAreCountedPerMember() throws {
         let room = ServerProcess.uniqueRoom()
-        let before = try #require(try ServerBudgetTests.metric("wavedefect_presence_deliveries_total", port: server.port))
-        let broadcastsBefore = try #require(try ServerBudgetTests.metric("wavedefect_broadcasts_total", port: server.port))
+        let before = try #require(try server.metric("wavedefect_presence_deliveries_total"))
+        let broadcastsBefore = try #require(try server.metric("wavedefect_broadcasts_total"))
         var sockets: [TestWebSocket] = []
         for identity in ["m0", "m1", "m2"] {
             let ws = try TestWebSocket(port: server.port, token: server.token(identity, room: room))
@@ -146,8 +146,8 @@ extension CrowdedRoomPresenceTests {
             sockets.append(ws)
         }
         // m1's arrival reached m0, m2's reached m0 and m1: three deliveries in two broadcasts.
-        #expect(try #require(try ServerBudgetTests.metric("wavedefect_presence_deliveries_total", port: server.port)) >= before + 3)
-        #expect(try #require(try ServerBudgetTests.metric("wavedefect_broadcasts_total", port: server.port)) >= broadcastsBefore + 2)
+        #expect(try #require(try server.metric("wavedefect_presence_deliveries_total")) >= before + 3)
+        #expect(try #require(try server.metric("wavedefect_broadcasts_total")) >= broadcastsBefore + 2)
         for ws in sockets { try? ws.close() }
     }
 }

@@ -12,16 +12,8 @@ import Testing
     }
 }
 
-/// Runs python3 with the arguments; returns exit status and combined output.
+/// Runs python3 with the arguments; returns exit status and combined output. (`timeout` is
+/// not enforced: the scripts end themselves.)
 func runPython(_ arguments: [String], timeout: TimeInterval = 120) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try runTool("python3", arguments)
 }

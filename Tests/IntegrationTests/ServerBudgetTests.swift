@@ -6,23 +6,39 @@ import WireJSON
 /// Server-wide budgets (issue 12): limits that hold for all connections together, where each
 /// connection alone stays within its own limits.
 @Suite(.blocking) struct ServerBudgetTests {
-    /// Reads a gauge or counter from `/metrics`.
-    static func metric(_ name: String, port: Int) throws -> Double? {
-        let text = try TestSocket.get(port: port, "/metrics").bodyText
-        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
-            return Double(line.dropFirst(name.count + 1))
-        }
-        return nil
+    /// The first fragment of a 900 KB text message (a ping, padded) and its end: a
+    /// connection that sends only the first holds 900 KB of unfinished message on the server.
+    static let unfinishedPing = { () -> (first: [UInt8], end: [UInt8]) in
+        let head = Array(#"{"type":"ping","id":7,"pad":""#.utf8)
+        return (head + [UInt8](repeating: UInt8(ascii: "x"), count: 900_000 - head.count), Array(#""}"#.utf8))
+    }()
+
+    /// `identity` joins and starts a 900 KB message it does not finish (`unfinishedPing`).
+    static func joinHoldingAnUnfinishedMessage(_ identity: String, on server: ServerProcess) throws -> TestWebSocket {
+        let ws = try TestWebSocket(port: server.port, token: server.token(identity))
+        _ = try ws.next(type: "joined")
+        try ws.send(.text, unfinishedPing.first, fin: false)
+        return ws
     }
 
-    /// Polls `/metrics` until `name` satisfies `condition` (the server has read what was sent).
-    static func awaitMetric(_ name: String, port: Int, timeout: Double = 20, _ condition: (Double) -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let v = try metric(name, port: port), condition(v) { return }
-            usleep(20_000)
+    /// Waits until `/metrics` shows `name` satisfying `condition` (the server has read what was sent).
+    static func awaitMetric(
+        _ server: ServerProcess, _ name: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: (Double) -> Bool
+    ) throws {
+        let value = try server.awaitMetric(name, until: condition)
+        #expect(value.map(condition) == true, "\(name) never reached the expected value (last \(String(describing: value)))",
+                sourceLocation: sourceLocation)
+    }
+
+    /// The close a connection gets when its unfinished message would pass the server-wide budget.
+    static func expectRefusedForTheBudget(_ ws: TestWebSocket, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let close = try ws.expectCloseFrame(timeout: 30)
+        guard case .close(let code, let reason) = close else {
+            Issue.record("expected a close frame, got \(close)", sourceLocation: sourceLocation)
+            return
         }
-        Issue.record("\(name) never reached the expected value (last \(String(describing: try metric(name, port: port))))")
+        #expect(code == 1009, sourceLocation: sourceLocation)
+        #expect(reason.contains("unfinished messages"), sourceLocation: sourceLocation)
     }
 
     /// Three connections each start a 900 KB message and stop: each is within the 1 MiB
@@ -34,34 +50,22 @@ import WireJSON
             limits:
               max_partial_message_bytes: 2500000
             """)
-        let head = Array(#"{"type":"ping","id":7,"pad":""#.utf8)
-        let firstFragment = head + [UInt8](repeating: UInt8(ascii: "x"), count: 900_000 - head.count)
-        let end = Array(#""}"#.utf8)
+        let end = Self.unfinishedPing.end
         var holders: [TestWebSocket] = []
         for (i, name) in ["a", "b"].enumerated() {
-            let ws = try TestWebSocket(port: server.port, token: server.token(name))
-            _ = try ws.next(type: "joined")
-            try ws.send(.text, firstFragment, fin: false)
-            try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 >= Double(900_000 * (i + 1)) }
+            let ws = try Self.joinHoldingAnUnfinishedMessage(name, on: server)
+            try Self.awaitMetric(server, "wavedefect_partial_message_bytes") { $0 >= Double(900_000 * (i + 1)) }
             holders.append(ws)
         }
-        let third = try TestWebSocket(port: server.port, token: server.token("c"))
-        _ = try third.next(type: "joined")
-        try third.send(.text, firstFragment, fin: false)
-        let close = try third.expectCloseFrame(timeout: 30)
-        guard case .close(let code, let reason) = close else {
-            Issue.record("expected a close frame, got \(close)")
-            return
-        }
-        #expect(code == 1009)
-        #expect(reason.contains("unfinished messages"))
-        #expect(try Self.metric("wavedefect_partial_message_refusals_total", port: server.port) == 1)
+        let third = try Self.joinHoldingAnUnfinishedMessage("c", on: server)
+        try Self.expectRefusedForTheBudget(third)
+        #expect(try server.metric("wavedefect_partial_message_refusals_total") == 1)
         // The two within the budget were left alone: their messages complete and are answered.
         for ws in holders {
             try ws.send(.continuation, end, fin: true)
             #expect(try ws.next(type: "pong")["id"] == 7)
         }
-        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 == 0 }
+        try Self.awaitMetric(server, "wavedefect_partial_message_bytes") { $0 == 0 }
     }
 
     /// Agent worker connections (`/agent`) count in the same budget (1.5 MB here): a worker's
@@ -73,44 +77,29 @@ import WireJSON
             limits:
               max_partial_message_bytes: 1500000
             """)
-        let head = Array(#"{"type":"ping","id":7,"pad":""#.utf8)
-        let firstFragment = head + [UInt8](repeating: UInt8(ascii: "x"), count: 900_000 - head.count)
-        let end = Array(#""}"#.utf8)
+        let (firstFragment, end) = Self.unfinishedPing
         func worker() throws -> TestWebSocket {
             try TestWebSocket(port: server.port, path: "/agent?access_token=\(server.token("worker") { $0.grant.agent = true })")
         }
-        func refused(_ ws: TestWebSocket) throws {
-            let close = try ws.expectCloseFrame(timeout: 30)
-            guard case .close(let code, let reason) = close else {
-                Issue.record("expected a close frame, got \(close)")
-                return
-            }
-            #expect(code == 1009)
-            #expect(reason.contains("unfinished messages"))
-        }
         let holdingWorker = try worker()
         try holdingWorker.send(.text, firstFragment, fin: false)
-        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 >= 900_000 }
-        let participant = try TestWebSocket(port: server.port, token: server.token("p"))
-        _ = try participant.next(type: "joined")
-        try participant.send(.text, firstFragment, fin: false)
-        try refused(participant)
+        try Self.awaitMetric(server, "wavedefect_partial_message_bytes") { $0 >= 900_000 }
+        let participant = try Self.joinHoldingAnUnfinishedMessage("p", on: server)
+        try Self.expectRefusedForTheBudget(participant)
         // The worker was left alone: its message completes and is answered.
         try holdingWorker.send(.continuation, end, fin: true)
         #expect(try holdingWorker.next(type: "pong")["type"] == "pong")
-        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 == 0 }
+        try Self.awaitMetric(server, "wavedefect_partial_message_bytes") { $0 == 0 }
 
-        let holder = try TestWebSocket(port: server.port, token: server.token("q"))
-        _ = try holder.next(type: "joined")
-        try holder.send(.text, firstFragment, fin: false)
-        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 >= 900_000 }
+        let holder = try Self.joinHoldingAnUnfinishedMessage("q", on: server)
+        try Self.awaitMetric(server, "wavedefect_partial_message_bytes") { $0 >= 900_000 }
         let secondWorker = try worker()
         try secondWorker.send(.text, firstFragment, fin: false)
-        try refused(secondWorker)
-        #expect(try Self.metric("wavedefect_partial_message_refusals_total", port: server.port) == 2)
+        try Self.expectRefusedForTheBudget(secondWorker)
+        #expect(try server.metric("wavedefect_partial_message_refusals_total") == 2)
         try holder.send(.continuation, end, fin: true)
         #expect(try holder.next(type: "pong")["id"] == 7)
-        try Self.awaitMetric("wavedefect_partial_message_bytes", port: server.port) { $0 == 0 }
+        try Self.awaitMetric(server, "wavedefect_partial_message_bytes") { $0 == 0 }
     }
 
     /// Three participants that never read, each far within its own 64 MiB backlog limit,
@@ -165,7 +154,7 @@ import WireJSON
             let close = try s.expectCloseFrame(timeout: 60)
             #expect(close == .close(4003, "slow consumer: server output budget exhausted"))
         }
-        #expect(try Self.metric("wavedefect_output_budget_cutoffs_total", port: server.port) == 3)
-        try Self.awaitMetric("wavedefect_queued_output_bytes", port: server.port) { $0 < 2_097_152 }
+        #expect(try server.metric("wavedefect_output_budget_cutoffs_total") == 3)
+        try Self.awaitMetric(server, "wavedefect_queued_output_bytes") { $0 < 2_097_152 }
     }
 }

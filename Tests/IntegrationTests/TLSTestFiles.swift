@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A test CA and server certificates, made once per test run with the openssl CLI (as an
 /// operator would): the pair the suite's server starts with, a second pair for the SIGHUP
@@ -23,6 +24,13 @@ final class TLSTestFiles: Sendable {
     static var serverArguments: [String] {
         guard let files = shared else { return [] }
         return ["--tls-cert", files.certificate, "--tls-key", files.key]
+    }
+
+    /// `serve` flags with the first pair itself, for a suite whose server must not see the
+    /// reload test rewrite the live pair.
+    static var firstPairServerArguments: [String] {
+        guard let files = shared else { return [] }
+        return ["--tls-cert", files.firstCertificate, "--tls-key", files.firstKey]
     }
 
     private init() throws {
@@ -73,4 +81,29 @@ func runTool(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// What each test of a suite on a TLS server starts from: the suite's server, the test
+/// certificates, and a client context that trusts only the test CA.
+struct TLSSuiteFixture {
+    let server: ServerProcess
+    let files: TLSTestFiles
+    let tls: TestTLS
+
+    init() throws {
+        server = try .shared
+        files = try #require(TLSTestFiles.shared, "the openssl CLI could not make the test certificates")
+        tls = try TestTLS(caFile: files.ca)
+    }
+}
+
+/// A suite on a TLS server (`TLSSuiteFixture`), whose tests name its parts directly.
+protocol TLSSuite {
+    var fixture: TLSSuiteFixture { get }
+}
+
+extension TLSSuite {
+    var server: ServerProcess { fixture.server }
+    var files: TLSTestFiles { fixture.files }
+    var tls: TestTLS { fixture.tls }
 }

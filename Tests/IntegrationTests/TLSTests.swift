@@ -9,15 +9,11 @@ import WireJSON
 /// `websockets` and curl, each trusting only the test CA. A one-second handshake timeout
 /// and a long header timeout, so a handshake that never ends is closed by the former.
 @Suite(.sharedServer(config: "tls:\n  handshake_timeout: 1\nlimits:\n  header_timeout: 120\n", arguments: TLSTestFiles.serverArguments))
-struct TLSTests {
-    let server: ServerProcess
-    let files: TLSTestFiles
-    let tls: TestTLS
+struct TLSTests: TLSSuite {
+    let fixture: TLSSuiteFixture
 
     init() throws {
-        server = try .shared
-        files = try #require(TLSTestFiles.shared, "the openssl CLI could not make the test certificates")
-        tls = try TestTLS(caFile: files.ca)
+        fixture = try TLSSuiteFixture()
     }
 
     func join(_ identity: String, room: String) throws -> TestWebSocket {
