@@ -37,6 +37,16 @@ static inline void wd_unblock_signal(int signum) {
     sigaddset(&set, signum);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
+/// Cache hints for a fan-out walking its recipients: `wd_prefetch` one line, and
+/// `wd_prefetch_send` the lines of a TCP handle that `wd_try_send` reads (flags, write queue,
+/// connect request, socket). Prefetches never fault.
+static inline void wd_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+static inline void wd_prefetch_send(const uv_tcp_t *tcp) {
+    __builtin_prefetch(&tcp->flags, 0, 3);
+    __builtin_prefetch(&tcp->write_queue_size, 0, 3);
+    __builtin_prefetch(&tcp->connect_req, 0, 3);
+    __builtin_prefetch(&tcp->io_watcher.fd, 0, 3);
+}
 /// `uv_try_write` for a TCP handle, through send(2) (one buffer) or sendmsg(2) instead of
 /// libuv's write(2)/writev(2): same checks first (connecting, a `uv_write` still queued,
 /// closing, shut for writing) and same results — bytes taken, UV_EAGAIN when the kernel takes

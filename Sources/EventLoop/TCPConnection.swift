@@ -289,6 +289,13 @@ public final class TCPConnection {
         submit([bytes], firstOffset: taken)
     }
 
+    /// Asks the CPU for the lines of the libuv handle a send reads, ahead of the send: a
+    /// fan-out calls it for the next recipient while the kernel works on the current one's
+    /// send (`WaveDefectServer.fanOut`).
+    public func prefetchForSend() {
+        wd_prefetch_send(handle)
+    }
+
     public func write(_ bytes: [UInt8]) {
         write(SharedBytes(bytes))
     }

@@ -22,13 +22,21 @@ public struct Recipients: Sequence {
     /// broadcast to 500 showed a retain/release pair per recipient from plain iteration).
     @inlinable
     public func forEach(_ body: (Participant) -> Void) {
+        forEach { p, _, _ in body(p) }
+    }
+
+    /// `forEach`, also handing `body` the whole list (unretained) and the recipient's place
+    /// in it, so the caller can look at the recipients coming next (the server asks the CPU
+    /// for their objects ahead of time).
+    @inlinable
+    public func forEach(_ body: (Participant, UnsafeBufferPointer<Unmanaged<Participant>>, Int) -> Void) {
         let sender = self.sender
         participants.withUnsafeBufferPointer { strong in
             // Viewed as unmanaged references (same layout): reading one retains nothing.
             strong.withMemoryRebound(to: Unmanaged<Participant>.self) { list in
                 for i in list.indices {
                     list[i]._withUnsafeGuaranteedRef { p in
-                        if p !== sender { body(p) }
+                        if p !== sender { body(p, list, i) }
                     }
                 }
             }
