@@ -202,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["AccessToken", "COpenSSL", "CryptoPrimitives", "MusicCatalog", "TestSupport", "WebSocketCore", "WireJSON"],
+            dependencies: ["AccessToken", "ClusterCore", "COpenSSL", "CryptoPrimitives", "MusicCatalog", "TestSupport", "WebSocketCore", "WireJSON"],
             exclude: ["python"]
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["Corpus"]),
