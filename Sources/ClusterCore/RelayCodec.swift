@@ -1,12 +1,13 @@
 /// The bytes of a `RelayEnvelope` (docs/cluster.md#relay-envelope). Redis pub/sub payloads
 /// are binary safe, so frames and client messages travel as they are, with no escaping:
 ///
-///     envelope := version(u8 = 1) from(str) message*        (messages run to the end)
+///     envelope := version(u8 = 2) from(str) message*        (messages run to the end)
 ///     str      := length(u32) UTF-8 bytes                    bytes := length(u32) bytes
 ///     message  := tag(u8) fields
 ///       1 join      conn(u64) room identity name metadata (str) attributes(u32 n, n × str str)
 ///                   flags(u8: agent 1, publish 2, subscribe 4, update metadata 8, hidden 16,
 ///                   admin 32, resume 64) agents(u32 n, n × str str) [resume token(str)] last_seq(u64)
+///                   deadline(i64, Unix ms)
 ///       2 accepted  conn(u64)
 ///       3 refused   conn(u64) status(u16) reason(str)
 ///       4 client    conn(u64) binary(u8) payload(bytes)
@@ -15,10 +16,11 @@
 ///       7 close     conn(u64) code(u16) reason(str)
 ///       8 socket    conn(u64) has_rtt(u8) rtt_us(u64) dropped_lossy(u64)
 ///
-/// Integers are big-endian. Decoding never trusts a length: each is checked against what is
+/// Integers are big-endian. Version 2 added the join's deadline: a node of another version
+/// drops the envelope as unreadable (`badVersion`) rather than misreading it. Decoding never trusts a length: each is checked against what is
 /// left before anything is allocated.
 public enum RelayCodec {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
 
     /// Appends messages to an envelope under construction; `bytes` is the payload to PUBLISH.
     public struct Writer: Sendable {
@@ -60,6 +62,7 @@ public enum RelayCodec {
                 }
                 if let token = j.resumeToken { string(token) }
                 u64(j.lastSeq)
+                u64(UInt64(bitPattern: j.deadlineMilliseconds))
             case .accepted(let conn):
                 bytes.append(2)
                 u64(conn)
@@ -244,7 +247,8 @@ extension RelayCodec {
                 return .join(RelayJoin(
                     conn: conn, room: room, identity: identity, name: name, metadata: metadata, attributes: attributes, isAgent: flags & 1 != 0,
                     canPublishData: flags & 2 != 0, canSubscribe: flags & 4 != 0, canUpdateOwnMetadata: flags & 8 != 0, hidden: flags & 16 != 0,
-                    roomAdmin: flags & 32 != 0, roomAgents: agents, resumeToken: token, lastSeq: try u64()))
+                    roomAdmin: flags & 32 != 0, roomAgents: agents, resumeToken: token, lastSeq: try u64(),
+                    deadlineMilliseconds: Int64(bitPattern: try u64())))
             case 2:
                 return .accepted(conn: try u64())
             case 3:

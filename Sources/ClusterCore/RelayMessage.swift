@@ -60,6 +60,12 @@ public struct RelayJoin: Sendable, Equatable {
     /// room's node can resume, else an ordinary join (as on one node).
     public var resumeToken: String?
     public var lastSeq: UInt64
+    /// Unix milliseconds after which the edge no longer waits (its join start plus
+    /// `relay_join_timeout`): it has answered the client 503, so the room's node must not
+    /// admit the join (docs/cluster.md#relay-join-deadline). Wall clock, because the two nodes
+    /// share no other clock: it assumes their clocks agree to well within the timeout.
+    /// `Int64.max`: no deadline.
+    public var deadlineMilliseconds: Int64
 
     public struct RoomAgent: Sendable, Equatable {
         public var agentName: String
@@ -74,7 +80,8 @@ public struct RelayJoin: Sendable, Equatable {
     public init(
         conn: UInt64, room: String, identity: String, name: String = "", metadata: String = "", attributes: [String: String] = [:],
         isAgent: Bool = false, canPublishData: Bool = true, canSubscribe: Bool = true, canUpdateOwnMetadata: Bool = false,
-        hidden: Bool = false, roomAdmin: Bool = false, roomAgents: [RoomAgent] = [], resumeToken: String? = nil, lastSeq: UInt64 = 0
+        hidden: Bool = false, roomAdmin: Bool = false, roomAgents: [RoomAgent] = [], resumeToken: String? = nil, lastSeq: UInt64 = 0,
+        deadlineMilliseconds: Int64 = .max
     ) {
         self.conn = conn
         self.room = room
@@ -91,6 +98,17 @@ public struct RelayJoin: Sendable, Equatable {
         self.roomAgents = roomAgents
         self.resumeToken = resumeToken
         self.lastSeq = lastSeq
+        self.deadlineMilliseconds = deadlineMilliseconds
+    }
+
+    /// How many milliseconds past its deadline the join is at `now` (Unix ms), or nil while
+    /// the edge still waits for it. At the deadline itself the edge's timer may already have
+    /// fired, so that instant counts as late. Saturates: a deadline from a peer is any 64-bit
+    /// value, and no value may trap.
+    public func lateness(atWallMilliseconds now: Int64) -> Int64? {
+        guard now >= deadlineMilliseconds else { return nil }
+        let (late, overflow) = now.subtractingReportingOverflow(deadlineMilliseconds)
+        return overflow ? .max : late
     }
 }
 

@@ -165,6 +165,16 @@ extension RelayHub {
     /// have done had the client connected here; the answer (`accepted` then the frames, or
     /// `refused`) goes back in order.
     func relayedJoin(_ j: RelayJoin, from edge: String) {
+        // Read after the edge's `relay_join_timeout`: the edge has answered the client 503, so
+        // the join leaves no trace here (no room, no presence, no webhook). Should the edge
+        // still wait (this node's clock ahead of the edge's), the refusal says why.
+        if let late = j.lateness(atWallMilliseconds: SystemClock.wallMilliseconds) {
+            server.logger.warning(
+                "relayed join past its deadline refused",
+                metadata: ["room": "\(j.room)", "identity": "\(j.identity)", "relayed_from": "\(edge)", "late_ms": "\(late)"])
+            send(.refused(conn: j.conn, status: 503, reason: "the join reached the room's node \(late) ms after the edge's relay_join_timeout"), to: edge)
+            return
+        }
         let now = RoomInstant.current
         let address = RelayEndpoint.Address(node: edge, conn: j.conn)
         if let token = j.resumeToken, let room = server.registry.room(named: j.room), let participant = room.participant(resumeToken: token),

@@ -3,6 +3,7 @@ import ClusterCore
 import EventLoop
 import HTTPCore
 import RoomCore
+import SystemClock
 
 /// An edge's client waiting, before its upgrade, for the room's node to accept or refuse it
 /// (a one-node server answers a refused join with an HTTP status, never a WebSocket).
@@ -139,7 +140,8 @@ extension RelayHub {
                 attributes: claims.attributes, isAgent: claims.isAgent, canPublishData: grant.mayPublishData, canSubscribe: grant.maySubscribe,
                 canUpdateOwnMetadata: grant.mayUpdateOwnMetadata, hidden: grant.hidden, roomAdmin: grant.roomAdmin,
                 roomAgents: claims.roomAgents.map { .init(agentName: $0.agentName, metadata: $0.metadata) },
-                resumeToken: request.query("resume"), lastSeq: UInt64(request.query("last_seq") ?? "") ?? 0)), to: holder)
+                resumeToken: request.query("resume"), lastSeq: UInt64(request.query("last_seq") ?? "") ?? 0,
+                deadlineMilliseconds: SystemClock.wallMilliseconds + Int64(self.limits.joinTimeout * 1000))), to: holder)
             pending.startTimer(seconds: self.limits.joinTimeout)
         }
     }
