@@ -30,20 +30,12 @@ import WireJSON
         }
     }
 
-    nonisolated(unsafe) static var started: Nodes?
-    static let lock = NSLock()
+    static let started = StartedOnce { try Nodes() }
 
     let nodes: Nodes
 
     init() throws {
-        Self.lock.lock()
-        defer { Self.lock.unlock() }
-        if let n = Self.started {
-            nodes = n
-        } else {
-            nodes = try Nodes()
-            Self.started = nodes
-        }
+        nodes = try Self.started.get()
     }
 
     /// `identity` joins `room` through `node` (its `joined` read).
