@@ -88,6 +88,30 @@ enum TwirpRouter {
             }
             return nil
         }
+        // CreateRoom in a cluster takes the room's lease before it creates anything, as a join
+        // does, so exactly one node runs the room; another node holding it answers the call.
+        if route[1] == "CreateRoom", let calls = server.clusterCalls, let name = try body.string("name"), RoomName.isValid(name),
+           server.registry.room(named: name) == nil {
+            calls.placeNewRoom(name) { placement in
+                switch placement {
+                case .here:
+                    do throws(TwirpError) {
+                        later(try encode(method.handle(twirpCall)))
+                    } catch {
+                        later(failed(error, request, server))
+                    }
+                    // Refused (bad agents…): the lease taken for it goes back.
+                    calls.releaseUnusedLease(name)
+                case .on(let owner) where !forwarded:
+                    calls.forwardCreate(request, room: name, to: owner, done: later)
+                case .on(let owner):
+                    later(failed(.unavailable("room '\(name)' has just started on node '\(owner)'; try again"), request, server))
+                case .failed(let error):
+                    later(failed(error, request, server))
+                }
+            }
+            return nil
+        }
         if let deferred = method.later, server.cluster != nil {
             try deferred(twirpCall) { result in
                 let answer = result.flatMap { json -> Result<HTTPResponse, TwirpError> in

@@ -58,6 +58,42 @@ final class ClusterCalls {
         }
     }
 
+    /// Where a room that `CreateRoom` would start lives, decided by its lease before anything
+    /// is created — the step a join takes (`ClusterKeys.leaseForJoinScript`), so a `CreateRoom`
+    /// here and a join on another node in the same instant make one room. `.here`: this node
+    /// took the lease (or held it), or Redis is unreachable (a node alone creates it, as a join
+    /// would start it); `.on(node)`: another node holds it; `.failed`: Redis connected but
+    /// silent for `redis.timeout` (a lease taken by a late answer is given back).
+    func placeNewRoom(_ room: String, done: @escaping (RoomPlacement) -> Void) {
+        let timeout = server.configuration.cluster.commandTimeout
+        let ttl = server.cluster?.ttlMilliseconds ?? 5000
+        let wait = LeaseWait(loop: server.loop, seconds: timeout) {
+            done(.failed(.unavailable("Redis did not answer within \(timeout) s; try again")))
+        }
+        redis.command(["EVAL", ClusterKeys.leaseForJoinScript, "1", ClusterKeys.roomLease(room), nodeID, String(ttl)]) { [weak self] result in
+            guard let self else { return }
+            let holder = (try? result.get())?.text
+            guard wait.finish() else {
+                if holder == self.nodeID { self.releaseUnusedLease(room) }
+                return
+            }
+            guard let holder, holder != self.nodeID else { return done(.here) }
+            done(.on(holder))
+        }
+    }
+
+    /// A lease `placeNewRoom` took for a room that was not created here (the call was refused,
+    /// or answered after its timeout) goes back at once rather than blocking the name for a TTL.
+    func releaseUnusedLease(_ room: String) {
+        guard server.registry.room(named: room) == nil else { return }
+        redis.command(["EVAL", ClusterKeys.releaseScript, "1", ClusterKeys.roomLease(room), nodeID])
+    }
+
+    /// Hands a `CreateRoom` to the node holding the room's lease, which answers it.
+    func forwardCreate(_ request: HTTPRequest, room: String, to owner: String, done: @escaping (HTTPResponse) -> Void) {
+        send(request, to: owner, room: room) { done($0 ?? TwirpError.unavailable("room '\(room)' lives on node '\(owner)'").response) }
+    }
+
     private func send(_ request: HTTPRequest, to owner: String, room: String, done: @escaping (HTTPResponse?) -> Void) {
         publish(
             path: String(request.path), contentType: request.headers.first("Content-Type") ?? "", authorization: request.headers.first("Authorization") ?? "",
@@ -142,4 +178,11 @@ final class ClusterCalls {
     func stop() {
         for id in waiting.keys.sorted() { finish(id, TwirpError.unavailable("node shutting down").response) }
     }
+}
+
+/// Where `CreateRoom` makes a new room (`ClusterCalls.placeNewRoom`).
+enum RoomPlacement {
+    case here
+    case on(String)
+    case failed(TwirpError)
 }
