@@ -62,6 +62,36 @@ public struct LatencyHistogram: Sendable {
         return total
     }
 
+    /// Adds `other`'s samples: histograms recorded in several processes give one distribution
+    /// (percentiles of percentiles would not).
+    public mutating func merge(_ other: LatencyHistogram) {
+        for (i, c) in other.counts.enumerated() where c > 0 { counts[i] += c }
+        count += other.count
+        sum &+= other.sum
+        if other.max > max { max = other.max }
+    }
+
+    /// One line of text (`max sum index:count …`, non-empty buckets only) that `init(encoded:)`
+    /// reads back: how a child process hands its histogram to its parent.
+    public var encoded: String {
+        var parts = ["\(max)", "\(sum)"]
+        for (i, c) in counts.enumerated() where c > 0 { parts.append("\(i):\(c)") }
+        return parts.joined(separator: " ")
+    }
+
+    public init?(encoded: some StringProtocol) {
+        let parts = encoded.split(separator: " ")
+        guard parts.count >= 2, let max = UInt64(parts[0]), let sum = UInt64(parts[1]) else { return nil }
+        self.max = max
+        self.sum = sum
+        for part in parts.dropFirst(2) {
+            let pair = part.split(separator: ":")
+            guard pair.count == 2, let i = Int(pair[0]), let c = UInt64(pair[1]), counts.indices.contains(i) else { return nil }
+            counts[i] += c
+            count += c
+        }
+    }
+
     public mutating func reset() {
         self = LatencyHistogram()
     }

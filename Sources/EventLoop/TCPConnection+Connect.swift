@@ -2,14 +2,23 @@ import CLibUV
 
 extension TCPConnection {
     /// Opens an outgoing connection (bots, benchmarks, webhooks' peers in tests). The handler
-    /// must be set in `completion`; reading starts when it returns.
+    /// must be set in `completion`; reading starts when it returns. `source`: the local address
+    /// to connect from (a load generator spreads tens of thousands of connections over
+    /// 127.0.0.x, since each source address has only the ephemeral port range to give).
     public static func connect(
-        loop: EventLoop, host: String, port: Int, completion: @escaping (Result<TCPConnection, LoopError>) -> Void
+        loop: EventLoop, host: String, port: Int, source: String? = nil, completion: @escaping (Result<TCPConnection, LoopError>) -> Void
     ) {
         let connection = TCPConnection(loop: loop)
         var address: sockaddr_storage
-        do {
+        do throws(LoopError) {
             address = try SocketAddress.make(host: host, port: port)
+            if let source {
+                var local = try SocketAddress.make(host: source, port: 0)
+                let rc = withUnsafeMutablePointer(to: &local) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_bind(connection.handle, $0, 0) }
+                }
+                if rc != 0 { throw LoopError(rc, "bind to \(source)") }
+            }
         } catch {
             connection.close()
             completion(.failure(error))

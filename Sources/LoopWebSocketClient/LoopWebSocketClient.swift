@@ -43,14 +43,14 @@ public final class LoopWebSocketClient: TCPConnectionHandler {
         key = Base64.encode(Digest.randomBytes(16))
     }
 
-    /// Connects and performs the opening handshake.
-    public func start(loop: EventLoop, host: String, port: Int) {
+    /// Connects (from the local address `source`, when given) and performs the opening handshake.
+    public func start(loop: EventLoop, host: String, port: Int, source: String? = nil) {
         if let setupFailure {
             state = .closed(code: nil)
             onFailure?(setupFailure)
             return
         }
-        TCPConnection.connect(loop: loop, host: host, port: port) { [self] result in
+        TCPConnection.connect(loop: loop, host: host, port: port, source: source) { [self] result in
             switch result {
             case .success(let tcp):
                 connection = tcp

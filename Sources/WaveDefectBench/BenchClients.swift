@@ -25,10 +25,11 @@ public enum BenchClients {
     }
 
     /// As above, client `i` connecting to port `ports(i)`: clients spread over several servers
-    /// (the nodes of a cluster).
+    /// (the nodes of a cluster), from the local address `sources(i)` when it gives one.
     public static func connect(
-        loop: EventLoop, ports: @escaping (Int) -> Int, tls: TLSContext? = nil, count: Int, room: @escaping (Int) -> String, hidden: Bool = false,
-        concurrency: Int = 64, timeout: Double = 120, identityPrefix: String = "bench", configure: @escaping (Int, LoopWebSocketClient) -> Void = { _, _ in }
+        loop: EventLoop, ports: @escaping (Int) -> Int, sources: @escaping (Int) -> String? = { _ in nil }, tls: TLSContext? = nil, count: Int,
+        room: @escaping (Int) -> String, hidden: Bool = false, concurrency: Int = 64, timeout: Double = 120, identityPrefix: String = "bench",
+        configure: @escaping (Int, LoopWebSocketClient) -> Void = { _, _ in }
     ) throws -> [LoopWebSocketClient] {
         var clients: [LoopWebSocketClient] = []
         var joined = 0
@@ -58,7 +59,7 @@ public enum BenchClients {
                     userText?(bytes)
                 }
                 client.onFailure = { failed = $0 }
-                client.start(loop: loop, host: "127.0.0.1", port: port)
+                client.start(loop: loop, host: "127.0.0.1", port: port, source: sources(i))
             }
         }
         startNext()

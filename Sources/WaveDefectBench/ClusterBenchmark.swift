@@ -165,11 +165,15 @@ final class RedisBenchProcess {
 
     var url: String { "redis://127.0.0.1:\(port)" }
 
+    var pid: Int32 { process.processIdentifier }
+
     func cpuSeconds() -> Double { ProcessStats.cpuSeconds(pid: process.processIdentifier) }
 
+    /// SIGKILL: it persists nothing, and a SIGTERM can sit blocked forever in a redis-server
+    /// that inherited a mask blocking it (started from the test runner, it does).
     func stop() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

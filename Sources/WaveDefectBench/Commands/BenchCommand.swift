@@ -16,7 +16,7 @@ public struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks (not tests): print throughput, latency and server CPU/memory.",
         subcommands: [
-            BenchPing.self, BenchFanout.self, BenchCluster.self, BenchJoins.self, BenchHandshakes.self, BenchCrowd.self, BenchSoak.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self, BenchRerankCommand.self,
+            BenchPing.self, BenchFanout.self, BenchCluster.self, BenchClusterClients.self, BenchJoins.self, BenchHandshakes.self, BenchCrowd.self, BenchSoak.self, BenchIdle.self, BenchFloor.self, BenchEmbedCommand.self, BenchSearchCommand.self, BenchRerankCommand.self,
         ]
     )
 }
@@ -89,45 +89,6 @@ struct BenchFanout: ParsableCommand {
         print("  delivered          \(r.delivered) of \(r.expected) expected (\(format(r.deliveredPerSecond, 0))/s)")
         print("  publish→receive    p50 \(micros(r.latency.percentile(0.5))) µs, p99 \(micros(r.latency.percentile(0.99))) µs, max \(micros(r.latency.max)) µs")
         print("  server CPU         \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerDelivery, 3)) µs per delivered message (\(format(100 * r.serverCPUSeconds / r.seconds, 0))% of a core)")
-    }
-}
-
-struct BenchCluster: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "cluster",
-        abstract: "One room over N nodes and Redis: deliveries/s, CPU of all nodes and of Redis per delivery, latency on the room's node vs relayed."
-    )
-    @Option(help: "Nodes (1 = the same load on one node, with Redis).") var nodes = 3
-    @Option(help: "Subscribers in the room, spread evenly over the nodes.") var subscribers = 3000
-    @Option(help: "Messages published per second (on node 1, the room's node).") var rate = 50.0
-    @Option(help: "Payload JSON size in bytes.") var payload = 64
-    @Option(help: "Measured seconds.") var duration = 10.0
-    @Option(help: "The redis-server executable.") var redisServer = "/usr/bin/redis-server"
-
-    func run() throws {
-        guard nodes >= 1, subscribers >= nodes else { throw ValidationError("--nodes must be at least 1 and --subscribers at least --nodes") }
-        var b = ClusterBenchmark()
-        b.nodes = nodes
-        b.subscribers = subscribers
-        b.rate = rate
-        b.payloadBytes = payload
-        b.duration = duration
-        b.redisServer = redisServer
-        let r = try b.run(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
-        let ms = { (ns: UInt64) in format(Double(ns) / 1e6, 2) }
-        let line = { (h: LatencyHistogram) in "p50 \(ms(h.percentile(0.5))) ms, p99 \(ms(h.percentile(0.99))) ms, max \(ms(h.max)) ms (\(h.count) deliveries)" }
-        print("bench cluster: \(r.nodes) node(s) + Redis, 1 publisher on node 1 → \(r.subscribers) subscribers (\(r.subscribers / r.nodes)+ per node), \(format(rate, 0)) msg/s, \(payload)-byte payloads (\(r.frameBytes)-byte frames), \(format(r.seconds)) s")
-        print("  published          \(r.published)")
-        print("  delivered          \(r.delivered) of \(r.expected) expected (\(format(r.deliveredPerSecond, 0))/s)")
-        print("  on the room's node \(line(r.latencyLocal))")
-        if r.nodes > 1 { print("  relayed            \(line(r.latencyRelayed))") }
-        let perNode = r.nodeCPUSeconds.map { format($0, 2) }.joined(separator: " + ")
-        print("  nodes' CPU         \(perNode) = \(format(r.serverCPUSeconds, 2)) s = \(format(r.serverMicrosecondsPerDelivery, 3)) µs per delivered message (\(format(100 * r.serverCPUSeconds / r.seconds, 0))% of a core)")
-        print("  Redis CPU          \(format(r.redisCPUSeconds, 2)) s = \(format(r.redisCPUSeconds * 1e6 / Double(max(r.delivered, 1)), 3)) µs per delivered message (\(format(100 * r.redisCPUSeconds / r.seconds, 0))% of a core)")
-        print("  load generator CPU \(format(r.clientCPUSeconds, 2)) s (\(format(100 * r.clientCPUSeconds / r.seconds, 0))% of a core)")
-        var loadavg = ""
-        if let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) { loadavg = text.split(separator: " ").prefix(3).joined(separator: " ") }
-        print("  load average       \(loadavg)")
     }
 }
 
