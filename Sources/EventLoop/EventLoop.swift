@@ -121,7 +121,10 @@ public final class EventLoop {
         executor.shutDown()
         sweepTimer = nil
         uv_walk(raw, { handle, _ in
-            if uv_is_closing(handle) == 0 { uv_close(handle, nil) }
+            if uv_is_closing(handle) == 0 {
+                uv_close(handle, nil)
+                TCPConnection.closeSocket(ofClosingHandle: handle!)
+            }
         }, nil)
         while uv_run(raw, UV_RUN_NOWAIT) != 0 {}
         uv_loop_close(raw)

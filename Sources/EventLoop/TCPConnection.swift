@@ -1,5 +1,6 @@
 import ByteStorage
 import CLibUV
+import Glibc
 import TLSCore
 
 /// What a connection reports to whoever speaks its protocol.
@@ -22,10 +23,17 @@ extension TCPConnectionHandler {
 /// retained reference to this object, released in the close callback, so the connection
 /// lives exactly as long as its handle.
 ///
+/// The handle is a `uv_poll_t` on the socket (`wd_socket_t`, 168 bytes in a 176-byte chunk),
+/// not a `uv_tcp_t` (248 bytes, 256): every idle connection holds one, and a stream handle's
+/// write queue, read callbacks and request bookkeeping were 80 of those bytes doing what
+/// this class does anyway. libuv still runs the loop and tells us when the socket is
+/// readable or writable; the reads (`recv`, up to 32 a wakeup, as libuv's stream reader),
+/// writes, shutdown and close are done here on the descriptor (docs/benchmarks.md, "One
+/// poll handle per socket").
+///
 /// Writes are queued as references to shared buffers and flushed once per loop turn with one
-/// `send` (`sendmsg` for two or more buffers) straight on the socket — `wd_try_send`, which is
-/// `uv_try_write` without the file layer's per-call kernel cost; what the kernel does not take
-/// goes out with `uv_write`.
+/// `send` (`sendmsg` for two or more buffers) straight on the socket (`wd_socket_send`);
+/// what the kernel does not take waits in a `WriteRequest` for the socket to be writable.
 /// `bufferedBytes` counts everything not yet handed to the kernel, which is what backpressure
 /// decisions are made on.
 ///
@@ -35,7 +43,7 @@ extension TCPConnectionHandler {
 /// loop times each flush batch once (`EventLoop.writeLatency`).
 public final class TCPConnection {
     public let loop: EventLoop
-    let handle: UnsafeMutablePointer<uv_tcp_t>
+    let handle: UnsafeMutablePointer<wd_socket_t>
     /// Strong: the handler lives as long as the connection; the reference is dropped on close.
     public var handler: TCPConnectionHandler?
 
@@ -81,6 +89,10 @@ public final class TCPConnection {
         static let isWriteShut = Flags(rawValue: 1 << 7)
         static let isClosing = Flags(rawValue: 1 << 8)
         static let isReadingStopped = Flags(rawValue: 1 << 9)
+        static let isReading = Flags(rawValue: 1 << 10)
+        static let isConnecting = Flags(rawValue: 1 << 11)
+        static let pollsReadable = Flags(rawValue: 1 << 12)
+        static let pollsWritable = Flags(rawValue: 1 << 13)
     }
 
     @inline(__always)
@@ -91,7 +103,7 @@ public final class TCPConnection {
         if on { flags.insert(f) } else { flags.remove(f) }
     }
 
-    /// A `uv_write` is in progress (the request keeps itself alive until its callback);
+    /// A write waits for the socket to drain (`WriteRequest`, in the handle's spare word);
     /// new writes queue behind it.
     var isWriting: Bool {
         get { flag(.isWriting) }
@@ -142,6 +154,17 @@ public final class TCPConnection {
         get { flag(.isReadingStopped) }
         set { setFlag(.isReadingStopped, newValue) }
     }
+    /// `startReading` was called once: the socket is watched for input unless stopped.
+    private var isReading: Bool {
+        get { flag(.isReading) }
+        set { setFlag(.isReading, newValue) }
+    }
+    /// An outgoing connection waiting for its connect to finish (`connect`): the handle's
+    /// spare word holds the `ConnectRequest`, and writability means the connect is done.
+    var isConnecting: Bool {
+        get { flag(.isConnecting) }
+        set { setFlag(.isConnecting, newValue) }
+    }
 
     /// Every change of `bufferedBytes` goes through here, so the loop's server-wide sum
     /// (`EventLoop.queuedOutputBytes`) stays exact.
@@ -151,28 +174,46 @@ public final class TCPConnection {
         loop.queuedOutputBytes += delta
     }
 
-    init(loop: EventLoop) {
+    /// A connection on `socket`, a connected non-blocking TCP descriptor it now owns (closed
+    /// with the connection, or at once when the loop cannot watch it: then nil).
+    init?(loop: EventLoop, socket: Int32) {
         self.loop = loop
         handle = .allocate(capacity: 1)
-        uv_tcp_init(loop.raw, handle)
-        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        let poll = UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_poll_t.self)
+        guard uv_poll_init_socket(loop.raw, poll, socket) == 0 else {
+            handle.deallocate()
+            Glibc.close(socket)
+            return nil
+        }
+        // Set before any start, so the loop's teardown can tell a connection's handle from
+        // other poll handles (curl's, hiredis's) and close the descriptor only for ours.
+        poll.pointee.poll_cb = TCPConnection.pollCallback
+        poll.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        handle.pointee.write = nil
     }
 
     deinit {
         handle.deallocate()
     }
 
-    static func from(_ stream: UnsafeMutableRawPointer) -> TCPConnection {
-        let h = stream.assumingMemoryBound(to: uv_handle_t.self)
+    private var poll: UnsafeMutablePointer<uv_poll_t> {
+        UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_poll_t.self)
+    }
+
+    static func from(_ handle: UnsafeMutableRawPointer) -> TCPConnection {
+        let h = handle.assumingMemoryBound(to: uv_handle_t.self)
         return Unmanaged<TCPConnection>.fromOpaque(h.pointee.data).takeUnretainedValue()
     }
+
+    /// Where the socket handle lives: the footprint test asks malloc what it costs.
+    public var socketHandleAddress: UnsafeRawPointer { UnsafeRawPointer(handle) }
 
     /// Peer address as `ip:port`.
     public var peerAddress: String {
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(handle, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { wd_socket_peername(handle, $0, &length) }
         }
         guard rc == 0 else { return "?" }
         return SocketAddress.describe(&storage)
@@ -186,14 +227,14 @@ public final class TCPConnection {
     }
 
     public func setNoDelay(_ on: Bool) {
-        uv_tcp_nodelay(handle, on ? 1 : 0)
+        _ = wd_socket_nodelay(handle, on ? 1 : 0)
     }
 
     /// Stops reading (the peer's bytes wait in the kernel) until `startReading()`.
     public func stopReading() {
         guard !isClosing else { return }
         isReadingStopped = true
-        uv_read_stop(wd_stream(handle))
+        updatePoll()
     }
 
     /// Asks for one `connectionDidDrain` when everything queued has been written.
@@ -208,26 +249,74 @@ public final class TCPConnection {
     public func startReading() {
         guard !isClosing else { return }
         isReadingStopped = false
+        isReading = true
         if tlsLink != nil { resumeTLSInput() }
-        uv_read_start(wd_stream(handle), { h, _, buf in
-            let loop = EventLoop.from(h!.pointee.loop)
-            buf!.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
-        }, { stream, nread, buf in
-            let connection = TCPConnection.from(UnsafeMutableRawPointer(stream!))
-            connection.loop.markTurnStart()
-            if nread > 0 {
-                guard let handler = connection.handler, !connection.isClosing else { return }
-                let bytes = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(buf!.pointee.base), count: nread)
-                if connection.tlsLink == nil {
-                    handler.connection(connection, didRead: bytes)
+        updatePoll()
+    }
+
+    /// The one poll callback of every connection's handle (`poll_cb` also marks the handle as
+    /// a connection's for the loop's teardown). Input is handled before output, as libuv's
+    /// stream does; an error on the socket closes the connection.
+    static let pollCallback: uv_poll_cb = { poll, status, events in
+        let connection = TCPConnection.from(UnsafeMutableRawPointer(poll!))
+        connection.loop.markTurnStart()
+        if connection.isConnecting {
+            // A refused connect is POLLERR, which libuv reports as UV_EBADF: the socket's
+            // own error says what happened.
+            let result = wd_socket_connect_result(connection.handle)
+            return connection.finishConnecting(result == 0 && status < 0 ? status : result)
+        }
+        guard status >= 0 else { return connection.close() }
+        if events & Int32(UV_READABLE.rawValue) != 0 { connection.readAvailable() }
+        if events & Int32(UV_WRITABLE.rawValue) != 0 && !connection.isClosing { connection.continueWriting() }
+    }
+
+    /// Reads what the socket holds into the loop's read buffer and hands it to the handler,
+    /// up to 32 buffers a wakeup (libuv's stream reader's bound), so one busy peer cannot
+    /// hold the loop; the rest waits for the next turn.
+    private func readAvailable() {
+        let buffer = loop.readBuffer
+        for _ in 0..<32 {
+            guard !isClosing, isReading, !isReadingStopped else { return }
+            let n = wd_socket_recv(handle, buffer.baseAddress, buffer.count)
+            if n > 0 {
+                guard let handler else { return }
+                let bytes = UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: n)
+                if tlsLink == nil {
+                    handler.connection(self, didRead: bytes)
                 } else {
-                    connection.receiveTLS(bytes)
+                    receiveTLS(bytes)
                 }
-            } else if nread < 0 {
+                if n < buffer.count { return }
+            } else if n == Int(UV_EAGAIN.rawValue) {
+                return
+            } else {
                 // EOF or error: the peer is gone, nothing more can be delivered.
-                connection.close()
+                return close()
             }
-        })
+        }
+    }
+
+    /// Watches the socket for what the connection waits on now: input while reading and not
+    /// stopped, writability while a write waits for the kernel (or a connect for its end).
+    /// Changes the handle only when that differs from what it watches.
+    func updatePoll() {
+        guard !isClosing else { return }
+        var want: Flags = []
+        if isReading && !isReadingStopped { want.insert(.pollsReadable) }
+        if isWriting || isConnecting { want.insert(.pollsWritable) }
+        let watched = flags.intersection([.pollsReadable, .pollsWritable])
+        guard want != watched else { return }
+        flags.subtract(watched)
+        flags.formUnion(want)
+        if want.isEmpty {
+            uv_poll_stop(poll)
+            return
+        }
+        var events: Int32 = 0
+        if want.contains(.pollsReadable) { events |= Int32(UV_READABLE.rawValue) }
+        if want.contains(.pollsWritable) { events |= Int32(UV_WRITABLE.rawValue) }
+        if uv_poll_start(poll, events, TCPConnection.pollCallback) != 0 { close() }
     }
 
 
@@ -275,7 +364,7 @@ public final class TCPConnection {
     private func writeThrough(_ bytes: SharedBytes) {
         writtenThroughTurn = loop.turn
         var buf = uv_buf_t(base: bytes.base.assumingMemoryBound(to: CChar.self), len: bytes.count)
-        let written = wd_try_send(handle, &buf, 1)
+        let written = wd_socket_send(handle, &buf, 1)
         if written == Int32(bytes.count) {
             loop.countWrittenThrough()
             return
@@ -289,7 +378,7 @@ public final class TCPConnection {
         submit([bytes], firstOffset: taken)
     }
 
-    /// Asks the CPU for the lines of the libuv handle a send reads, ahead of the send: a
+    /// Asks the CPU for the line of the socket handle a send reads, ahead of the send: a
     /// fan-out calls it for the next recipient while the kernel works on the current one's
     /// send (`WaveDefectServer.fanOut`).
     public func prefetchForSend() {
@@ -373,12 +462,8 @@ public final class TCPConnection {
             close()
         } else if shutdownWhenFlushed {
             shutdownWhenFlushed = false
-            let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
-            // libuv calls back (with UV_ECANCELED) even when the handle closes first.
-            if uv_shutdown(request, wd_stream(handle), { req, _ in req?.deallocate() }) != 0 {
-                request.deallocate()
-                close()
-            }
+            // Everything queued is with the kernel: the FIN goes after it.
+            if wd_socket_shutdown(handle) != 0 { close() }
         }
     }
 
@@ -396,13 +481,13 @@ public final class TCPConnection {
         if tail.isEmpty {
             // One buffer, the usual case: no iovec array, no queue to walk.
             var buf = uv_buf_t(base: first.base.assumingMemoryBound(to: CChar.self), len: first.count)
-            let written = wd_try_send(handle, &buf, 1)
+            let written = wd_socket_send(handle, &buf, 1)
             if written == Int32(first.count) {
                 addBuffered(-first.count)
                 drained()
                 return 1
             }
-            if written < 0 && written != UV_EAGAIN.rawValue && written != UV_ENOSYS.rawValue {
+            if written < 0 && written != UV_EAGAIN.rawValue {
                 head = first  // counted off by close() with the rest
                 close()
                 return 0
@@ -416,7 +501,7 @@ public final class TCPConnection {
     }
 
     /// `flush` for two or more buffers (`first`, taken out of `head`, then `tail`): `sendmsg`s
-    /// of up to 256 until the kernel stops taking them, then the rest to `uv_write`.
+    /// of up to 256 until the kernel stops taking them, then the rest to a `WriteRequest`.
     private func flushQueue(_ first: SharedBytes) -> Int {
         let total = 1 + tail.count
         var done = 0
@@ -430,9 +515,9 @@ public final class TCPConnection {
                     let skip = i == 0 ? offset : 0
                     bufs[i] = uv_buf_t(base: (base + skip).assumingMemoryBound(to: CChar.self), len: size - skip)
                 }
-                return wd_try_send(handle, bufs.baseAddress, UInt32(count))
+                return wd_socket_send(handle, bufs.baseAddress, UInt32(count))
             }
-            if written == UV_EAGAIN.rawValue || written == UV_ENOSYS.rawValue { break }
+            if written == UV_EAGAIN.rawValue { break }
             if written < 0 {
                 head = first  // counted off by close() with the rest
                 close()
@@ -467,16 +552,31 @@ public final class TCPConnection {
         return done
     }
 
-    /// Hands what the kernel did not take to `uv_write`, which writes it when the socket
-    /// drains; new writes queue behind it until its callback.
+    /// Keeps what the kernel did not take in a `WriteRequest` (in the socket handle's spare
+    /// word), sent as the socket drains; new writes queue behind it until it is done.
     private func submit(_ buffers: [SharedBytes], firstOffset: Int) {
-        let request = WriteRequest(buffers: buffers, firstOffset: firstOffset, connection: self, queuedAt: loop.turnStart)
+        let request = WriteRequest(buffers: buffers, firstOffset: firstOffset, queuedAt: loop.turnStart)
+        handle.pointee.write = Unmanaged.passRetained(request).toOpaque()
         isWriting = true
-        let rc = request.submit(to: wd_stream(handle))
-        if rc != 0 {
-            isWriting = false
-            close()
-        }
+        updatePoll()
+    }
+
+    /// The waiting write, out of the handle's spare word (the caller owns the reference).
+    private func takeWriteRequest() -> WriteRequest? {
+        guard isWriting, let raw = handle.pointee.write else { return nil }
+        handle.pointee.write = nil
+        isWriting = false
+        return Unmanaged<WriteRequest>.fromOpaque(raw).takeRetainedValue()
+    }
+
+    /// The socket is writable while a write waits: sends what it takes, and once the write
+    /// is done (or failed) carries on as `uv_write`'s callback did.
+    private func continueWriting() {
+        guard isWriting, let raw = handle.pointee.write else { return }
+        let status = Unmanaged<WriteRequest>.fromOpaque(raw).takeUnretainedValue().send(on: handle)
+        guard status != 0, let request = takeWriteRequest() else { return }
+        writeCompleted(request, status: status < 0 ? status : 0)
+        updatePoll()
     }
 
     func writeCompleted(_ request: WriteRequest, status: Int32) {
@@ -513,8 +613,7 @@ public final class TCPConnection {
     public func close() {
         guard !isClosing else { return }
         isClosing = true
-        // What was never handed over is dropped (in-flight bytes are counted off when libuv
-        // cancels their write), from the loop's server-wide count too.
+        // What was never handed to the kernel is dropped, from the loop's server-wide count too.
         var dropped = head?.count ?? 0
         for b in tail { dropped += b.count }
         if let link = tlsLink {
@@ -522,10 +621,13 @@ public final class TCPConnection {
             link.pending = []
             link.resume = nil
         }
+        // The write waiting for the socket is dropped too (libuv's cancelled `uv_write`).
+        if let request = takeWriteRequest() { dropped += request.byteCount }
         if dropped > 0 { addBuffered(-dropped) }
         head = nil
         tail = []
         guard uv_is_closing(wd_handle(handle)) == 0 else { return }
+        if isConnecting { abandonConnect() }
         uv_close(wd_handle(handle)) { h in
             let unmanaged = Unmanaged<TCPConnection>.fromOpaque(h!.pointee.data)
             let connection = unmanaged.takeUnretainedValue()
@@ -537,5 +639,19 @@ public final class TCPConnection {
                 unmanaged.release()
             }
         }
+        // uv_close stopped the watcher (and took the descriptor out of epoll): the socket
+        // can close now, as a stream handle's does in uv_close.
+        wd_socket_close_fd(handle)
+    }
+
+    /// For the loop's teardown (`EventLoop.close`), which closes every handle without its
+    /// owner: a connection's socket is closed with its handle, so peers see the end.
+    static func closeSocket(ofClosingHandle h: UnsafeMutablePointer<uv_handle_t>) {
+        guard uv_handle_get_type(h) == UV_POLL else { return }
+        let poll = UnsafeMutableRawPointer(h).assumingMemoryBound(to: uv_poll_t.self)
+        guard let callback = poll.pointee.poll_cb,
+            unsafeBitCast(callback, to: UnsafeRawPointer.self) == unsafeBitCast(pollCallback, to: UnsafeRawPointer.self)
+        else { return }
+        wd_socket_close_fd(UnsafeMutableRawPointer(h).assumingMemoryBound(to: wd_socket_t.self))
     }
 }

@@ -51,12 +51,11 @@ public final class TCPListener {
         }
     }
 
+    /// libuv accepted a socket (`accept4`, non-blocking): it becomes a connection with a poll
+    /// handle of its own (`TCPConnection`), not a second `uv_tcp_t`.
     private func accept() {
-        let connection = TCPConnection(loop: loop)
-        guard uv_accept(wd_stream(handle), wd_stream(connection.handle)) == 0 else {
-            connection.close()
-            return
-        }
+        let socket = wd_take_accepted_fd(wd_stream(handle))
+        guard socket >= 0, let connection = TCPConnection(loop: loop, socket: socket) else { return }
         connection.setNoDelay(true)
         onAccept(connection)
         if connection.handler != nil && !connection.isClosing {

@@ -2,35 +2,33 @@ import ByteStorage
 import CLibUV
 import SystemClock
 
-/// A `uv_write` in progress. It keeps its buffers alive until libuv is done with them, and
-/// its `uv_write_t` points back at it.
+/// What the kernel did not take of a flush, sent as the socket drains (`uv_write`'s job, done
+/// on the connection's poll handle). It keeps its buffers alive until they are written; the
+/// connection holds it in its socket handle's spare word while it waits.
 final class WriteRequest {
-    private let request: UnsafeMutablePointer<uv_write_t>
     private let iovecs: UnsafeMutablePointer<uv_buf_t>
     private let buffers: [SharedBytes]
-    private unowned let connection: TCPConnection
+    /// The first iovec with bytes left; the iovec itself is advanced past what was sent.
+    private var next = 0
     let byteCount: Int
     /// The loop turn that handed these buffers over, for the write-latency histogram.
     private let queuedAt: UInt64
 
     /// `buffers`, the first of them from `firstOffset` on (the kernel took the bytes before).
-    init(buffers: [SharedBytes], firstOffset: Int, connection: TCPConnection, queuedAt: UInt64) {
+    init(buffers: [SharedBytes], firstOffset: Int, queuedAt: UInt64) {
         self.buffers = buffers
-        self.connection = connection
         self.queuedAt = queuedAt
-        request = .allocate(capacity: 1)
         iovecs = .allocate(capacity: buffers.count)
         var total = 0
         for (i, b) in buffers.enumerated() {
             let skip = i == 0 ? firstOffset : 0
-            iovecs[i] = uv_buf_init((b.base + skip).assumingMemoryBound(to: CChar.self), UInt32(b.count - skip))
+            iovecs[i] = uv_buf_t(base: (b.base + skip).assumingMemoryBound(to: CChar.self), len: b.count - skip)
             total += b.count - skip
         }
         byteCount = total
     }
 
     deinit {
-        request.deallocate()
         iovecs.deallocate()
     }
 
@@ -39,13 +37,28 @@ final class WriteRequest {
         histogram.record(SystemClock.monotonicNanoseconds &- queuedAt, count: UInt64(buffers.count))
     }
 
-    func submit(to stream: UnsafeMutablePointer<uv_stream_t>) -> Int32 {
-        request.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        let rc = uv_write(request, stream, iovecs, UInt32(buffers.count)) { req, status in
-            let me = Unmanaged<WriteRequest>.fromOpaque(req!.pointee.data).takeRetainedValue()
-            me.connection.writeCompleted(me, status: status)
+    /// Sends what the kernel takes now, `sendmsg`s of up to 1,024 buffers (IOV_MAX): 1 when
+    /// everything is written, 0 when the rest must wait for the socket, a negative libuv
+    /// error when the socket failed.
+    func send(on socket: UnsafeMutablePointer<wd_socket_t>) -> Int32 {
+        while next < buffers.count {
+            let count = min(buffers.count - next, 1024)
+            let written = wd_socket_send(socket, iovecs + next, UInt32(count))
+            if written == UV_EAGAIN.rawValue { return 0 }
+            if written < 0 { return written }
+            var left = Int(written)
+            while left > 0 {
+                let length = iovecs[next].len
+                if left >= length {
+                    left -= length
+                    next += 1
+                } else {
+                    iovecs[next].base += left
+                    iovecs[next].len -= left
+                    left = 0
+                }
+            }
         }
-        if rc != 0 { Unmanaged<WriteRequest>.fromOpaque(request.pointee.data).release() }
-        return rc
+        return 1
     }
 }

@@ -1,10 +1,12 @@
 import EventLoop
 import Testing
 
-/// Every connection holds a TCPConnection beside libuv's handle: its yes/no state is one
-/// bit each, so the object stays within a 96-byte malloc chunk (88 usable bytes; 112 before).
+/// Every connection holds a TCPConnection and its socket handle. Its yes/no state is one
+/// bit each, so the object stays within a 96-byte malloc chunk (88 usable bytes; 112 before);
+/// the handle is a `uv_poll_t` with one spare word (168 bytes), a 176-byte chunk where a
+/// `uv_tcp_t` took 256 (docs/benchmarks.md, "One poll handle per socket").
 @Suite struct ConnectionFootprintTests {
-    @Test func connectionFitsA96ByteChunk() throws {
+    @Test func connectionFitsA96ByteChunkAndItsSocketHandleA176ByteChunk() throws {
         let loop = try EventLoop()
         defer { loop.close() }
         var accepted: [TCPConnection] = []
@@ -15,6 +17,8 @@ import Testing
         for c in [client!, accepted[0]] {
             let usable = mallocUsableSize(Unmanaged.passUnretained(c).toOpaque())
             #expect(usable <= 88, "a TCPConnection takes \(usable) usable bytes")
+            let handle = mallocUsableSize(UnsafeMutableRawPointer(mutating: c.socketHandleAddress))
+            #expect(handle <= 168, "a connection's socket handle takes \(handle) usable bytes")
             c.close()
         }
         listener.close()
