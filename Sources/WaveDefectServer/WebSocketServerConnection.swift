@@ -204,11 +204,15 @@ class WebSocketServerConnection: ServerConnection, TCPConnectionHandler {
         case dropped
         /// The backlog hit the limit: the peer was cut off (`cutOffSlowConsumer`).
         case cutOff
+        /// The backlog hit the limit after our close frame (a control frame offered while
+        /// closing): the frame is left out; the peer is already on its way out.
+        case refused
     }
 
-    /// A frame for the peer (a broadcast or a frame relayed from the room's node), through
-    /// the backpressure rules: written, dropped when lossy and behind, or the peer cut off.
-    /// The caller has checked that the connection is open.
+    /// A frame for the peer (a broadcast, a frame relayed from the room's node, a direct
+    /// answer), through the backpressure rules: written, dropped when lossy and behind, or
+    /// the peer cut off. The caller has checked that the connection is open, or that the
+    /// frame is a control frame, which may follow our close frame.
     @inline(__always)
     final func deliverFrame(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) -> Delivery {
         let serverQueued = server.loop.queuedOutputBytes
@@ -220,8 +224,8 @@ class WebSocketServerConnection: ServerConnection, TCPConnectionHandler {
             server.stats.lossyDropped += 1
             return .dropped
         case .disconnect:
-            _ = cutOffSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count))
-            return .cutOff
+            return cutOffSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count))
+                ? .cutOff : .refused
         }
     }
 

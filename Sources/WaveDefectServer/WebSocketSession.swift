@@ -48,17 +48,12 @@ final class WebSocketSession: WebSocketServerConnection, RoomEndpoint, Participa
     }
 
     /// A direct answer (pong, ack, error, metrics). It counts against the same backlog limit
-    /// as broadcasts: a client that asks without reading is cut off (4003), never buffered
-    /// without bound.
+    /// as broadcasts, through the same rule (`deliverFrame`): a client that asks without
+    /// reading is cut off (4003) and leaves the room, never buffered without bound.
     /// After our close frame only control frames may follow (RFC 6455 §5.5.1).
     func send(_ frame: SharedBytes, control: Bool = false) {
         guard !tcp.isClosing, machine.isOpen || control else { return }
-        let serverQueued = server.loop.queuedOutputBytes
-        if server.backpressure.decide(buffered: tcp.bufferedBytes, frameSize: frame.count, lossy: false, serverQueued: serverQueued) == .disconnect {
-            disconnectSlowConsumer(overBudget: server.backpressure.isUnderPressure(serverQueued: serverQueued, frameSize: frame.count))
-            return
-        }
-        tcp.write(frame)
+        if deliverFrame(frame, lossy: false, broadcast: false) == .cutOff { leaveAsSlowConsumer() }
     }
 
     // MARK: RoomEndpoint
@@ -66,18 +61,17 @@ final class WebSocketSession: WebSocketServerConnection, RoomEndpoint, Participa
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         guard !tcp.isClosing, machine.isOpen else { return }
         switch deliverFrame(frame, lossy: lossy, broadcast: broadcast) {
-        case .written:
+        case .written, .refused:
             break
         case .dropped:
             participant.droppedLossyMessages &+= 1
         case .cutOff:
-            server.perform(room.leave(participant, reason: .slowConsumer, now: RoomInstant.current))
+            leaveAsSlowConsumer()
         }
     }
 
-    /// The subscriber is cut off (4003) and leaves the room.
-    private func disconnectSlowConsumer(overBudget: Bool) {
-        guard cutOffSlowConsumer(overBudget: overBudget) else { return }
+    /// The peer was cut off (4003): its participant leaves the room.
+    private func leaveAsSlowConsumer() {
         server.perform(room.leave(participant, reason: .slowConsumer, now: RoomInstant.current))
     }
 

@@ -51,7 +51,7 @@ final class RelayedSession: WebSocketServerConnection {
     func deliver(_ frame: SharedBytes, lossy: Bool, broadcast: Bool) {
         guard !tcp.isClosing, machine.isOpen else { return }
         switch deliverFrame(frame, lossy: lossy, broadcast: broadcast) {
-        case .written: break
+        case .written, .refused: break
         case .dropped: droppedLossy &+= 1
         case .cutOff: reportGone(.slowConsumer)
         }
