@@ -183,8 +183,9 @@ struct ResumeTests {
 
 @Suite(.blocking) struct UnreadRepliesTests {
     /// A client that asks (pings with large echoed values) but never reads is cut off like a
-    /// slow subscriber, and its socket is closed after the close timeout even though it
-    /// never reads the close frame either.
+    /// slow subscriber — it leaves the room at once, as a slow consumer, which the others
+    /// see — and its socket is closed after the close timeout even though it never reads
+    /// the close frame either.
     @Test func aClientThatNeverReadsItsAnswersIsCutOffAndClosed() throws {
         let server = try ServerProcess(config: """
             limits:
@@ -192,8 +193,11 @@ struct ResumeTests {
               lossy_drop_bytes: 16384
               close_timeout: 1
             """)
+        let watcher = try TestWebSocket(port: server.port, token: server.token("watcher"))
+        _ = try watcher.nextJSON()
         let greedy = try TestWebSocket(port: server.port, token: server.token("greedy"))
         _ = try greedy.nextJSON()
+        #expect(try watcher.next(type: "participant_joined")["participant"]?["identity"] == "greedy")
         let big = String(repeating: "9", count: 100_000)
         for i in 0..<300 {
             do {
@@ -202,15 +206,20 @@ struct ResumeTests {
                 break  // the server closed the socket: fine, that is the point
             }
         }
+        // Left on the cut-off itself: had it waited for the socket to close, the departure
+        // would be `connection_lost`, and only after the departure timeout.
+        let left = try watcher.next(type: "participant_left")
+        #expect(left["participant"]?["identity"] == "greedy")
+        #expect(left["reason"] == "slow_consumer")
         var connections: Int64 = -1
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             let health = try JSONParser.parse(try TestSocket.get(port: server.port, "/healthz").bodyText)
             connections = health["connections"]?.int64Value ?? -1
-            if connections == 1 { break }  // only this request's own connection is left
+            if connections == 2 { break }  // only the watcher's and this request's own connections are left
             Thread.sleep(forTimeInterval: 0.02)
         }
-        #expect(connections == 1)
+        #expect(connections == 2)
         let metrics = try TestSocket.get(port: server.port, "/metrics").bodyText
         #expect(metrics.contains("wavedefect_slow_consumers_total 1"))
     }
