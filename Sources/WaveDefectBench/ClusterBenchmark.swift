@@ -69,9 +69,7 @@ public struct ClusterBenchmark {
             runLoop(loop, seconds: 0.02)
         }
 
-        var measuring = false
-        var windowStart: UInt64 = .max
-        var windowEnd: UInt64 = .max
+        let window = MeasurementWindow(loop: loop, warmup: warmup, duration: duration, processes: servers.map(\.pid) + [redis.pid])
         var delivered = 0
         var frameBytes = 0
         var local = LatencyHistogram()
@@ -81,9 +79,9 @@ public struct ClusterBenchmark {
         ) { i, client in
             let onRoomsNode = i % nodes == 0
             client.onText = { bytes in
-                guard measuring else { return }
+                guard window.isMeasuring else { return }
                 let now = SystemClock.monotonicNanoseconds
-                if let t = FanoutBenchmark.sendTime(in: bytes), t >= windowStart, t < windowEnd {
+                if let t = FanoutBenchmark.sendTime(in: bytes), window.counts(sentAt: t) {
                     delivered += 1
                     frameBytes = bytes.count
                     if onRoomsNode { local.record(now &- t) } else { relayed.record(now &- t) }
@@ -91,54 +89,17 @@ public struct ClusterBenchmark {
             }
         }
 
-        let fanout = { () -> FanoutBenchmark in
-            var f = FanoutBenchmark()
-            f.payloadBytes = payloadBytes
-            return f
-        }()
-        var published = 0
-        let publishStart = SystemClock.monotonicNanoseconds
-        // Held against the clock, as in `bench fanout`: a late tick catches up.
-        let tick = LoopTimer(loop: loop) {
-            let due = Int(Double(SystemClock.monotonicNanoseconds &- publishStart) / 1e9 * rate)
-            while published < due {
-                publisher.send(frame: fanout.publishFrame(now: SystemClock.monotonicNanoseconds))
-                published += 1
-            }
-        }
-        tick.start(afterMilliseconds: 1, repeatMilliseconds: 1)
-        runLoop(loop, seconds: warmup)
-        measuring = true
-        windowStart = SystemClock.monotonicNanoseconds
-        let countAtStart = published
-        let cpuStart = servers.map { $0.cpuSeconds() }
-        let redisStart = redis.cpuSeconds()
-        let clientStart = Self.ownCPUSeconds()
-        let start = Date()
-        runLoop(loop, seconds: duration)
-        tick.stop()
-        windowEnd = SystemClock.monotonicNanoseconds
-        let publishedInWindow = published - countAtStart
-        // Let in-flight messages land so `delivered` matches what was published.
-        runLoop(loop, seconds: 0.5)
-        let elapsed = Date().timeIntervalSince(start)
-        let cpu = zip(servers, cpuStart).map { $0.cpuSeconds() - $1 }
-        let redisCPU = redis.cpuSeconds() - redisStart
-        let clientCPU = Self.ownCPUSeconds() - clientStart
-        measuring = false
+        var fanout = FanoutBenchmark()
+        fanout.payloadBytes = payloadBytes
+        window.publish(rate: rate) { [fanout] in publisher.send(frame: fanout.publishFrame(now: SystemClock.monotonicNanoseconds)) }
+        let m = window.run()
         for c in subs + [publisher] { c.onText = nil; c.close() }
         runLoop(loop, seconds: 0.3)
         return Result(
-            nodes: nodes, subscribers: subscribers, published: publishedInWindow, delivered: delivered, seconds: elapsed - 0.5,
-            latencyLocal: local, latencyRelayed: relayed, nodeCPUSeconds: cpu, redisCPUSeconds: redisCPU, clientCPUSeconds: clientCPU,
-            frameBytes: frameBytes
+            nodes: nodes, subscribers: subscribers, published: m.published, delivered: delivered, seconds: m.seconds,
+            latencyLocal: local, latencyRelayed: relayed, nodeCPUSeconds: Array(m.cpuSeconds.dropLast()), redisCPUSeconds: m.cpuSeconds[nodes],
+            clientCPUSeconds: m.ownCPUSeconds, frameBytes: frameBytes
         )
-    }
-
-    static func ownCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
 

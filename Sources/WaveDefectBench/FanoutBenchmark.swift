@@ -45,11 +45,7 @@ public struct FanoutBenchmark {
         let loop = try EventLoop()
         defer { loop.close() }
         ProcessLimits.raiseOpenFiles()
-        var measuring = false
-        // Only messages published inside the window count, so `delivered` can be compared
-        // with `published × subscribers` exactly.
-        var windowStart: UInt64 = .max
-        var windowEnd: UInt64 = .max
+        let window = MeasurementWindow(loop: loop, warmup: warmup, duration: duration, processes: [server.pid])
         var delivered = 0
         var frameBytes = 0
         var latency = LatencyHistogram()
@@ -57,52 +53,22 @@ public struct FanoutBenchmark {
         let publisher = subs[subscribers]
         for client in subs.dropLast() {
             client.onText = { bytes in
-                guard measuring else { return }
+                guard window.isMeasuring else { return }
                 let now = SystemClock.monotonicNanoseconds
-                if let t = Self.sendTime(in: bytes), t >= windowStart, t < windowEnd {
+                if let t = Self.sendTime(in: bytes), window.counts(sentAt: t) {
                     delivered += 1
                     frameBytes = bytes.count
                     latency.record(now &- t)
                 }
             }
         }
-        var published = 0
-        var countAtStart = 0
-        // The rate is held against the clock, not counted per timer tick: when reading the
-        // subscribers makes a tick late, the next one catches up. (Counting per tick let the
-        // rate sag under load — a fraction of the messages, each costing the server more
-        // because nothing batched — which is why this benchmark once reported 25% more CPU
-        // per message than an outside client against the same server.)
-        let publishStart = SystemClock.monotonicNanoseconds
-        let tick = LoopTimer(loop: loop) {
-            let now = SystemClock.monotonicNanoseconds
-            let due = Int(Double(now &- publishStart) / 1e9 * rate)
-            while published < due {
-                publisher.send(frame: publishFrame(now: SystemClock.monotonicNanoseconds))
-                published += 1
-            }
-        }
-        tick.start(afterMilliseconds: 1, repeatMilliseconds: 1)
-        runLoop(loop, seconds: warmup)
-        measuring = true
-        windowStart = SystemClock.monotonicNanoseconds
-        countAtStart = published
-        let cpuStart = server.cpuSeconds()
-        let start = Date()
-        runLoop(loop, seconds: duration)
-        tick.stop()
-        windowEnd = SystemClock.monotonicNanoseconds
-        let publishedInWindow = published - countAtStart
-        // Let in-flight messages land so `delivered` matches what was published.
-        runLoop(loop, seconds: 0.5)
-        let elapsed = Date().timeIntervalSince(start)
-        let cpu = server.cpuSeconds() - cpuStart
-        measuring = false
+        window.publish(rate: rate) { publisher.send(frame: publishFrame(now: SystemClock.monotonicNanoseconds)) }
+        let m = window.run()
         for c in subs { c.onText = nil; c.close() }
         runLoop(loop, seconds: 0.3)
         return Result(
-            subscribers: subscribers, published: publishedInWindow, delivered: delivered, seconds: elapsed - 0.5,
-            latency: latency, serverCPUSeconds: cpu, frameBytes: frameBytes
+            subscribers: subscribers, published: m.published, delivered: delivered, seconds: m.seconds,
+            latency: latency, serverCPUSeconds: m.cpuSeconds[0], frameBytes: frameBytes
         )
     }
 

@@ -31,14 +31,15 @@ public struct PingBenchmark {
         ProcessLimits.raiseOpenFiles()
         let frame = SharedBytes(WebSocketFrameEncoder.frame(.text, payload: Array(#"{"type":"ping","id":1}"#.utf8), maskKey: 0x1357_9BDF))
         var sentAt = [UInt64](repeating: 0, count: connections)
-        var measuring = false
+        // No load to stop and nothing in flight to wait for: every round trip counts as it ends.
+        let window = MeasurementWindow(loop: loop, warmup: warmup, duration: duration, drain: 0, processes: [server.pid])
         var roundTrips = 0
         var latency = LatencyHistogram()
         let clients = try BenchClients.connect(loop: loop, port: server.port, tls: server.tls, count: connections, room: { _ in "bench-ping" }, hidden: true)
         for (i, client) in clients.enumerated() {
             client.onText = { _ in
                 let now = SystemClock.monotonicNanoseconds
-                if measuring {
+                if window.isMeasuring {
                     roundTrips += 1
                     latency.record(now &- sentAt[i])
                 }
@@ -50,17 +51,10 @@ public struct PingBenchmark {
             sentAt[i] = SystemClock.monotonicNanoseconds
             client.send(frame: frame)
         }
-        runLoop(loop, seconds: warmup)
-        measuring = true
-        let cpuStart = server.cpuSeconds()
-        let start = Date()
-        runLoop(loop, seconds: duration)
-        let elapsed = Date().timeIntervalSince(start)
-        measuring = false
-        let cpu = server.cpuSeconds() - cpuStart
+        let m = window.run()
         for c in clients { c.onText = nil; c.close() }
         runLoop(loop, seconds: 0.3)
-        return Result(connections: connections, seconds: elapsed, roundTrips: roundTrips, latency: latency, serverCPUSeconds: cpu)
+        return Result(connections: connections, seconds: m.seconds, roundTrips: roundTrips, latency: latency, serverCPUSeconds: m.cpuSeconds[0])
     }
 }
 
