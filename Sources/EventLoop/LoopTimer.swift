@@ -23,12 +23,24 @@ public final class LoopTimer {
         }
     }
 
+    /// Fires `timeout` ms after the loop's notion of now, which libuv refreshes once per loop
+    /// iteration: started late in a long turn (or after the thread was descheduled), it
+    /// fires that much early in real time. A wait that must not be cut short uses `start(at:)`.
     public func start(afterMilliseconds timeout: UInt64, repeatMilliseconds: UInt64 = 0) {
         uv_timer_start(handle, { h in
             let timer = Unmanaged<LoopTimer>.fromOpaque(h!.pointee.data).takeUnretainedValue()
             timer.loop.markTurnStart()
             timer.callback()
         }, timeout, repeatMilliseconds)
+    }
+
+    /// Fires once no earlier than `deadline` (`SystemClock.monotonicNanoseconds`, the clock
+    /// libuv reads): the delay is counted from the loop's cached now, which is never ahead of
+    /// the real one, so a stale loop time makes the timer wait longer, never shorter. For
+    /// waits someone else counts on — a `Retry-After`, a backoff a test or a peer checks.
+    public func start(at deadline: UInt64) {
+        let loopNow = uv_now(loop.raw) &* 1_000_000
+        start(afterMilliseconds: deadline > loopNow ? (deadline - loopNow + 999_999) / 1_000_000 : 0)
     }
 
     public func stop() {

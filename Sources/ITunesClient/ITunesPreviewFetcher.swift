@@ -267,8 +267,11 @@ public final class ITunesPreviewFetcher {
         }
     }
 
-    /// Runs `body` after `seconds` on a one-shot timer (dropped by `close`).
+    /// Runs `body` after `seconds` on a one-shot timer (dropped by `close`), counted from now
+    /// rather than from the loop's cached time: a `Retry-After` is never cut short by a long
+    /// loop turn.
     private func wait(seconds: Double, _ body: @escaping () -> Void) {
+        let deadline = SystemClock.monotonicNanoseconds &+ SystemClock.nanoseconds(fromSeconds: seconds)
         let id = nextWait
         nextWait += 1
         let timer = LoopTimer(loop: loop) { [weak self] in
@@ -276,7 +279,7 @@ public final class ITunesPreviewFetcher {
             body()
         }
         waits[id] = timer
-        timer.start(afterMilliseconds: UInt64((max(0, seconds) * 1000).rounded(.up)))
+        timer.start(at: deadline)
     }
 
     /// Sends `request` in its pacing slot (at once when the slot is now).
