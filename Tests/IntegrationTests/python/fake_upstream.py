@@ -7,8 +7,13 @@ routes here, so the suites share one fake.
 Binds 127.0.0.1 on an ephemeral port and writes it to PORT_FILE (atomically). Every request
 appends one JSON line to LOG_FILE *before* it is answered (a stalled request is visible while
 it stalls): {"route", "path" (with query), "scenario", "token_sha256", "n", "t"}. `n` counts
-requests per (route, token) from 1; `t` is time.time(), comparable with the test's wall
-clock. Tokens and keys are logged only as SHA-256 hex digests.
+requests per (route, token) from 1; `t` is when the request's first bytes reached this
+machine's kernel (SO_TIMESTAMPNS, wall clock, comparable with the test's `Date()`), not when a
+handler thread of this script got to it: on a loaded machine that can be tenths of a second
+later, and a test comparing two requests' times (a timeout, a Retry-After) would measure this
+script's scheduling instead of the server's wait. Tokens and keys are logged only as SHA-256
+hex digests. (The arrival is read by peeking at the socket before each request, so a client
+that pipelines requests would wait; curl, browsers and the tests do not.)
 
 Spotify (`Authorization: Bearer TOKEN`): the token's part before the first '-' names the
 scenario, the rest makes it unique per test. currently-playing, by the n-th request:
@@ -59,6 +64,8 @@ import json
 import secrets
 import os
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -328,6 +335,23 @@ def previews_ready(r):
 
 # ---------------------------------------------------------------------------------------------
 
+SO_TIMESTAMPNS = 35  # Linux (asm-generic); the cmsg type is the same number
+
+
+def kernel_arrival(conn):
+    """Waits for the next request's first byte on `conn` without taking it and returns when
+    the kernel received it (seconds since 1970), or None at the end of the stream."""
+    try:
+        data, ancillary, _, _ = conn.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+    except OSError:
+        return None
+    for level, kind, value in ancillary:
+        if data and level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= 16:
+            seconds, nanoseconds = struct.unpack("qq", value[:16])
+            return seconds + nanoseconds / 1e9
+    return None
+
+
 class Request:
     def __init__(self, handler, route_name, n, token):
         self.handler = handler
@@ -376,6 +400,10 @@ def main():
         def log_message(self, *args):
             pass
 
+        def handle_one_request(self):
+            self.arrival = kernel_arrival(self.connection)
+            super().handle_one_request()
+
         def do_OPTIONS(self):
             self.send_response(204)
             self.send_header("Access-Control-Allow-Origin", "*")
@@ -399,7 +427,7 @@ def main():
                 counts[(path, secret)] = n = counts.get((path, secret), 0) + 1
                 record = {"route": path if handler else None, "path": self.path.replace(key, "KEY") if key else self.path,
                           "scenario": token.split("-", 1)[0] if token else "", "token_sha256": sha256(secret) if secret else None,
-                          "n": n, "t": time.time()}
+                          "n": n, "t": self.arrival or time.time()}
                 with open(log_file, "a") as f:
                     f.write(json.dumps(record) + "\n")
             request = Request(self, path, n, token)
@@ -410,6 +438,8 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    # Accepted connections inherit it: every request's arrival is stamped by the kernel.
+    server.socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.replace(port_file + ".tmp", port_file)
