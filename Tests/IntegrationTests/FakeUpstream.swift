@@ -65,6 +65,27 @@ final class FakeUpstream: @unchecked Sendable {
         return current
     }
 
+    /// Holds `token`'s scenario at its first state until `advance(_:to:)` (the script's
+    /// docstring): a test that must hear every state waits for each before the next.
+    func hold(_ token: String) throws {
+        try control("/hold", token)
+    }
+
+    /// Moves a held token's scenario to its state number `step`.
+    func advance(_ token: String, to step: Int) throws {
+        try control("/advance?to=\(step)", token)
+    }
+
+    private func control(_ path: String, _ token: String) throws {
+        let r = try TestSocket.request(port: port, "POST \(path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        guard r.status == 200 else { throw ControlRefused(path: path, answer: r.bodyText) }
+    }
+
+    struct ControlRefused: Error, CustomStringConvertible {
+        let path: String, answer: String
+        var description: String { "the fake refused \(path): \(answer)" }
+    }
+
     /// Waits until the fake has made every iTunes preview (`/previews-ready`): before that a
     /// download runs ffmpeg while the server waits, and on a loaded machine outlasts its timeout.
     func waitForPreviews() throws {

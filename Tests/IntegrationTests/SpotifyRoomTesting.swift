@@ -30,9 +30,11 @@ extension SpotifyRoomTesting {
         return Room(observer: observer, listener: listener)
     }
 
-    /// A fresh token for `scenario`, handed over by `ws` (acked).
-    func giveToken(_ ws: TestWebSocket, _ scenario: String) throws -> String {
+    /// A fresh token for `scenario`, handed over by `ws` (acked); held at the scenario's first
+    /// state by `heldBy` when given (`FakeUpstream.hold`).
+    func giveToken(_ ws: TestWebSocket, _ scenario: String, heldBy upstream: FakeUpstream? = nil) throws -> String {
         let token = "\(scenario)-\(UUID().uuidString)"
+        try upstream?.hold(token)
         try ws.send(text: #"{"type":"spotify","access_token":"\#(token)","expires_in":3600,"id":7}"#)
         let ack = try ws.next(type: "ack")
         #expect(ack["for"] == "spotify")
@@ -57,6 +59,21 @@ extension SpotifyRoomTesting {
             guard m["type"] == "data", m["topic"] == "now-playing" else { continue }
             #expect(m["from"] == nil || m["from"] == .null, "published by the server, not by a participant")
             out.append(m["payload"] ?? .null)
+        }
+        return out
+    }
+
+    /// The publications of a held token's scenario, one state at a time: for each of `steps`
+    /// the fake is moved to that state (the first is where `hold` left it) and the one
+    /// publication it causes is awaited before the next — so no state is published while an
+    /// older one still waits for its lookups, which would drop the older (docs/youtube.md).
+    func nowPlaying(_ room: inout Room, token: String, steps: [Int], upstream: FakeUpstream) throws -> [JSONValue] {
+        var out: [JSONValue] = []
+        for (i, step) in steps.enumerated() {
+            if i > 0 || step != 1 { try upstream.advance(token, to: step) }
+            let heard = try nowPlaying(&room, count: 1)
+            out += heard
+            if heard.isEmpty { break }
         }
         return out
     }

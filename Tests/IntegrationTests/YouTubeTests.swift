@@ -37,8 +37,9 @@ struct YouTubeLinkTests: SpotifyRoomTesting {
         let a = YouTubeExpectations.url("Fake Artist Song A"), b = YouTubeExpectations.url("Fake Artist Song B")
         for round in 0..<2 {
             var room = try room("yt-np-\(round)")
-            let token = try giveToken(room.listener, "change")
-            let published = try nowPlaying(&room, count: 4)
+            let token = try giveToken(room.listener, "change", heldBy: upstream)
+            // A playing, A paused, B playing, nothing (state 2 only moves the progress).
+            let published = try nowPlaying(&room, token: token, steps: [1, 3, 4, 5], upstream: upstream)
             #expect(published.map { $0["track"]?["youtube_url"]?.stringValue } == [a, a, b, nil], "round \(round)")
             #expect(published.last?["track"] == .null)
             expectNoLeak(token, room)
@@ -82,8 +83,10 @@ struct YouTubeQuotaTests: SpotifyRoomTesting {
 
     @Test func quotaExceededStopsEverySearchForThePauseAndNothingBreaks() throws {
         var room = try room("yt-quota")
-        let token = try giveToken(room.listener, "ytquota")
-        let published = try nowPlaying(&room, count: 2)
+        let token = try giveToken(room.listener, "ytquota", heldBy: upstream)
+        // "Later Song" is played only once the room heard "Quota Song", i.e. after its search
+        // was answered 403: searches are paused by then.
+        let published = try nowPlaying(&room, token: token, steps: [1, 4], upstream: upstream)
         #expect(published.map { $0["track"]?["name"]?.stringValue } == ["Quota Song", "Later Song"])
         #expect(published.map { $0["track"]?["youtube_url"] } == [.null, .null])
         // One search, answered 403 quotaExceeded; "Later Song" was not searched (paused an hour).
@@ -113,8 +116,8 @@ struct YouTubeBadKeyTests: SpotifyRoomTesting {
 
     @Test func aRefusedKeyIsLoggedOncePublishesNullAndStopsSearching() throws {
         var room = try room("yt-badkey")
-        _ = try giveToken(room.listener, "change")
-        let published = try nowPlaying(&room, count: 4)
+        let token = try giveToken(room.listener, "change", heldBy: upstream)
+        let published = try nowPlaying(&room, token: token, steps: [1, 3, 4, 5], upstream: upstream)
         #expect(SpotifyTests.summary(published) == ["trackA:true", "trackA:false", "trackB:true", "null:false"])
         #expect(published.map { $0["track"]?["youtube_url"] ?? .null }.allSatisfy { $0 == .null })
         // Song A was asked once (400 badRequest); Song B not at all: searches are paused.

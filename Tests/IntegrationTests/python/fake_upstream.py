@@ -28,6 +28,11 @@ scenario, the rest makes it unique per test. currently-playing, by the n-th requ
   ytnone   always "Novideo Song" playing (YouTube finds no video for it)
   ytquota  1-3: "Quota Song" playing (YouTube answers quotaExceeded), then "Later Song"
   anything else: 204
+A test can hold a token's scenario instead: after `POST /hold` (with the token as bearer), the
+token's currently-playing answers the state numbered by its *step* (1 at first) rather than by
+its request count, and `POST /advance?to=K` moves the step to K. The state then changes only
+when the test says so — after the room heard the last one — so how fast the server answers a
+poll (a YouTube search, a catalog lookup) cannot make a newer state supersede an older one.
 /v1/me/top/tracks answers every token (but `expire` and `itunes`) with TOP_TRACKS: two tracks
 that are in the demo catalog ("Pale Tides", "Drifting Clouds") and one that is not. The
 `itunes` scenario answers TOP_TRACKS_ITUNES: tracks no catalog has, which the fake iTunes
@@ -137,11 +142,36 @@ def spotify_error(status, message):
     return {"error": {"status": status, "message": message}}
 
 
+STEPS_LOCK = threading.Lock()
+STEPS = {}  # held token → the step its currently-playing answers
+
+
+@route("/hold")
+def hold(r):
+    if not r.token:
+        return r.answer(401, spotify_error(401, "No token provided"))
+    with STEPS_LOCK:
+        STEPS[r.token] = 1
+    return r.answer(200, {"step": 1})
+
+
+@route("/advance")
+def advance(r):
+    to = int(r.query.get("to", ["0"])[0])
+    with STEPS_LOCK:
+        if r.token not in STEPS or to < 1:
+            return r.answer(400, {"error": "POST /hold first, then /advance?to=K with K >= 1"})
+        STEPS[r.token] = to
+    return r.answer(200, {"step": to})
+
+
 @route("/v1/me/player/currently-playing")
 def now_playing(r):
     if not r.token:
         return r.answer(401, spotify_error(401, "No token provided"))
-    n, s = r.n, r.scenario
+    with STEPS_LOCK:
+        n = STEPS.get(r.token, r.n)
+    s = r.scenario
     if s == "change":
         if n == 1: return r.answer(200, currently_playing("trackA", "Song A", True, 1000))
         if n == 2: return r.answer(200, currently_playing("trackA", "Song A", True, 2000))
