@@ -18,12 +18,17 @@ import WireJSON
         init() throws {
             redis = try RedisServerProcess()
             // A small backlog limit, as BackpressureTests uses, so a slow reader is cut off
-            // after kilobytes rather than megabytes.
+            // after kilobytes of backlog (on top of the megabytes the kernel's socket buffers
+            // take first: a few hundred 8 kB messages). A long idle timeout: the slow reader
+            // is silent while those are published one round trip at a time, which on a loaded
+            // machine outlasted the default 45 s, and it was closed as idle
+            // (`connection_lost`) before its backlog could cut it off as `slow_consumer`.
             let config = """
                 limits:
                   max_buffered_bytes: 65536
                   lossy_drop_bytes: 16384
                   close_timeout: 30
+                  idle_timeout: 600
                 """
             a = try ServerProcess(config: config, arguments: ["--redis", redis.url, "--node-id", "node-a"])
             b = try ServerProcess(config: config, arguments: ["--redis", redis.url, "--node-id", "node-b"])
@@ -212,6 +217,7 @@ import WireJSON
             try drain(fastB, &receivedB)
             if sawSlowLeave { afterCutOff += 1 }
         }
+        print("slow reader cut off after \(sent - afterCutOff) messages of 8 kB")
         #expect(sawSlowLeave)
         #expect(afterCutOff == 30, "the fast readers kept up after the cut-off")
         #expect(receivedA == sent && receivedB == sent)
