@@ -112,7 +112,7 @@ import WireJSON
                 farLeft = true
             }
         }
-        #expect(nodes.a.log.contains("slow consumer disconnected") && nodes.a.log.contains("edge_backlog"))
+        #expect(nodes.a.logEventually { $0.contains("slow consumer disconnected") && $0.contains("edge_backlog") })
 
         // Redis answers again: node B writes what was queued before the limit, in order,
         // then closes the client with 4003 and the reason.

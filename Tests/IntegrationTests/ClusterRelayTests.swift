@@ -59,16 +59,6 @@ import WireJSON
         return ws
     }
 
-    /// Waits (up to 5 s) for `server`'s log to satisfy `condition`.
-    func logEventually(_ server: ServerProcess, _ condition: (String) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline {
-            if condition(server.log) { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition(server.log)
-    }
-
     func publish(_ ws: TestWebSocket, topic: String, _ payload: JSONValue, id: Int, destinations: [String]? = nil) throws -> Int64 {
         var message: JSONValue = ["type": "publish", "topic": .string(topic), "payload": payload, "id": .number(Double(id))]
         if let destinations { message = ["type": "publish", "topic": .string(topic), "payload": payload, "id": .number(Double(id)), "destinations": .array(destinations.map { .string($0) })] }
@@ -88,7 +78,7 @@ import WireJSON
         #expect(joined["participants"]?.arrayValue?.compactMap { $0["identity"]?.stringValue } == ["host"])
         #expect(try host.next(type: "participant_joined")["participant"]?["identity"] == "guest")
         // The node's log is read from its stderr pipe by another thread: wait for the line.
-        #expect(logEventually(nodes.b) { $0.contains("relaying") && $0.contains("room_node=node-a") })
+        #expect(nodes.b.logEventually { $0.contains("relaying") && $0.contains("room_node=node-a") })
 
         // The guest's messages take the room's seq, and arrive at the host in order.
         var seqs: [Int64] = []
@@ -222,7 +212,7 @@ import WireJSON
         #expect(afterCutOff == 30, "the fast readers kept up after the cut-off")
         #expect(receivedA == sent && receivedB == sent)
         #expect(try slow.expectClose(timeout: 60) == 4003)
-        #expect(logEventually(nodes.b) { $0.contains("slow consumer disconnected") && $0.contains("relayed_to=node-a") })
+        #expect(nodes.b.logEventually { $0.contains("slow consumer disconnected") && $0.contains("relayed_to=node-a") })
     }
 }
 

@@ -182,6 +182,18 @@ final class ServerProcess: @unchecked Sendable {
         return value
     }
 
+    /// Polls the log until `condition` holds (or `timeout` passes): a line the server logs
+    /// when it acts reaches the test's copy of the log through a pipe and a reader thread, so
+    /// it may come after what the server sent over a socket at the same moment.
+    func logEventually(timeout: Double = 20, _ condition: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition(log) {
+            if Date() >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return true
+    }
+
     /// Mints a join token with the dev key.
     func token(_ identity: String, room: String = "lab", configure: (inout TokenSpec) -> Void = { _ in }) -> String {
         var spec = TokenSpec(identity: identity, room: room)
