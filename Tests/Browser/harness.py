@@ -153,10 +153,25 @@ class Page:
             self.viewport(width, max(height, min(int(tall), 4000)))
             time.sleep(0.2)
         path = os.path.join(self.harness.screenshot_dir, f"{name}.png")
-        self.driver.save_screenshot(path)
+        self.capture(path)
         self.harness.log(f"screenshot {path}")
         self.viewport(*DESKTOP)
         return path
+
+    def capture(self, path, attempts=3):
+        """Saves a screenshot, asking again when the renderer does not answer chromedriver
+        within its fixed 10 s: a full-page software-rendered (SwiftShader) capture on a loaded
+        machine took longer ("Timed out receiving message from renderer: 10.000" in
+        scenario_room at load ~30). The picture is what the page shows; nothing is checked."""
+        from selenium.common.exceptions import TimeoutException
+        for attempt in range(1, attempts + 1):
+            try:
+                self.driver.save_screenshot(path)
+                return
+            except TimeoutException as e:
+                if attempt == attempts:
+                    raise
+                self.harness.log(f"screenshot {path}: renderer did not answer (attempt {attempt}): {e.msg}")
 
     def screenshots(self, name):
         """`NAME-desktop.png` (1280 wide) and `NAME-phone.png` (390 wide)."""
