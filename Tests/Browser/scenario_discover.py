@@ -123,7 +123,9 @@ def run(h):
     def moving():
         frames.append(checks.count(guest, "audio-visualizer"))
         return len({f["hash"] for f in frames}) > 1 and max(f["lit"] for f in frames) > idle["lit"]
-    guest.wait(moving, 10, "the visualizer to change while the track plays")
+    # Each sample reads the canvas back from a software-rendered page, slow on a loaded
+    # machine: at load ~30 ten seconds were once not enough (the same check, more time).
+    guest.wait(moving, 30, "the visualizer to change while the track plays")
 
     guest.screenshots("discover-guest")
     host.screenshots("discover-host")
