@@ -12,6 +12,10 @@ import WireJSON
 /// until the server terminates it or the room ends it (docs/agents.md#worker-protocol).
 /// The control connection is re-established with backoff; jobs keep running meanwhile
 /// (the server re-dispatches them, and the replacement's join ends ours with 4000).
+///
+/// Like a LiveKit worker (`UpdateWorkerStatus`), it reports its load — jobs over `maxJobs` —
+/// and `full` at capacity: right after it registers, whenever a job starts or ends, and every
+/// `statusInterval` seconds, so a cluster orders workers by what they say they carry.
 public final class AgentWorkerClient {
     public let url: ServerURL
     private let apiKey: String
@@ -19,6 +23,8 @@ public final class AgentWorkerClient {
     private let factory: AgentFactory
     public let agentNames: [String]
     private let maxJobs: Int
+    private let statusInterval: Double
+    private var statusTimer: LoopTimer?
     private let loop: EventLoop
     private let policy: AgentSupervisor.Policy
     private let metrics: AgentMetrics
@@ -35,7 +41,7 @@ public final class AgentWorkerClient {
 
     public init(
         url: ServerURL, apiKey: String, apiSecret: String, factory: AgentFactory, agentNames: [String], maxJobs: Int,
-        loop: EventLoop, policy: AgentSupervisor.Policy = .init(), metrics: AgentMetrics, logger: Logger
+        statusInterval: Double = AgentWorkerClient.defaultStatusInterval, loop: EventLoop, policy: AgentSupervisor.Policy = .init(), metrics: AgentMetrics, logger: Logger
     ) {
         self.url = url
         self.apiKey = apiKey
@@ -43,6 +49,7 @@ public final class AgentWorkerClient {
         self.factory = factory
         self.agentNames = agentNames
         self.maxJobs = maxJobs
+        self.statusInterval = statusInterval
         self.loop = loop
         self.policy = policy
         self.metrics = metrics
@@ -58,6 +65,7 @@ public final class AgentWorkerClient {
     public func stop() {
         stopped = true
         retry?.stop()
+        statusTimer?.stop()
         for bot in jobs.values { bot.stop() }
         jobs.removeAll()
         if let client, client.isOpen { client.close(code: 1000) } else { client?.connection?.close() }
@@ -103,12 +111,15 @@ public final class AgentWorkerClient {
             workerID = message["worker_id"]?.stringValue
             logger.notice("worker registered", metadata: ["worker": "\(workerID ?? "")", "agents": "\(agentNames)", "url": "\(url)"])
             onRegistered?(workerID ?? "")
+            sendStatus()
+            startStatusTimer()
         case "assignment":
             assign(message)
         case "termination":
             guard let id = message["job_id"]?.stringValue, let bot = jobs.removeValue(forKey: id) else { return }
             bot.onEnded = nil
             bot.stop()
+            sendStatus()
         case "error":
             logger.error("server refused a worker message", metadata: ["message": "\(message["message"]?.stringValue ?? "")"])
         default:
@@ -127,10 +138,41 @@ public final class AgentWorkerClient {
         bot.onEnded = { [unowned self] reason in
             self.jobs[id] = nil
             self.sendJobEnded(id, reason: reason.rawValue)
+            self.sendStatus()
         }
         jobs[id] = bot
         logger.info("job assigned", metadata: ["job": "\(id)", "agent": "\(name)", "room": "\(room)"])
         bot.start()
+        sendStatus()
+    }
+
+    /// LiveKit's default interval between a worker's status updates.
+    public static let defaultStatusInterval = 2.5
+
+    /// What the worker reports: its jobs over its capacity, `full` once it is at capacity.
+    public var status: (status: String, load: Double) {
+        (jobs.count >= maxJobs ? "full" : "available", Double(jobs.count) / Double(max(maxJobs, 1)))
+    }
+
+    /// `{"type":"status","status":"available"|"full","load":0.25}` on the control connection.
+    private func sendStatus() {
+        guard let client, client.isOpen, workerID != nil else { return }
+        let now = status
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("type"); w.string("status")
+        w.key("status"); w.string(now.status)
+        w.key("load"); w.double(now.load)
+        w.endObject()
+        client.send(text: w.bytes)
+    }
+
+    private func startStatusTimer() {
+        statusTimer?.stop()
+        let every = UInt64(statusInterval * 1000)
+        let timer = LoopTimer(loop: loop) { [unowned self] in self.sendStatus() }
+        timer.start(afterMilliseconds: every, repeatMilliseconds: every)
+        statusTimer = timer
     }
 
     private func sendJobEnded(_ id: String, reason: String) {
@@ -145,6 +187,8 @@ public final class AgentWorkerClient {
     }
 
     private func controlClosed() {
+        statusTimer?.stop()
+        statusTimer = nil
         client = nil
         workerID = nil
         guard !stopped else { return }

@@ -9,7 +9,8 @@ import WireJSON
 /// `redis-server`, two `wavedefect serve` nodes and real `wavedefect agent worker` processes.
 /// A worker registered with node B runs a job for a room on node A (its agent joins through
 /// node B and the relay, and answers the room's participants); with workers on both nodes the
-/// less loaded one gets the job; a worker that dies has its jobs placed again.
+/// less loaded one gets the job; a worker that dies has its jobs placed again; a worker
+/// reports its status (load, `full`) by itself.
 @Suite(.blocking) struct ClusterAgentDispatchTests {
     /// The workers node `node` publishes in Redis (empty when the key is absent).
     func workers(_ redis: RedisServerProcess, _ node: String) -> [WorkerRecord] {
@@ -130,6 +131,18 @@ import WireJSON
         #expect(try a.awaitMetric("wavedefect_agent_jobs_redispatched_total", timeout: 10) { $0 >= 2 } == 2)
         #expect(workersEventually(redis, "node-b") { $0.isEmpty })
         #expect(workersEventually(redis, "node-a") { $0.first?.jobCount == 2 })
+
+        // `agent worker` reports its own status (LiveKit's UpdateWorkerStatus) when a job
+        // starts or ends and every --status-interval: at 2 of 2 it says `full` with load 1,
+        // which the server never infers by itself (it would list it `available`).
+        #expect(workersEventually(redis, "node-a") { $0.first?.status == "full" && $0.first?.load == 1 }, "\(workers(redis, "node-a"))")
+        // Its room deleted, the job ends: 1 of 2, available again.
+        let admin = a.token("admin", room: "") { $0.grant.roomCreate = true }
+        let body = Array(#"{"room":"\#(r2)"}"#.utf8)
+        let s = try TestSocket(port: a.port)
+        try s.send(Array("POST /twirp/livekit.RoomService/DeleteRoom HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer \(admin)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+        #expect(try s.readResponse().0.status == 200)
+        #expect(workersEventually(redis, "node-a") { $0.first?.jobCount == 1 && $0.first?.status == "available" && $0.first?.load == 0.5 }, "\(workers(redis, "node-a"))")
         _ = w2
     }
 }

@@ -23,8 +23,16 @@ final class WorkerConnection: WebSocketServerConnection {
     /// When it first registered (ms since the epoch): ties between workers go to the oldest.
     private(set) var registeredAt: Int64 = 0
     /// The load (0…1) of its last `status` message, if it sent one (LiveKit's
-    /// `UpdateWorkerStatus.load`); otherwise its load is its jobs over `maxJobs`.
-    private(set) var reportedLoad: Double?
+    /// `UpdateWorkerStatus.load`), and how many jobs it had here then.
+    private var reported: (load: Double, jobs: Int)?
+    /// Its load as the cluster compares it: the last reported one while its job count is what
+    /// it was then — a job assigned or ended since makes the report stale (a burst of
+    /// dispatches must not all go to a worker that said 0 before the first of them) — else
+    /// its jobs over `maxJobs`.
+    var load: Double {
+        if let reported, reported.jobs == jobs.count { return reported.load }
+        return Double(jobs.count) / Double(max(maxJobs, 1))
+    }
     /// It said `"status":"full"`: it takes no new job until it says `available`.
     private(set) var saysFull = false
 
@@ -77,7 +85,7 @@ final class WorkerConnection: WebSocketServerConnection {
             guard status == "available" || status == "full" else { return send(ServerMessage.error(.badMessage("status must be available or full"))) }
             if let load = message["load"] {
                 guard let value = load.doubleValue, value >= 0, value <= 1 else { return send(ServerMessage.error(.badMessage("load must be a number from 0 to 1"))) }
-                reportedLoad = value
+                reported = (value, jobs.count)
             }
             saysFull = status == "full"
             server.workers.changed()

@@ -38,7 +38,7 @@ final class WorkerPool {
     func records(node: String, draining: Bool) -> [WorkerRecord] {
         workers.filter(\.isRegistered).map { w in
             WorkerRecord(
-                id: w.id, nodeID: node, agentNames: w.agentNames.sorted(), load: w.reportedLoad ?? Double(w.jobs.count) / Double(max(w.maxJobs, 1)),
+                id: w.id, nodeID: node, agentNames: w.agentNames.sorted(), load: w.load,
                 jobCount: w.jobs.count, maxJobs: w.maxJobs, status: draining || w.tcp.isClosing ? "draining" : w.saysFull ? "full" : "available",
                 registeredAt: w.registeredAt)
         }

@@ -139,6 +139,8 @@ struct AgentWorkerCommand: ParsableCommand {
     @OptionGroup var options: AgentProcessOptions
     @Option(help: "Agent names this worker runs, comma-separated.") var agents = "taste,recommender"
     @Option(help: "Most jobs at once.") var maxJobs = 64
+    @Option(help: "Seconds between status reports (load = jobs / max jobs), 0.1-3600; one is also sent whenever a job starts or ends.")
+    var statusInterval = AgentWorkerClient.defaultStatusInterval
     @Option(help: "API key (default: the first of WAVEDEFECT_KEYS).") var apiKey: String?
     @Option(help: "API secret.") var apiSecret: String?
 
@@ -148,6 +150,7 @@ struct AgentWorkerCommand: ParsableCommand {
         let names = agents.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--agents: name at least one agent") }
         guard maxJobs >= 1 else { throw ValidationError("--max-jobs must be at least 1") }
+        guard statusInterval >= 0.1 && statusInterval <= 3600 else { throw ValidationError("--status-interval must be 0.1 to 3600 seconds") }
         let factory = try options.agentFactory(logger: logger)
         for n in names where factory.maker(for: n) == nil {
             throw ValidationError("no agent named '\(n)' (known: \(factory.names.joined(separator: ", ")))")
@@ -155,7 +158,7 @@ struct AgentWorkerCommand: ParsableCommand {
         let (key, secret) = try AgentKeys.resolve(apiKey: apiKey, apiSecret: apiSecret)
         let loop = try EventLoop()
         let worker = AgentWorkerClient(
-            url: url, apiKey: key, apiSecret: secret, factory: factory, agentNames: names, maxJobs: maxJobs, loop: loop,
+            url: url, apiKey: key, apiSecret: secret, factory: factory, agentNames: names, maxJobs: maxJobs, statusInterval: statusInterval, loop: loop,
             policy: options.policy, metrics: AgentMetrics(), logger: logger
         )
         worker.start()
