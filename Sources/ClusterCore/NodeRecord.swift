@@ -1,7 +1,8 @@
 import WireJSON
 
 /// A node's registration and load, as other nodes read it (field names from LiveKit's `Node`
-/// and `NodeStats`): the least loaded node is the one with the fewest clients, then rooms.
+/// and `NodeStats`): the less loaded of two nodes is the one serving, then with fewer
+/// clients, then fewer rooms, then less CPU.
 public struct NodeRecord: Sendable, Equatable {
     public var id: String
     /// LiveKit's `NodeState`: SERVING, or SHUTTING_DOWN once the node drains.
@@ -60,12 +61,12 @@ public struct NodeRecord: Sendable, Equatable {
             updatedAt: o["updated_at"]?.int64Value ?? 0, version: o["version"]?.stringValue ?? "")
     }
 
-    /// The node new work should go to: serving, fewest clients, then fewest rooms, then lowest
-    /// CPU, then id (so every node picks the same one from the same records).
-    public static func leastLoaded(_ nodes: [NodeRecord]) -> NodeRecord? {
-        nodes.filter { $0.state == "SERVING" }.min {
-            ($0.numClients, $0.numRooms, $0.cpuLoad, $0.id) < ($1.numClients, $1.numRooms, $1.cpuLoad, $1.id)
-        }
+    /// Whether new work should rather go to this node than to `other`: serving before shutting
+    /// down, then fewer clients, fewer rooms, less CPU. Equal loads: false both ways (the
+    /// caller breaks the tie). Agent dispatch uses it between workers of equal load on
+    /// different nodes (`WorkerRecord.candidates`), as LiveKit weighs a node's load.
+    public func isLessLoaded(than other: NodeRecord) -> Bool {
+        (state == "SERVING" ? 0 : 1, numClients, numRooms, cpuLoad) < (other.state == "SERVING" ? 0 : 1, other.numClients, other.numRooms, other.cpuLoad)
     }
 }
 

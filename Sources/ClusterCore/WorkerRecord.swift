@@ -74,12 +74,28 @@ public struct WorkerRecord: Sendable, Equatable {
 
     /// The workers a job for `agentName` is offered to, in order: eligible ones (`canTake`)
     /// not in `excluding` (already tried), least loaded first — lowest load, then fewest
-    /// jobs, then a worker of `localNode` (no hop through Redis), then the longest registered,
-    /// then node id and worker id — so every node orders the same records the same way.
-    public static func candidates(for agentName: String, among workers: [WorkerRecord], localNode: String, excluding: Set<String> = []) -> [WorkerRecord] {
-        workers.filter { $0.canTake(agentName) && !excluding.contains($0.key) }.sorted {
-            ($0.load, $0.jobCount, $0.nodeID == localNode ? 0 : 1, $0.registeredAt, $0.nodeID, $0.id)
-                < ($1.load, $1.jobCount, $1.nodeID == localNode ? 0 : 1, $1.registeredAt, $1.nodeID, $1.id)
+    /// jobs, then a worker of `localNode` (no hop through Redis), then a worker of the less
+    /// loaded node (`nodes`, `NodeRecord.isLessLoaded`: the agent's connection and its relay
+    /// run on its worker's node; a node without a record comes after those with one), then
+    /// the longest registered, then node id and worker id — so every node orders the same
+    /// records the same way.
+    public static func candidates(
+        for agentName: String, among workers: [WorkerRecord], localNode: String, nodes: [String: NodeRecord] = [:], excluding: Set<String> = []
+    ) -> [WorkerRecord] {
+        workers.filter { $0.canTake(agentName) && !excluding.contains($0.key) }.sorted { x, y in
+            if (x.load, x.jobCount) != (y.load, y.jobCount) { return (x.load, x.jobCount) < (y.load, y.jobCount) }
+            if (x.nodeID == localNode) != (y.nodeID == localNode) { return x.nodeID == localNode }
+            if x.nodeID != y.nodeID {
+                switch (nodes[x.nodeID], nodes[y.nodeID]) {
+                case (let a?, let b?):
+                    if a.isLessLoaded(than: b) { return true }
+                    if b.isLessLoaded(than: a) { return false }
+                case (.some, nil): return true
+                case (nil, .some): return false
+                case (nil, nil): break
+                }
+            }
+            return (x.registeredAt, x.nodeID, x.id) < (y.registeredAt, y.nodeID, y.id)
         }
     }
 
@@ -93,13 +109,18 @@ extension ClusterKeys {
     /// leaves or its jobs change.
     public static func workers(_ node: String) -> String { prefix + "workers:" + node }
 
-    /// Every live node's worker list in one round trip: the ids in `wavedefect:nodes` (KEYS[1]),
-    /// then each `workers:<id>` (ARGV[1] is the key prefix); expired lists are skipped.
+    /// Every live node's worker list and registration in one round trip: for each id in
+    /// `wavedefect:nodes` (KEYS[1]) whose `workers:<id>` (ARGV[1] is that key's prefix) has
+    /// not expired, the list, then its `node:<id>` (ARGV[2] the prefix; "" when expired):
+    /// pairs, flat.
     public static let workersScript = """
         local out = {}
         for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
           local list = redis.call('GET', ARGV[1] .. id)
-          if list then table.insert(out, list) end
+          if list then
+            table.insert(out, list)
+            table.insert(out, redis.call('GET', ARGV[2] .. id) or '')
+          end
         end
         return out
         """

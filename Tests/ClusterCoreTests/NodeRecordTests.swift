@@ -19,17 +19,25 @@ import WireJSON
         #expect(NodeRecord(json: Array(#"{"id":"x"}"#.utf8))?.state == "SERVING")
     }
 
-    @Test func leastLoadedIsServingThenFewestClientsRoomsCPUThenId() {
-        let nodes = [
-            NodeRecord(id: "c", numRooms: 1, numClients: 5),
-            NodeRecord(id: "b", numRooms: 2, numClients: 5),
-            NodeRecord(id: "a", state: "SHUTTING_DOWN", numClients: 0),
-            NodeRecord(id: "e", numRooms: 1, numClients: 5, cpuLoad: 0.5),
-            NodeRecord(id: "d", numRooms: 1, numClients: 5),
-        ]
-        #expect(NodeRecord.leastLoaded(nodes)?.id == "c")
-        #expect(NodeRecord.leastLoaded([nodes[2]]) == nil)
-        #expect(NodeRecord.leastLoaded([]) == nil)
+    @Test func lessLoadedIsServingThenFewerClientsRoomsCPU() {
+        let base = NodeRecord(id: "a", numRooms: 1, numClients: 5, cpuLoad: 0.2)
+        func with(_ change: (inout NodeRecord) -> Void) -> NodeRecord {
+            var r = base
+            r.id = "b"
+            change(&r)
+            return r
+        }
+        // Serving beats shutting down, whatever the numbers.
+        let draining = with { $0.state = "SHUTTING_DOWN"; $0.numClients = 0 }
+        #expect(base.isLessLoaded(than: draining) && !draining.isLessLoaded(than: base))
+        // Then clients, then rooms, then CPU.
+        #expect(with { $0.numClients = 4; $0.numRooms = 9 }.isLessLoaded(than: base))
+        #expect(with { $0.numRooms = 0; $0.cpuLoad = 0.9 }.isLessLoaded(than: base))
+        #expect(with { $0.cpuLoad = 0.1 }.isLessLoaded(than: base))
+        #expect(!with { $0.cpuLoad = 0.3 }.isLessLoaded(than: base))
+        // Equal loads: neither (the id is not a load; the caller breaks the tie).
+        let same = with { _ in }
+        #expect(!same.isLessLoaded(than: base) && !base.isLessLoaded(than: same))
     }
 }
 

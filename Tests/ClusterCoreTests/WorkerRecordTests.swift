@@ -64,6 +64,35 @@ import WireJSON
         #expect(WorkerRecord.candidates(for: "other", among: workers, localNode: "a").isEmpty)
     }
 
+    /// Workers of equal load and jobs on other nodes: the one on the less loaded node first
+    /// (its node runs the agent's connection and relay), nodes without a record last; the
+    /// local worker still leads, and load still beats node load.
+    @Test func equalWorkersGoToTheLessLoadedNode() {
+        let workers = [
+            WorkerRecord(id: "AW_1", nodeID: "b", agentNames: ["taste"], registeredAt: 1),
+            WorkerRecord(id: "AW_2", nodeID: "c", agentNames: ["taste"], registeredAt: 2),
+            WorkerRecord(id: "AW_3", nodeID: "d", agentNames: ["taste"], registeredAt: 0),
+            WorkerRecord(id: "AW_4", nodeID: "e", agentNames: ["taste"], registeredAt: 3),
+        ]
+        let nodes = [
+            "b": NodeRecord(id: "b", numRooms: 3, numClients: 900),
+            "c": NodeRecord(id: "c", numRooms: 1, numClients: 10),
+            "e": NodeRecord(id: "e", numRooms: 1, numClients: 10, cpuLoad: 0.5),
+        ]
+        // c (10 clients, less CPU than e), e, b (900 clients), then d (no record).
+        #expect(WorkerRecord.candidates(for: "taste", among: workers, localNode: "a", nodes: nodes).map(\.key) == ["c/AW_2", "e/AW_4", "b/AW_1", "d/AW_3"])
+        // Without node records: the longest registered first, as before.
+        #expect(WorkerRecord.candidates(for: "taste", among: workers, localNode: "a").map(\.key) == ["d/AW_3", "b/AW_1", "c/AW_2", "e/AW_4"])
+        // The room's own node's worker still leads; a lower worker load still wins.
+        #expect(WorkerRecord.candidates(for: "taste", among: workers, localNode: "b", nodes: nodes).first?.key == "b/AW_1")
+        var lighter = workers
+        lighter[0].load = 0.0
+        lighter[1].load = 0.1
+        lighter[3].load = 0.1
+        lighter[2].load = 0.1
+        #expect(WorkerRecord.candidates(for: "taste", among: lighter, localNode: "a", nodes: nodes).first?.key == "b/AW_1")
+    }
+
     @Test func keyIsPerNode() {
         #expect(ClusterKeys.workers("node-a") == "wavedefect:workers:node-a")
     }

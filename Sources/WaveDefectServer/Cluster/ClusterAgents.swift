@@ -32,6 +32,9 @@ final class ClusterAgents {
 
     /// Other nodes' workers as last read (every renewal, and at each dispatch that uses them).
     private(set) var remoteWorkers: [WorkerRecord] = []
+    /// The registrations (load) of the nodes those workers are on, read with them: among
+    /// workers of equal load, one on a less loaded node gets the job.
+    private(set) var remoteNodes: [String: NodeRecord] = [:]
 
     /// Every renewal: other nodes' workers are read again, and the nodes running this node's
     /// jobs are checked.
@@ -42,7 +45,7 @@ final class ClusterAgents {
 
     /// Reads every node's list in one round trip; `done(nil)` when Redis cannot answer.
     private func readWorkers(_ done: @escaping ([WorkerRecord]?) -> Void) {
-        node.redis.command(["EVAL", ClusterKeys.workersScript, "1", ClusterKeys.nodes, ClusterKeys.workers("")]) { [weak self] result in
+        node.redis.command(["EVAL", ClusterKeys.workersScript, "1", ClusterKeys.nodes, ClusterKeys.workers(""), ClusterKeys.node("")]) { [weak self] result in
             guard let self else { return }
             guard case .success(let value) = result else {
                 if case .failure(let error) = result {
@@ -51,7 +54,13 @@ final class ClusterAgents {
                 return done(nil)
             }
             var records: [WorkerRecord] = []
-            for list in value.array ?? [] { if let bytes = list.bytes { records += WorkerRecord.list(json: bytes) } }
+            var nodes: [String: NodeRecord] = [:]
+            let pairs = value.array ?? []
+            for i in stride(from: 0, to: pairs.count - 1, by: 2) {
+                if let bytes = pairs[i].bytes { records += WorkerRecord.list(json: bytes) }
+                if let bytes = pairs[i + 1].bytes, let record = NodeRecord(json: bytes), record.id != self.node.nodeID { nodes[record.id] = record }
+            }
+            self.remoteNodes = nodes
             let others = records.filter { $0.nodeID != self.node.nodeID }
             if Set(others.map(\.key)) != Set(self.remoteWorkers.map(\.key)) {
                 self.logger.info("agent workers on other nodes", metadata: ["workers": "\(others.map(\.key).sorted())"])
@@ -82,7 +91,7 @@ final class ClusterAgents {
     /// that nothing runs it), exactly as on one node.
     private func offer(_ job: AgentJob, room name: String, among records: [WorkerRecord], tried: Set<String>) {
         guard !job.ended, job.runner == nil, let room = server.registry.room(named: name), !room.isClosed else { return }
-        guard let worker = WorkerRecord.candidates(for: job.agentName, among: records, localNode: node.nodeID, excluding: tried).first else {
+        guard let worker = WorkerRecord.candidates(for: job.agentName, among: records, localNode: node.nodeID, nodes: remoteNodes, excluding: tried).first else {
             return server.agentDispatcher.startLocal(job, in: room)
         }
         let tried = tried.union([worker.key])
