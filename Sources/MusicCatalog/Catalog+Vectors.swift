@@ -33,12 +33,13 @@ extension Catalog {
         }
     }
 
-    /// Every vector of `model`, ordered by track id; nil when the model is unknown.
-    public func vectors(model: String) throws -> VectorTable? {
+    /// Every vector of `model` of a track id above `after`, ordered by track id; nil when the
+    /// model is unknown. (Track ids grow: `after` the largest one known reads what was added.)
+    public func vectors(model: String, after: Int64 = .min) throws -> VectorTable? {
         try locked { db in
             guard let dimension = try Self.dimension(db, model) else { return nil }
-            let select = try db.cachedStatement("SELECT track_id, vector FROM vectors WHERE model = ? ORDER BY track_id")
-                .bind(.text(model))
+            let select = try db.cachedStatement("SELECT track_id, vector FROM vectors WHERE model = ? AND track_id > ? ORDER BY track_id")
+                .bind(.text(model), .integer(after))
             var table = VectorTable(model: model, dimension: dimension)
             while try select.step() {
                 // Rows were validated on write; a blob of another size means outside tampering.
@@ -49,6 +50,30 @@ extension Catalog {
                 table.values.append(contentsOf: select.floats(1))
             }
             return table
+        }
+    }
+
+    /// What `model`'s vectors are, in one cheap read (the primary key's range): how many, the
+    /// largest track id and the sum of the ids. Another process's insert or delete changes it;
+    /// a vector replaced in place does not.
+    public struct VectorSummary: Sendable, Equatable {
+        public var count: Int
+        public var maxTrackID: Int64
+        public var idSum: Int64
+
+        public init(count: Int, maxTrackID: Int64, idSum: Int64) {
+            self.count = count
+            self.maxTrackID = maxTrackID
+            self.idSum = idSum
+        }
+    }
+
+    public func vectorSummary(model: String) throws -> VectorSummary {
+        try locked { db in
+            let select = try db.cachedStatement("SELECT count(*), coalesce(max(track_id), 0), total(track_id) FROM vectors WHERE model = ?")
+                .bind(.text(model))
+            _ = try select.step()
+            return VectorSummary(count: Int(select.int64(0)), maxTrackID: select.int64(1), idSum: Int64(select.double(2)))
         }
     }
 

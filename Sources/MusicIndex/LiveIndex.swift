@@ -36,6 +36,12 @@ public final class LiveIndex: Sendable {
         try snapshot.search(query)
     }
 
+    /// Puts a freshly loaded index in place (`LiveIndexRefresh`); searches in progress keep
+    /// the snapshot they took.
+    public func replace(_ index: VectorIndex) {
+        current.withLock { $0 = index }
+    }
+
     /// Re-learns the standardization (after a large ingest changed the catalog's spread).
     public func relearnStandardization() {
         current.withLock { $0.relearnStandardization() }

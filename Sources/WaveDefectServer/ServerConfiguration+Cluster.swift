@@ -3,7 +3,7 @@ import ClusterCore
 /// Several nodes on one Redis (docs/cluster.md). Without `redis` the server runs alone,
 /// exactly as it does without a cluster. Flags `--redis redis://[:PASSWORD@]HOST:PORT[/DB]`
 /// and `--node-id ID`; config keys `redis: {address, password, db, tls, lease_ttl, timeout}`,
-/// `node_id` and `catalog_read_only` (flag `--catalog-read-only`).
+/// `node_id`, `catalog_read_only` (flag `--catalog-read-only`) and `catalog_refresh_interval`.
 public struct ClusterSettings: Sendable, Equatable {
     /// Where Redis is; nil: no cluster.
     public var redis: RedisAddress?
@@ -23,12 +23,15 @@ public struct ClusterSettings: Sendable, Equatable {
     /// one that ingests opens the one shared SQLite file this way. Needs Redis (profiles live
     /// there); no demo catalog, no iTunes lookups, YouTube links remembered in memory only.
     public var catalogReadOnly = false
+    /// Seconds between a read-only node's checks of the shared catalog for tracks ingested
+    /// since (`catalog_refresh_interval`, 0.1…3600): new ones join its in-memory index.
+    public var catalogRefreshInterval: Double = 5
 
     public init() {}
 
     public var isEnabled: Bool { redis != nil }
 
-    static let fileFields: Set<String> = ["redis", "node_id", "catalog_read_only"]
+    static let fileFields: Set<String> = ["redis", "node_id", "catalog_read_only", "catalog_refresh_interval"]
     static let redisFields: Set<String> = [
         "address", "password", "db", "tls", "lease_ttl", "timeout", "relay_max_message_bytes", "relay_max_pending_bytes", "relay_join_timeout",
     ]
@@ -36,6 +39,7 @@ public struct ClusterSettings: Sendable, Equatable {
     mutating func apply(_ m: [String: ConfigNode]) throws(ConfigurationError) {
         if let n = m["node_id"] { nodeID = try n.string() }
         if let n = m["catalog_read_only"] { catalogReadOnly = try n.bool() }
+        if let n = m["catalog_refresh_interval"] { catalogRefreshInterval = try n.seconds() }
         guard let n = m["redis"] else { return }
         let r = try n.members(allowed: Self.redisFields)
         guard let addressNode = r["address"] else { throw n.error("'address' is required (HOST:PORT or redis://…)") }
@@ -67,6 +71,9 @@ public struct ClusterSettings: Sendable, Equatable {
             guard (1...64).contains(nodeID.utf8.count), nodeID.utf8.allSatisfy(Self.isNodeIDByte) else {
                 throw ConfigurationError("node_id '\(nodeID.prefix(80))' must be 1 to 64 of A-Z a-z 0-9 _ . -")
             }
+        }
+        guard catalogRefreshInterval.isFinite, (0.1...3600).contains(catalogRefreshInterval) else {
+            throw ConfigurationError("catalog_refresh_interval: \(catalogRefreshInterval) is not in 0.1...3600 seconds")
         }
         guard let redis else {
             if catalogReadOnly {

@@ -73,6 +73,10 @@ extension WaveDefectServer {
             "db": "\(configuration.databasePath)", "tracks": "\(library.index.count)", "read_only": "\(readOnly)",
             "profiles": "\(library.profiles is Catalog ? "sqlite" : "redis")",
         ])
+        if readOnly {
+            catalogRefresher = CatalogRefresher(
+                loop: loop, refresh: LiveIndexRefresh(catalog: library.catalog, index: library.index), seconds: configuration.cluster.catalogRefreshInterval, logger: logger)
+        }
         guard configuration.demoCatalog, !readOnly else { return storeHostProfiles() }
         guard let buildDemoCatalog else {
             logger.notice("demo catalog skipped: this build of the server has no demo catalog builder")

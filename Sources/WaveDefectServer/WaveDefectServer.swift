@@ -85,6 +85,8 @@ public final class WaveDefectServer {
     var clusterCalls: ClusterCalls?
     /// Agent dispatch to workers of every node (cluster only).
     var clusterAgents: ClusterAgents?
+    /// A read-only node's index following the shared catalog (docs/cluster.md#the-catalog).
+    var catalogRefresher: CatalogRefresher?
     /// Called once the server has stopped (shutdown complete).
     public var onStopped: (() -> Void)?
 
@@ -301,6 +303,7 @@ public final class WaveDefectServer {
         shutdownDeadline = SystemClock.monotonicNanoseconds + UInt64(max(configuration.limits.closeTimeout, 0.5) * 1e9)
         cluster?.stop()
         clusterCalls?.stop()
+        catalogRefresher?.stop()
         perform(registry.closeAll(code: 1001, reason: "server shutting down", now: RoomInstant.current))
         webhooks?.drain()
         connections.forEach { $0.shutdown() }

@@ -30,6 +30,11 @@ import Testing
         #expect(c.cluster.relay.joinTimeout == 2.5)
     }
 
+    @Test func catalogRefreshIntervalIsRead() throws {
+        #expect(try configuration("redis:\n  address: h\n").cluster.catalogRefreshInterval == 5)
+        #expect(try configuration("redis:\n  address: h\ncatalog_refresh_interval: 0.5\n").cluster.catalogRefreshInterval == 0.5)
+    }
+
     @Test func addressMayBeAURLAndTheKeysOverrideIt() throws {
         let c = try configuration("redis:\n  address: redis://:old@cache:7000/1\n  db: 2\n")
         #expect(c.cluster.redis == RedisAddress(host: "cache", port: 7000, password: "old", database: 2))
@@ -56,6 +61,7 @@ import Testing
         ("redis:\n  address: h\n  use_tls: true\n", "use_tls"),
         ("node_id: 'a b'\n", "node_id 'a b' must be 1 to 64 of A-Z a-z 0-9 _ . -"),
         ("node_id: ''\n", "node_id '' must be 1 to 64"),
+        ("catalog_refresh_interval: 0\n", "catalog_refresh_interval: 0.0 is not in 0.1...3600 seconds"),
     ])
     func mistakesAreRefusedByName(_ yaml: String, _ message: String) {
         do {
