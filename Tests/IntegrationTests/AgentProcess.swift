@@ -34,10 +34,23 @@ final class AgentProcess: @unchecked Sendable {
     }
 
     /// SIGKILL: the process dies without closing anything, as a crash would.
+    ///
+    /// Waits for the kernel to say it is dead, not for `Process.waitUntilExit()`: in two whole
+    /// runs under load Foundation never reaped a worker killed here (it stayed a zombie with
+    /// SIGKILL's status, `isRunning` stayed true) and `waitUntilExit()` spun until the run
+    /// was killed. Gone or a zombie is dead enough; Foundation reaps it when it notices.
     func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        if process.isRunning { Foundation.kill(pid, SIGKILL) }
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && !Self.isDead(pid) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         logBuffer.waitForEnd()
+    }
+
+    /// `/proc/<pid>/stat` gone, or its state (after the command name's ")") is Z.
+    static func isDead(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first == "Z"
     }
 
     deinit {
