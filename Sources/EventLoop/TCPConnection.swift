@@ -266,7 +266,13 @@ public final class TCPConnection {
             let result = wd_socket_connect_result(connection.handle)
             return connection.finishConnecting(result == 0 && status < 0 ? status : result)
         }
-        guard status >= 0 else { return connection.close() }
+        guard status >= 0 else {
+            // POLLERR (libuv reports it as UV_EBADF and stops the handle): a reset peer's
+            // last bytes may still wait in the socket — a WebSocket close frame, say — and
+            // libuv's stream reader read them before the error; so does this.
+            connection.readAvailable()
+            return connection.close()
+        }
         if events & Int32(UV_READABLE.rawValue) != 0 { connection.readAvailable() }
         if events & Int32(UV_WRITABLE.rawValue) != 0 && !connection.isClosing { connection.continueWriting() }
     }
