@@ -101,7 +101,9 @@ public struct ClusterClientProcess {
                 while SystemClock.monotonicNanoseconds < end { runLoop(loop, seconds: 0.05) }
                 tick.stop()
                 send()  // the last ones due, so exactly rate × seconds are sent
-                runLoop(loop, seconds: 0.5)
+                // Wait for the answers themselves (a loaded machine can take seconds), not a fixed time.
+                let answered = SystemClock.monotonicNanoseconds + 30_000_000_000
+                while pongs < sent, SystemClock.monotonicNanoseconds < answered { runLoop(loop, seconds: 0.02) }
                 say("pings \(sent) \(pongs) | \(pings.encoded)")
                 pongs = 0
                 pings = PlacedHistograms()
@@ -117,7 +119,9 @@ public struct ClusterClientProcess {
                 say("delivered \(delivered) | \(deliveries.encoded)")
             case "close":
                 for c in clients { c.onText = nil; c.close() }
-                let deadline = Date().addingTimeInterval(5)
+                // Until the servers have closed every connection (the clean close the report counts),
+                // bounded for a server that never answers.
+                let deadline = Date().addingTimeInterval(60)
                 var open = clients.count
                 while open > 0, Date() < deadline {
                     runLoop(loop, seconds: 0.05)

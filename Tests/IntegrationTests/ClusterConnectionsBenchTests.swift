@@ -14,12 +14,19 @@ import Testing
         p.arguments = ["bench", "cluster"] + arguments
         let out = Pipe()
         p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
+        // Kept, so that a failing run says why (its log lines and errors go to standard error).
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("bench-cluster-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        p.standardError = try FileHandle(forWritingTo: errors)
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
-        #expect(p.terminationStatus == 0, "\(text)")
+        if p.terminationStatus != 0 {
+            let log = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            Issue.record("bench cluster exited \(p.terminationStatus)\n\(text)\n--- standard error (last 4,000 characters) ---\n\(log.suffix(4000))")
+        }
         return text
     }
 
