@@ -146,23 +146,9 @@ final class RedisBenchProcess {
 
     /// One command on a fresh connection (RESP array of bulk strings); the raw reply.
     func command(_ arguments: [String]) -> String? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = Self.loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { return nil }
         var request = "*\(arguments.count)\r\n"
         for a in arguments { request += "$\(a.utf8.count)\r\n\(a)\r\n" }
-        let bytes = Array(request.utf8)
-        guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+        return LoopbackExchange.send(Array(request.utf8), port: port, timeoutSeconds: 2, untilClosed: false).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func loopback(port: Int) -> sockaddr_in {

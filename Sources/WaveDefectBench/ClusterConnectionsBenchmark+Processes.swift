@@ -75,25 +75,8 @@ extension ClusterConnectionsBenchmark {
 
     /// A node's `/metrics` (one GET, `Connection: close`), samples summed over their labels.
     static func metrics(port: Int) -> [String: Double] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return [:] }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = RedisBenchProcess.loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { return [:] }
         let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return [:] }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            response += buffer[0..<n]
-        }
+        guard let response = LoopbackExchange.send(request, port: port, timeoutSeconds: 5, untilClosed: true) else { return [:] }
         var samples: [String: Double] = [:]
         for line in String(decoding: response, as: UTF8.self).split(separator: "\n") where line.hasPrefix("wavedefect_") {
             let fields = line.split(separator: " ")
